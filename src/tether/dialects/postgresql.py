@@ -1,0 +1,259 @@
+"""PostgreSQL through psycopg 3: capability flags, type names, driver glue, and the
+PostgreSQL-specific types (``JSONB``, ``UUID``, ``ARRAY``, ...) under SQLAlchemy's import path
+``tether.dialects.postgresql``.
+
+psycopg is imported when the first connection is opened, so importing this module (for the
+types) works without the driver installed. Connections run with autocommit off: psycopg
+opens a transaction at the first statement, and the engine ends it with commit or rollback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, ClassVar
+
+from tether import exc
+from tether.dialects import dbapi_error_class
+from tether.engine.interfaces import Dialect
+
+# --- PostgreSQL-specific types, re-exported from tether.sql.types ------------------------
+# (maintained with the types layer: add a name here when tether.sql.types gains it)
+from tether.sql import types as _types
+
+_PG_TYPE_NAMES = (
+    "ARRAY",
+    "JSON",
+    "JSONB",
+    "UUID",
+    "INTERVAL",
+    "BYTEA",
+    "DOUBLE_PRECISION",
+    "REAL",
+    "TIMESTAMP",
+    "TIME",
+    "DATE",
+    "INTEGER",
+    "BIGINT",
+    "SMALLINT",
+    "BOOLEAN",
+    "NUMERIC",
+    "TEXT",
+    "VARCHAR",
+    "CHAR",
+    "ENUM",
+    "Interval",
+)
+for _name in _PG_TYPE_NAMES:
+    if hasattr(_types, _name):
+        globals()[_name] = getattr(_types, _name)
+# --- end of the PostgreSQL type re-exports -----------------------------------------------
+
+__all__ = ["PGDialect", "dialect"] + [n for n in _PG_TYPE_NAMES if hasattr(_types, n)]
+
+
+class PGDialect(Dialect):
+    """PostgreSQL via psycopg 3."""
+
+    name: ClassVar[str] = "postgresql"
+    driver: ClassVar[str] = "psycopg"
+    paramstyle: ClassVar[str] = "format"
+    max_identifier_length: ClassVar[int] = 63
+
+    supports_returning: ClassVar[bool] = True
+    supports_multirow_insert: ClassVar[bool] = True
+    supports_ilike: ClassVar[bool] = True
+    supports_nulls_ordering: ClassVar[bool] = True
+    supports_is_distinct_from: ClassVar[bool] = True
+    supports_savepoints: ClassVar[bool] = True
+    supports_for_update: ClassVar[bool] = True
+    # Compiler capability flags (read by tether.sql.compiler).
+    supports_distinct_on: ClassVar[bool] = True
+    supports_delete_using: ClassVar[bool] = True
+
+    supports_schemas: ClassVar[bool] = True
+    supports_alter_add_constraint: ClassVar[bool] = True
+    autoincrement_style: ClassVar[str] = "identity"
+    supports_if_not_exists: ClassVar[bool] = True
+
+    supports_native_boolean: ClassVar[bool] = True
+    supports_native_uuid: ClassVar[bool] = True
+    supports_native_decimal: ClassVar[bool] = True
+    supports_native_datetime: ClassVar[bool] = True
+    supports_timezone: ClassVar[bool] = True
+    supports_native_json: ClassVar[bool] = True
+    supports_native_enum: ClassVar[bool] = True
+
+    type_names: ClassVar[dict[str, str]] = {
+        "integer": "INTEGER",
+        "small_integer": "SMALLINT",
+        "big_integer": "BIGINT",
+        "float": "FLOAT",
+        "double": "DOUBLE PRECISION",
+        "numeric": "NUMERIC",
+        "string": "VARCHAR",
+        "text": "TEXT",
+        "boolean": "BOOLEAN",
+        "datetime": "TIMESTAMP WITHOUT TIME ZONE",
+        "datetime_tz": "TIMESTAMP WITH TIME ZONE",
+        "date": "DATE",
+        "time": "TIME WITHOUT TIME ZONE",
+        "time_tz": "TIME WITH TIME ZONE",
+        "interval": "INTERVAL",
+        "large_binary": "BYTEA",
+        "json": "JSON",
+        "jsonb": "JSONB",
+        "enum": "VARCHAR",
+        "uuid": "UUID",
+        "array": "{item}[]",
+        "null": "NULL",
+    }
+
+    reserved_words: ClassVar[frozenset[str]] = frozenset(
+        """
+        all analyse analyze and any array as asc asymmetric authorization binary both case
+        cast check collate collation column concurrently constraint create cross
+        current_catalog current_date current_role current_schema current_time
+        current_timestamp current_user default deferrable desc distinct do else end except
+        false fetch for foreign freeze from full grant group having ilike in initially inner
+        intersect into is isnull join lateral leading left like limit localtime
+        localtimestamp natural not notnull null offset on only or order outer overlaps
+        placing primary references returning right select session_user similar some
+        symmetric system_user table tablesample then to trailing true union unique user
+        using variadic verbose when where window with
+        """.split()
+    )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._json_wrapper: Any = None
+
+    # --- connecting ------------------------------------------------------------------
+    def connect(self, url: Any, **connect_args: Any) -> Any:
+        import psycopg
+
+        args: dict[str, Any] = url.translate_connect_args()
+        for key, value in url.query.items():
+            # libpq takes one value per keyword; a repeated key keeps the last one.
+            args[key] = value[-1] if isinstance(value, tuple) else value
+        args.update(connect_args)
+        args["autocommit"] = False
+        try:
+            conn = psycopg.connect(**args)
+        except psycopg.Error as error:
+            raise self.wrap_dbapi_error(error, None, None) from error
+        self.on_connect(conn)
+        return conn
+
+    def json_bind(self, value: Any) -> Any:
+        wrapper = self._json_wrapper
+        if wrapper is None:
+            from psycopg.types.json import Json
+
+            # ``Json`` is sent as type json; PostgreSQL casts it to jsonb on assignment,
+            # so one wrapper serves both column types.
+            wrapper = self._json_wrapper = Json
+        return wrapper(value)
+
+    # --- transactions: psycopg opens one implicitly at the first statement -------------
+    def do_begin(self, dbapi_connection: Any) -> None:
+        return None
+
+    def do_ping(self, dbapi_connection: Any) -> bool:
+        try:
+            dbapi_connection.execute("SELECT 1").fetchall()
+            dbapi_connection.rollback()
+        except Exception:
+            return False
+        return True
+
+    def is_dbapi_error(self, error: BaseException) -> bool:
+        psycopg = sys.modules.get("psycopg")
+        return psycopg is not None and isinstance(error, psycopg.Error)
+
+    def is_disconnect(self, error: BaseException, dbapi_connection: Any) -> bool:
+        if dbapi_connection is not None and (
+            getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False)
+        ):
+            return True
+        text = str(error)
+        return any(
+            phrase in text
+            for phrase in (
+                "server closed the connection",
+                "connection is closed",
+                "terminating connection",
+                "the connection is lost",
+                "consuming input failed",
+            )
+        )
+
+    # --- errors ----------------------------------------------------------------------
+    def wrap_dbapi_error(
+        self,
+        error: BaseException,
+        statement: str | None,
+        params: Any,
+        dbapi_connection: Any = None,
+    ) -> BaseException:
+        cls = dbapi_error_class(error)
+        text = str(error).rstrip()
+        message = f"({type(error).__module__}.{type(error).__name__}) {text}"
+        return cls(statement, params, error, message)
+
+    # --- introspection ---------------------------------------------------------------
+    def has_table(self, connection: Any, table_name: str, schema: str | None = None) -> bool:
+        sql = (
+            "SELECT 1 FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relname = %s AND c.relkind IN ('r', 'p', 'v', 'm', 'f') AND "
+        )
+        if schema is None:
+            row = connection.exec_driver_sql(
+                sql + "n.nspname = current_schema()", (table_name,)
+            ).first()
+        else:
+            row = connection.exec_driver_sql(sql + "n.nspname = %s", (table_name, schema)).first()
+        return row is not None
+
+    def has_schema(self, connection: Any, schema: str) -> bool:
+        row = connection.exec_driver_sql(
+            "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = %s", (schema,)
+        ).first()
+        return row is not None
+
+    def has_index(
+        self, connection: Any, table_name: str, index_name: str, schema: str | None = None
+    ) -> bool:
+        sql = (
+            "SELECT 1 FROM pg_catalog.pg_index i "
+            "JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid "
+            "JOIN pg_catalog.pg_class tc ON tc.oid = i.indrelid "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = tc.relnamespace "
+            "WHERE tc.relname = %s AND ic.relname = %s AND "
+        )
+        if schema is None:
+            row = connection.exec_driver_sql(
+                sql + "n.nspname = current_schema()", (table_name, index_name)
+            ).first()
+        else:
+            row = connection.exec_driver_sql(
+                sql + "n.nspname = %s", (table_name, index_name, schema)
+            ).first()
+        return row is not None
+
+    def get_table_names(self, connection: Any, schema: str | None = None) -> list[str]:
+        sql = (
+            "SELECT c.relname FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE c.relkind IN ('r', 'p') AND "
+        )
+        if schema is None:
+            rows = connection.exec_driver_sql(
+                sql + "n.nspname = current_schema() ORDER BY c.relname", ()
+            ).all()
+        else:
+            rows = connection.exec_driver_sql(sql + "n.nspname = %s ORDER BY c.relname", (schema,)).all()
+        return [r[0] for r in rows]
+
+
+dialect = PGDialect

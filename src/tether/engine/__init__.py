@@ -1,0 +1,25 @@
+"""tether.engine: URLs, ``create_engine``, Engine/Connection/transactions, the pool and
+results. Everything here talks to a database only through a Dialect."""
+
+from tether.engine.base import Connection, Engine, NestedTransaction, RootTransaction, Transaction
+from tether.engine.create import create_engine
+from tether.engine.interfaces import Dialect
+from tether.engine.result import MappingResult, Result, Row, RowMapping, ScalarResult
+from tether.engine.url import URL, make_url
+
+__all__ = [
+    "URL",
+    "Connection",
+    "Dialect",
+    "Engine",
+    "MappingResult",
+    "NestedTransaction",
+    "Result",
+    "RootTransaction",
+    "Row",
+    "RowMapping",
+    "ScalarResult",
+    "Transaction",
+    "create_engine",
+    "make_url",
+]

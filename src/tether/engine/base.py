@@ -1,0 +1,704 @@
+"""Engine, Connection and transactions: running statements on a pooled DB-API connection.
+
+A :class:`Connection` follows SQLAlchemy 2.x "autobegin" rules: the first statement begins
+a transaction, ``commit()``/``rollback()`` end it, and closing the connection rolls back
+whatever was not committed. ``begin()`` starts a transaction explicitly (and is a context
+manager that commits or rolls back); ``begin_nested()`` makes a SAVEPOINT.
+
+Statements are compiled once per shape through ``tether.sql.compiler.compile_statement``;
+for each compiled shape the engine also keeps, on the compiled object, how to turn its
+driver rows into :class:`~tether.engine.result.Row` objects. Driver errors become
+``tether.exc`` exceptions carrying the SQL, its parameters and the driver's error as
+``.orig``.
+
+With ``echo=True`` every statement and its parameters go to the ``tether.engine`` logger at
+INFO; ``echo="debug"`` adds result rows at DEBUG.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from tether import exc
+from tether.engine.result import Result, ResultMetaData, ScalarResult
+
+__all__ = ["Connection", "Engine", "NestedTransaction", "RootTransaction", "Transaction"]
+
+log = logging.getLogger("tether.engine")
+_INFO = logging.INFO
+_DEBUG = logging.DEBUG
+
+# Metadata for exec_driver_sql results, by their column names.
+_DRIVER_META: dict[tuple[str, ...], ResultMetaData] = {}
+# Fallback store for compiled objects that do not accept new attributes.
+_COMPILED_META: dict[int, tuple[Any, ResultMetaData]] = {}
+
+
+def _compiled_meta(compiled: Any) -> ResultMetaData:
+    """The result shape of a compiled statement, made on first use and kept in the
+    compiled object's ``_row_template`` slot (so once per statement shape)."""
+    meta = getattr(compiled, "_row_template", None)
+    if meta is not None:
+        return meta  # type: ignore[no-any-return]
+    meta = ResultMetaData(compiled.result_keys or (), compiled.result_processors)
+    try:
+        compiled._row_template = meta
+    except AttributeError:
+        held = _COMPILED_META.get(id(compiled))
+        if held is not None and held[0] is compiled:
+            return held[1]
+        _COMPILED_META[id(compiled)] = (compiled, meta)
+    return meta
+
+
+def _driver_meta(description: Sequence[Any]) -> ResultMetaData:
+    keys = tuple(d[0] for d in description)
+    meta = _DRIVER_META.get(keys)
+    if meta is None:
+        meta = _DRIVER_META.setdefault(keys, ResultMetaData(keys))
+    return meta
+
+
+def _pk_positions(compiled: Any, names: tuple[str, ...]) -> tuple[int | None, ...] | None:
+    """Where each primary key column's value sits in the parameter tuple of an INSERT
+    (``None`` for a column the statement does not send), from the compiler's slots, whose
+    INSERT column entries read ``(kind, key, ...)`` with kind 2."""
+    slots = getattr(compiled, "slots", None)
+    if not slots:
+        return None
+    where: dict[str, int] = {}
+    for position, slot in enumerate(slots):
+        if slot and slot[0] == 2 and isinstance(slot[1], str):
+            where.setdefault(slot[1], position)
+    return tuple(where.get(name) for name in names)
+
+
+def _show_params(params: Any, many: bool) -> str:
+    if not many:
+        return repr(params)
+    params = list(params)
+    if len(params) <= 10:
+        return repr(params)
+    shown = ", ".join(repr(p) for p in params[:9])
+    return (
+        f"[{shown}  ... displaying 10 of {len(params)} total bound parameter sets ...  "
+        f"{params[-1]!r}]"
+    )
+
+
+class Connection:
+    """One checked-out database connection and its current transaction.
+
+    Not thread-safe: use one Connection per thread (the engine's pool is thread-safe).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+        self._dbapi: Any = engine._checkout()
+        self._transaction: RootTransaction | None = None
+        self._nested: list[NestedTransaction] = []
+        self._savepoint_seq = 0
+        self._closed = False
+        self._invalidated = False
+        self._execution_options: dict[str, Any] = {}
+        self.info: dict[str, Any] = {}
+
+    # --- state -----------------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def invalidated(self) -> bool:
+        return self._invalidated
+
+    @property
+    def connection(self) -> Any:
+        """The underlying DB-API connection."""
+        self._check_open()
+        return self._dbapi
+
+    def in_transaction(self) -> bool:
+        return self._transaction is not None
+
+    def in_nested_transaction(self) -> bool:
+        return bool(self._nested)
+
+    def get_transaction(self) -> RootTransaction | None:
+        return self._transaction
+
+    def get_nested_transaction(self) -> NestedTransaction | None:
+        return self._nested[-1] if self._nested else None
+
+    def execution_options(self, **options: Any) -> Connection:
+        """Record execution options (kept for compatibility; none change behaviour yet)."""
+        self._execution_options.update(options)
+        return self
+
+    def get_execution_options(self) -> dict[str, Any]:
+        return dict(self._execution_options)
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise exc.ResourceClosedError("This Connection is closed.")
+        if self._invalidated:
+            raise exc.PendingRollbackError(
+                "This Connection lost its database connection and was invalidated; "
+                "roll back (or close it and open a new one) before using it again."
+            )
+
+    # --- transactions ----------------------------------------------------------------
+    def _log_info(self, message: str, *args: Any) -> None:
+        if log.isEnabledFor(_INFO):
+            log.info(message, *args)
+
+    def _autobegin(self) -> RootTransaction:
+        self._log_info("BEGIN (implicit)")
+        self._do(self.dialect.do_begin, "BEGIN")
+        self._transaction = RootTransaction(self)
+        return self._transaction
+
+    def begin(self) -> RootTransaction:
+        """Begin a transaction; raises InvalidRequestError if one is already in progress."""
+        self._check_open()
+        if self._transaction is not None:
+            raise exc.InvalidRequestError(
+                "This connection already has a transaction in progress (begun by begin(), "
+                "or automatically by the first execute()); call commit() or rollback() "
+                "before begin(), or use begin_nested() for a SAVEPOINT inside it."
+            )
+        self._log_info("BEGIN")
+        self._do(self.dialect.do_begin, "BEGIN")
+        self._transaction = RootTransaction(self)
+        return self._transaction
+
+    def begin_nested(self) -> NestedTransaction:
+        """Make a SAVEPOINT (beginning the outer transaction first if needed)."""
+        self._check_open()
+        if self._transaction is None:
+            self._autobegin()
+        self._savepoint_seq += 1
+        name = f"tether_sp_{self._savepoint_seq}"
+        self._log_info("SAVEPOINT %s", name)
+        self._do(lambda c: self.dialect.do_savepoint(c, name), f"SAVEPOINT {name}")
+        nested = NestedTransaction(self, name)
+        self._nested.append(nested)
+        return nested
+
+    def commit(self) -> None:
+        """Commit the current transaction, if there is one."""
+        if self._transaction is not None:
+            self._transaction.commit()
+
+    def rollback(self) -> None:
+        """Roll back the current transaction, if there is one."""
+        if self._transaction is not None:
+            self._transaction.rollback()
+        elif self._invalidated:
+            self._invalidated = False
+            self._dbapi = self.engine._checkout()
+
+    def _do(self, func: Any, statement: str) -> None:
+        try:
+            func(self._dbapi)
+        except Exception as error:
+            raise self._wrap(error, statement, None) from error
+
+    def _end_root(self, commit: bool) -> None:
+        for nested in self._nested:
+            nested._active = False
+        self._nested.clear()
+        self._transaction = None
+        if commit:
+            self._log_info("COMMIT")
+            try:
+                self._do(self.dialect.do_commit, "COMMIT")
+            except Exception:
+                # A failed COMMIT (SQLite: a deferred foreign key) can leave the driver's
+                # transaction open; end it so the next statement can begin a new one.
+                if not self._invalidated:
+                    try:
+                        self.dialect.do_rollback(self._dbapi)
+                    except Exception:
+                        pass
+                raise
+        else:
+            self._log_info("ROLLBACK")
+            if not self._invalidated:
+                self._do(self.dialect.do_rollback, "ROLLBACK")
+
+    def _end_nested(self, nested: NestedTransaction, commit: bool) -> None:
+        if nested not in self._nested:
+            raise exc.InvalidRequestError(
+                f"SAVEPOINT {nested.name} is no longer active (an enclosing transaction or "
+                "savepoint already ended)."
+            )
+        # Ending a savepoint ends every savepoint made after it.
+        while self._nested:
+            top = self._nested.pop()
+            top._active = False
+            if top is nested:
+                break
+        name = nested.name
+        if commit:
+            self._log_info("RELEASE SAVEPOINT %s", name)
+            self._do(lambda c: self.dialect.do_release_savepoint(c, name), f"RELEASE SAVEPOINT {name}")
+        else:
+            self._log_info("ROLLBACK TO SAVEPOINT %s", name)
+            self._do(
+                lambda c: self.dialect.do_rollback_to_savepoint(c, name),
+                f"ROLLBACK TO SAVEPOINT {name}",
+            )
+
+    # --- executing -------------------------------------------------------------------
+    def execute(
+        self,
+        statement: Any,
+        parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None,
+        *,
+        execution_options: Mapping[str, Any] | None = None,
+    ) -> Result:
+        """Run a statement (``select()``, ``insert()``, ``text()``, DDL ...).
+
+        ``parameters`` is a dict for one execution or a list of dicts for executemany.
+        Raises ArgumentError for a plain string, and the ``tether.exc`` DBAPIError
+        subclass matching a driver error.
+        """
+        if isinstance(statement, str):
+            shown = statement if len(statement) < 60 else statement[:57] + "..."
+            raise exc.ArgumentError(
+                f"A plain SQL string cannot be executed directly; wrap it in text(): "
+                f"conn.execute(text({shown!r})). For driver-level SQL use "
+                f"conn.exec_driver_sql()."
+            )
+        self._check_open()
+        from tether.sql.compiler import compile_statement
+
+        if parameters is None or isinstance(parameters, Mapping):
+            compiled, bound = compile_statement(statement, self.dialect, parameters)
+            return self._execute_one(compiled, bound, parameters)
+        if isinstance(parameters, (list, tuple)):
+            first = parameters[0] if parameters else None
+            # The first parameter set decides an INSERT/UPDATE's column list.
+            compiled, bound = compile_statement(statement, self.dialect, first)
+            if len(parameters) <= 1:
+                return self._execute_one(compiled, bound, first)
+            return self._execute_many(compiled, bound, parameters)
+        raise exc.ArgumentError(
+            "execute() parameters must be a dict (one execution) or a list of dicts "
+            f"(executemany), not {type(parameters).__name__}."
+        )
+
+    def scalar(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
+        """The first column of the first row, or None."""
+        return self.execute(statement, parameters).scalar()
+
+    def scalars(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> ScalarResult:
+        """A ScalarResult over the first column."""
+        return self.execute(statement, parameters).scalars()
+
+    def _execute_one(self, compiled: Any, bound: Any, params: Mapping[str, Any] | None) -> Result:
+        if self._transaction is None:
+            self._autobegin()
+        args = compiled.construct_params(bound, params)
+        string = compiled.string
+        if log.isEnabledFor(_INFO):
+            log.info(string)
+            log.info("[compiled] %s", _show_params(args, False))
+        cursor = self._dbapi.cursor()
+        try:
+            cursor.execute(string, args)
+            if compiled.returns_rows:
+                meta = _compiled_meta(compiled)
+                rows = cursor.fetchall()
+            else:
+                meta = None
+                rows = None
+            rowcount = cursor.rowcount
+            lastrowid = getattr(cursor, "lastrowid", None)
+        except Exception as error:
+            raise self._wrap(error, string, args) from error
+        finally:
+            cursor.close()
+        if rows is not None and log.isEnabledFor(_DEBUG):
+            self._log_rows(meta, rows)  # type: ignore[arg-type]
+        if not compiled.is_insert:
+            return Result(meta, rows, rowcount, lastrowid)
+        pk = self._inserted_pk(compiled, meta, rows, params, args, lastrowid)
+        return Result(meta, rows, rowcount, lastrowid, inserted_primary_key=pk, is_insert=True)
+
+    def _execute_many(
+        self, compiled: Any, bound: Any, param_sets: Sequence[Mapping[str, Any]]
+    ) -> Result:
+        if self._transaction is None:
+            self._autobegin()
+        construct = compiled.construct_params
+        arg_sets = [construct(bound, p) for p in param_sets]
+        string = compiled.string
+        if log.isEnabledFor(_INFO):
+            log.info(string)
+            log.info("[compiled] %s", _show_params(arg_sets, True))
+        cursor = self._dbapi.cursor()
+        args: Any = arg_sets
+        try:
+            if compiled.returns_rows:
+                # RETURNING with many parameter sets: run each and gather the rows in order.
+                meta = _compiled_meta(compiled)
+                rows: list[Any] | None = []
+                rowcount = 0
+                execute = cursor.execute
+                fetchall = cursor.fetchall
+                for args in arg_sets:
+                    execute(string, args)
+                    rows.extend(fetchall())  # type: ignore[union-attr]
+                    rowcount += max(cursor.rowcount, 0)
+                args = arg_sets
+            else:
+                meta = None
+                rows = None
+                self.dialect.do_executemany(cursor, string, arg_sets)
+                rowcount = cursor.rowcount
+        except Exception as error:
+            raise self._wrap(error, string, args) from error
+        finally:
+            cursor.close()
+        if compiled.is_insert:
+            pk_rows = None
+            if rows is not None and meta is not None:
+                pk_rows = [
+                    self._inserted_pk(compiled, meta, [row], p, None, None) or ()
+                    for row, p in zip(rows, param_sets)
+                ]
+            return Result(
+                meta, rows, rowcount, is_insert=True, inserted_primary_key_rows=pk_rows
+            )
+        return Result(meta, rows, rowcount)
+
+    def _inserted_pk(
+        self,
+        compiled: Any,
+        meta: ResultMetaData | None,
+        rows: list[Any] | None,
+        params: Mapping[str, Any] | None,
+        args: Any,
+        lastrowid: Any,
+    ) -> tuple[Any, ...] | None:
+        names = tuple(getattr(compiled, "inserted_pk_columns", None) or ())
+        if not names:
+            return None
+        values: list[Any] = []
+        positions = getattr(compiled, "inserted_pk_positions", None)
+        if positions is None:
+            positions = _pk_positions(compiled, names)
+        used_lastrowid = False
+        for i, name in enumerate(names):
+            value = None
+            if meta is not None and rows and name in meta.row_cls._key_index:
+                index = meta.row_cls._key_index[name]
+                if index >= 0:
+                    value = meta.value_getter(index)(rows[0])
+            if value is None and params is not None and name in params:
+                value = params[name]
+            if value is None and positions is not None and args is not None:
+                pos = positions[i]
+                if pos is not None:
+                    value = args[pos]
+            if (
+                value is None
+                and not used_lastrowid
+                and lastrowid not in (None, 0)
+                and getattr(self.dialect, "lastrowid_is_primary_key", False)
+            ):
+                value = lastrowid
+                used_lastrowid = True
+            values.append(value)
+        from tether.engine.result import row_class
+
+        return tuple.__new__(row_class(names), values)  # type: ignore[no-any-return]
+
+    def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:
+        """Run SQL text as the driver takes it (``?`` placeholders on SQLite, ``%s`` on
+        PostgreSQL). ``parameters``: a tuple/dict for one execution, or a list of them for
+        executemany."""
+        self._check_open()
+        if self._transaction is None:
+            self._autobegin()
+        many = (
+            isinstance(parameters, list)
+            and bool(parameters)
+            and isinstance(parameters[0], (tuple, list, Mapping))
+        )
+        if log.isEnabledFor(_INFO):
+            log.info(statement)
+            log.info("[raw sql] %s", _show_params(parameters if parameters is not None else (), many))
+        cursor = self._dbapi.cursor()
+        try:
+            if many:
+                self.dialect.do_executemany(cursor, statement, parameters)
+            elif parameters is None:
+                cursor.execute(statement)
+            else:
+                cursor.execute(statement, parameters)
+            description = cursor.description
+            if description is not None:
+                meta: ResultMetaData | None = _driver_meta(description)
+                rows = cursor.fetchall()
+            else:
+                meta = None
+                rows = None
+            rowcount = cursor.rowcount
+            lastrowid = getattr(cursor, "lastrowid", None)
+        except Exception as error:
+            raise self._wrap(error, statement, parameters) from error
+        finally:
+            cursor.close()
+        if rows is not None and log.isEnabledFor(_DEBUG):
+            self._log_rows(meta, rows)  # type: ignore[arg-type]
+        return Result(meta, rows, rowcount, lastrowid)
+
+    def _log_rows(self, meta: ResultMetaData, rows: list[Any]) -> None:
+        log.debug("Col %r", meta.keys)
+        for row in rows:
+            log.debug("Row %r", tuple(row))
+
+    def _wrap(self, error: Exception, statement: str | None, params: Any) -> Exception:
+        """Turn a driver error into its tether.exc class; invalidate a dead connection."""
+        dialect = self.dialect
+        if isinstance(error, exc.TetherError) or not dialect.is_dbapi_error(error):
+            return error
+        if dialect.is_disconnect(error, self._dbapi):
+            self._invalidate()
+            wrapped = dialect.wrap_dbapi_error(error, statement, params)
+        else:
+            wrapped = dialect.wrap_dbapi_error(error, statement, params, self._dbapi)
+        return wrapped  # type: ignore[no-any-return]
+
+    def _invalidate(self) -> None:
+        if self._invalidated:
+            return
+        self._invalidated = True
+        for nested in self._nested:
+            nested._active = False
+        self._nested.clear()
+        if self._transaction is not None:
+            self._transaction._active = False
+            self._transaction = None
+        self.engine.pool.invalidate(self._dbapi)
+
+    def invalidate(self) -> None:
+        """Discard the DB-API connection (it is closed, not returned to the pool)."""
+        if not self._closed:
+            self._invalidate()
+
+    # --- DDL ---------------------------------------------------------------------------
+    @contextmanager
+    def _ddl_connection(self) -> Iterator[Connection]:
+        """This connection, inside a transaction (begun if needed; the caller commits)."""
+        self._check_open()
+        if self._transaction is None:
+            self._autobegin()
+        yield self
+
+    # --- closing -----------------------------------------------------------------------
+    def close(self) -> None:
+        """Roll back what was not committed and return the connection to the pool."""
+        if self._closed:
+            return
+        if self._transaction is not None:
+            self._log_info("ROLLBACK")
+            self._transaction._active = False
+            self._transaction = None
+            for nested in self._nested:
+                nested._active = False
+            self._nested.clear()
+        self._closed = True
+        if not self._invalidated:
+            self.engine.pool.release(self._dbapi)
+        self._dbapi = None
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("in transaction" if self._transaction else "idle")
+        return f"<Connection {self.engine.url} {state}>"
+
+
+class Transaction:
+    """A transaction or savepoint of a Connection; a context manager that commits on
+    success and rolls back on an exception."""
+
+    connection: Connection
+    _active: bool
+
+    @property
+    def is_active(self) -> bool:
+        return self._active
+
+    def commit(self) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+    def rollback(self) -> None:
+        raise NotImplementedError  # pragma: no cover
+
+    def close(self) -> None:
+        """Roll back if still active."""
+        if self._active:
+            self.rollback()
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, exc_type: Any, exc_value: Any, tb: Any) -> None:
+        if not self._active:
+            return
+        if exc_type is None:
+            self.commit()
+        else:
+            self.rollback()
+
+
+class RootTransaction(Transaction):
+    """The outer transaction of a Connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._active = True
+
+    def commit(self) -> None:
+        """Commit; raises InvalidRequestError when the transaction already ended."""
+        if not self._active:
+            raise exc.InvalidRequestError("This transaction is inactive (already ended).")
+        self._active = False
+        self.connection._end_root(commit=True)
+
+    def rollback(self) -> None:
+        """Roll back; does nothing when the transaction already ended."""
+        if not self._active:
+            return
+        self._active = False
+        self.connection._end_root(commit=False)
+
+
+class NestedTransaction(Transaction):
+    """A SAVEPOINT: ``commit`` releases it, ``rollback`` rolls back to it."""
+
+    def __init__(self, connection: Connection, name: str) -> None:
+        self.connection = connection
+        self.name = name
+        self._active = True
+
+    def commit(self) -> None:
+        if not self._active:
+            raise exc.InvalidRequestError(f"SAVEPOINT {self.name} is inactive (already ended).")
+        self.connection._end_nested(self, commit=True)
+
+    def rollback(self) -> None:
+        if not self._active:
+            return
+        self.connection._end_nested(self, commit=False)
+
+
+class Engine:
+    """A database (URL + dialect) and its connection pool. Thread-safe; usually one per
+    database per process."""
+
+    def __init__(
+        self,
+        url: Any,
+        dialect: Any,
+        pool_factory: Any,
+        echo: bool | str = False,
+    ) -> None:
+        self.url = url
+        self.dialect = dialect
+        self._pool_factory = pool_factory
+        self.pool = pool_factory()
+        self._echo: bool | str = False
+        self.echo = echo
+
+    # --- properties --------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return str(self.dialect.name)
+
+    @property
+    def driver(self) -> str:
+        return str(self.dialect.driver)
+
+    @property
+    def echo(self) -> bool | str:
+        return self._echo
+
+    @echo.setter
+    def echo(self, value: bool | str) -> None:
+        from tether.engine.create import configure_echo
+
+        self._echo = value
+        configure_echo(log, value)
+
+    # --- connections -------------------------------------------------------------------
+    def _checkout(self) -> Any:
+        try:
+            return self.pool.connect()
+        except exc.TetherError:
+            raise
+        except Exception as error:
+            if self.dialect.is_dbapi_error(error):
+                raise self.dialect.wrap_dbapi_error(error, None, None) from error
+            raise
+
+    def connect(self) -> Connection:
+        """A new Connection (check it back in with ``close()`` or a ``with`` block)."""
+        return Connection(self)
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        """``with engine.begin() as conn:`` a Connection in a transaction that commits at
+        the end of the block, or rolls back if the block raises."""
+        conn = Connection(self)
+        try:
+            transaction = conn.begin()
+            try:
+                yield conn
+            except BaseException:
+                transaction.rollback()
+                raise
+            if transaction.is_active:
+                transaction.commit()
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _ddl_connection(self) -> Iterator[Connection]:
+        """A new Connection in a transaction, committed when the block succeeds."""
+        with self.begin() as conn:
+            yield conn
+
+    def raw_connection(self) -> Any:
+        """A DB-API connection from the pool; give it back with ``engine.pool.release``."""
+        return self._checkout()
+
+    def dispose(self, close: bool = True) -> None:
+        """Close the pool's idle connections and start a fresh pool. For an in-memory
+        SQLite database this discards the database."""
+        old = self.pool
+        if close:
+            # Close first: a new pool's keep-alive connection would otherwise keep an
+            # in-memory database alive across the dispose.
+            old.dispose()
+        self.pool = self._pool_factory()
+
+    def execution_options(self, **options: Any) -> Engine:
+        """Accepted for compatibility; options are recorded on connections only."""
+        return self
+
+    def __repr__(self) -> str:
+        return f"Engine({self.url})"

@@ -1,0 +1,137 @@
+"""``create_engine``: from a URL and options to an :class:`~tether.engine.base.Engine`.
+
+Also owns the ``echo`` logging set-up: ``echo=True`` makes the ``tether.engine`` logger
+show INFO (statements and parameters) and, if nobody configured a handler for it, prints to
+stdout; ``echo="debug"`` shows result rows too.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from tether import exc
+from tether.dialects import load_dialect_class
+from tether.engine.base import Engine
+from tether.engine.pool import Pool
+from tether.engine.url import URL, make_url
+
+__all__ = ["create_engine", "configure_echo"]
+
+_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+
+# SQLAlchemy create_engine() arguments that tether accepts and does not need: programs
+# passing them keep working. (``poolclass=StaticPool`` for an in-memory SQLite database is
+# the common one; tether's memory database is shared by all connections anyway.)
+_ACCEPTED_AND_IGNORED = frozenset(
+    {
+        "poolclass",
+        "pool_use_lifo",
+        "pool_reset_on_return",
+        "pool_logging_name",
+        "logging_name",
+        "query_cache_size",
+        "implicit_returning",
+        "executemany_mode",
+        "insertmanyvalues_page_size",
+        "use_insertmanyvalues",
+        "label_length",
+        "hide_parameters",
+        "json_serializer",
+        "json_deserializer",
+        "plugins",
+        "enable_from_linting",
+        "isolation_level",
+        "execution_options",
+        "module",
+    }
+)
+
+# Loggers whose level tether set because of echo, so echo=False can undo exactly that.
+_echo_configured: set[str] = set()
+
+
+def configure_echo(logger: logging.Logger, echo: bool | str | None) -> None:
+    """Make ``logger`` show INFO (``echo=True``) or DEBUG (``echo="debug"``) records,
+    adding a stdout handler when it has none; ``echo=False`` undoes what echo set."""
+    if echo in (None, False):
+        if logger.name in _echo_configured:
+            logger.setLevel(logging.NOTSET)
+            _echo_configured.discard(logger.name)
+        return
+    if echo == "debug":
+        level = logging.DEBUG
+    elif echo is True:
+        level = logging.INFO
+    else:
+        raise exc.ArgumentError(f"echo must be True, False or 'debug', not {echo!r}")
+    if logger.level == logging.NOTSET or logger.level > level:
+        logger.setLevel(level)
+        _echo_configured.add(logger.name)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter(_FORMAT))
+        logger.addHandler(handler)
+
+
+def create_engine(
+    url: str | URL,
+    *,
+    echo: bool | str = False,
+    echo_pool: bool | str = False,
+    connect_args: dict[str, Any] | None = None,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout: float = 30.0,
+    pool_pre_ping: bool = False,
+    pool_recycle: float = -1,
+    future: bool = True,
+    sqlite_enforce_foreign_keys: bool = True,
+    **kw: Any,
+) -> Engine:
+    """Make an Engine for ``url`` (``sqlite:///file.db``, ``sqlite://``,
+    ``postgresql://user@host/db``, ``postgresql+psycopg://...``).
+
+    No connection is opened until the first ``connect()`` (except for an in-memory SQLite
+    database, which is created at once). Raises ArgumentError for a malformed URL or an
+    unknown option and NoSuchModuleError for a database tether does not support.
+    """
+    u = make_url(url)
+    unknown = sorted(set(kw) - _ACCEPTED_AND_IGNORED)
+    if unknown:
+        raise exc.ArgumentError(
+            f"create_engine() got unknown option(s) {', '.join(map(repr, unknown))} for "
+            f"{u.get_backend_name()!r}."
+        )
+    if future is not True:
+        raise exc.ArgumentError("tether only has the 2.x ('future') engine; leave future=True.")
+    dialect_cls = load_dialect_class(u.drivername)
+    dialect_kwargs: dict[str, Any] = {}
+    if u.get_backend_name() == "sqlite":
+        dialect_kwargs["sqlite_enforce_foreign_keys"] = sqlite_enforce_foreign_keys
+    elif sqlite_enforce_foreign_keys is not True:
+        raise exc.ArgumentError("sqlite_enforce_foreign_keys applies only to sqlite:// URLs.")
+    dialect = dialect_cls(**dialect_kwargs)
+    args = dict(connect_args or {})
+
+    def creator() -> Any:
+        return dialect.connect(u, **args)
+
+    keep_alive = dialect.keeps_database_alive(u)
+    configure_echo(logging.getLogger("tether.pool"), echo_pool)
+
+    def pool_factory() -> Pool:
+        return Pool(
+            creator,
+            dialect,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            timeout=pool_timeout,
+            pre_ping=pool_pre_ping,
+            recycle=pool_recycle,
+            keep_alive=keep_alive,
+            echo=bool(echo_pool),
+        )
+
+    return Engine(u, dialect, pool_factory, echo=echo)

@@ -1,0 +1,217 @@
+"""The connection pool: a thread-safe store of open DB-API connections for one engine.
+
+Up to ``pool_size`` idle connections are kept; ``max_overflow`` more may be open at once and
+are closed when returned; past that, a checkout waits up to ``pool_timeout`` seconds and then
+raises :class:`PoolTimeoutError`. Returned connections are rolled back first, so a
+connection never carries a transaction into its next use. Connections are reused
+last-in-first-out, which keeps a small set warm.
+
+For a database that exists only while a connection to it is open (SQLite in memory) the pool
+holds one extra connection for its whole life, so the database outlives any single checkout.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from tether import exc
+
+__all__ = ["Pool", "PoolTimeoutError"]
+
+log = logging.getLogger("tether.pool")
+
+
+class PoolTimeoutError(exc.TetherError):
+    """No connection became free within ``pool_timeout`` seconds."""
+
+
+# SQLAlchemy programs catch ``exc.TimeoutError``; use the lead's class when exc.py has one.
+_Timeout: type[Exception] = getattr(exc, "TimeoutError", PoolTimeoutError)
+
+
+class Pool:
+    """A bounded LIFO pool of DB-API connections made by ``creator``."""
+
+    def __init__(
+        self,
+        creator: Callable[[], Any],
+        dialect: Any,
+        pool_size: int = 5,
+        max_overflow: int = 10,
+        timeout: float = 30.0,
+        pre_ping: bool = False,
+        recycle: float = -1,
+        keep_alive: bool = False,
+        echo: bool = False,
+    ) -> None:
+        if pool_size < 0 or (max_overflow < 0 and max_overflow != -1):
+            raise exc.ArgumentError("pool_size and max_overflow must not be negative")
+        self._creator = creator
+        self._dialect = dialect
+        self.size = pool_size
+        #: -1 means no limit on connections past ``pool_size``.
+        self.max_overflow = max_overflow
+        self.timeout = timeout
+        self.pre_ping = pre_ping
+        self.recycle = recycle
+        self.echo = echo
+        self._lock = threading.Lock()
+        self._available = threading.Condition(self._lock)
+        self._idle: list[tuple[Any, float]] = []  # (connection, time it was opened)
+        self._opened_at: dict[int, float] = {}
+        self._checked_out = 0
+        self._disposed = False
+        self._keeper: Any = None
+        if keep_alive:
+            self._keeper = self._create()
+
+    # --- public ----------------------------------------------------------------------
+    def connect(self) -> Any:
+        """Check out a DB-API connection; raises PoolTimeoutError when none frees in time."""
+        conn = self._checkout()
+        if self.pre_ping and not self._dialect.do_ping(conn):
+            self._log("connection failed pre-ping; replacing it")
+            self._discard(conn)
+            conn = self._replace_after_discard()
+        return conn
+
+    def release(self, conn: Any, reset: bool = True) -> None:
+        """Give a connection back. It is rolled back first; a connection that cannot roll
+        back is closed instead of being reused."""
+        if reset:
+            try:
+                self._dialect.do_rollback(conn)
+            except Exception:
+                self._log("rollback on return failed; closing the connection")
+                self.invalidate(conn)
+                return
+        with self._lock:
+            self._checked_out -= 1
+            opened = self._opened_at.get(id(conn), time.monotonic())
+            if not self._disposed and len(self._idle) < self.size:
+                self._idle.append((conn, opened))
+                conn = None
+            else:
+                self._opened_at.pop(id(conn), None)
+            self._available.notify()
+        if conn is not None:
+            self._close(conn)
+
+    def invalidate(self, conn: Any) -> None:
+        """Close a checked-out connection that must not be reused (it lost its server)."""
+        with self._lock:
+            self._checked_out -= 1
+            self._opened_at.pop(id(conn), None)
+            self._available.notify()
+        self._close(conn)
+
+    def dispose(self) -> None:
+        """Close every idle connection and the keep-alive connection. Connections checked
+        out now are closed when they come back."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+            keeper, self._keeper = self._keeper, None
+            self._disposed = True
+            for conn, _ in idle:
+                self._opened_at.pop(id(conn), None)
+        for conn, _ in idle:
+            self._close(conn)
+        if keeper is not None:
+            self._close(keeper)
+
+    def status(self) -> str:
+        with self._lock:
+            return (
+                f"Pool size: {self.size}  Connections in pool: {len(self._idle)} "
+                f"Current checked out connections: {self._checked_out}"
+            )
+
+    def checkedout(self) -> int:
+        return self._checked_out
+
+    def checkedin(self) -> int:
+        return len(self._idle)
+
+    # --- internals -------------------------------------------------------------------
+    def _limit(self) -> int | None:
+        return None if self.max_overflow == -1 else self.size + self.max_overflow
+
+    def _checkout(self) -> Any:
+        deadline = None
+        with self._lock:
+            if self._disposed:
+                raise exc.InvalidRequestError("This engine's pool was disposed")
+            while True:
+                if self._idle:
+                    conn, opened = self._idle.pop()
+                    self._checked_out += 1
+                    break
+                limit = self._limit()
+                if limit is None or self._checked_out + len(self._idle) < limit:
+                    # Reserve the slot now and open the connection outside the lock, so a
+                    # slow connect does not block other threads' returns.
+                    self._checked_out += 1
+                    conn = None
+                    break
+                if deadline is None:
+                    deadline = time.monotonic() + self.timeout
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._available.wait(remaining):
+                    if self._idle or (limit is not None and self._checked_out < limit):
+                        continue
+                    raise _Timeout(
+                        f"All {limit} connections of the pool (pool_size={self.size}, "
+                        f"max_overflow={self.max_overflow}) stayed checked out for "
+                        f"{self.timeout} seconds. Close connections and sessions when done "
+                        "with them, or raise pool_size / max_overflow."
+                    )
+        if conn is None:
+            try:
+                conn = self._create()
+            except BaseException:
+                with self._lock:
+                    self._checked_out -= 1
+                    self._available.notify()
+                raise
+        elif self.recycle >= 0 and time.monotonic() - opened > self.recycle:
+            self._log("recycling a connection older than pool_recycle")
+            self._discard(conn)
+            return self._replace_after_discard()
+        return conn
+
+    def _discard(self, conn: Any) -> None:
+        """Close a connection while keeping its checked-out slot for a replacement."""
+        with self._lock:
+            self._opened_at.pop(id(conn), None)
+        self._close(conn)
+
+    def _replace_after_discard(self) -> Any:
+        try:
+            return self._create()
+        except BaseException:
+            with self._lock:
+                self._checked_out -= 1
+                self._available.notify()
+            raise
+
+    def _create(self) -> Any:
+        conn = self._creator()
+        with self._lock:
+            self._opened_at[id(conn)] = time.monotonic()
+        self._log("created a new connection")
+        return conn
+
+    def _close(self, conn: Any) -> None:
+        try:
+            self._dialect.do_close(conn)
+        except Exception:  # closing a broken connection may fail; it is gone either way
+            pass
+        self._log("closed a connection")
+
+    def _log(self, message: str) -> None:
+        if self.echo or log.isEnabledFor(logging.DEBUG):
+            log.info("%s (%s)", message, self.status() if not self._lock.locked() else "")

@@ -1,0 +1,417 @@
+"""Instrumented attributes: the class-level objects behind ``User.name`` and
+``User.posts``, how writes record history, and how missing values are loaded.
+
+Design (chosen for the load hot path): every mapped attribute is a *non-data* descriptor,
+so once a value sits in the instance ``__dict__`` a read is a plain dict read and never
+calls into tether. The descriptor's ``__get__`` runs only when the value is absent: for a
+new object it gives the default (``None`` or an empty collection), for a persistent one it
+loads (expired columns, lazy relationships), for a detached one it raises
+:class:`DetachedInstanceError` explaining why. Writes go through ``__setattr__`` on the
+declarative base, which hands mapped keys to :meth:`set` so history is recorded.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import TYPE_CHECKING, Any
+
+from tether.orm.collections import CollectionHistory, make_collection
+from tether.orm.exc import DetachedInstanceError
+from tether.orm.state import (
+    DETACHED_CLOSED,
+    DETACHED_EXPUNGED,
+    NO_VALUE,
+    STATE_KEY,
+    InstanceState,
+    instance_state,
+)
+
+if TYPE_CHECKING:
+    from tether.orm.relationships import RelationshipProperty
+
+__all__ = [
+    "ColumnAttribute",
+    "QueryableAttribute",
+    "RelationshipAttribute",
+    "detached_error",
+    "get_history",
+    "set_attribute",
+]
+
+
+def detached_error(state: InstanceState, key: str) -> DetachedInstanceError:
+    """The error for touching unloaded attribute ``key`` of a detached object, in words."""
+    cls = type(state.obj).__name__
+    if state.expired_by_commit:
+        why = (
+            "the session committed with expire_on_commit=True, which expired every loaded "
+            "attribute so it would be re-read from the database on next use, and then the "
+            "object left the session"
+            + (" when the session was closed" if state.detached_reason == DETACHED_CLOSED else "")
+        )
+    elif state.detached_reason == DETACHED_EXPUNGED:
+        why = "it was removed from its session (expunge) before this attribute was loaded"
+    else:
+        why = "the session it was loaded in was closed before this attribute was loaded"
+    return DetachedInstanceError(
+        f"Cannot load attribute '{key}' of {cls} object at {id(state.obj):#x}: the object is "
+        f"not attached to a session, so there is no connection to load it with; {why}. "
+        "Ways out: (1) keep the session open while you use the object (do the work inside "
+        "the `with Session(...)` block); (2) create the session with "
+        "expire_on_commit=False so values loaded before commit stay readable; (3) load it "
+        "eagerly while the session is open (read the attribute, or for a relationship use "
+        f"a loader option such as selectinload({cls}.{key}))."
+    )
+
+
+class QueryableAttribute:
+    """Base of the class-level attribute objects. ``Class.attr`` returns this object."""
+
+    is_relationship = False
+
+    def __init__(self, class_: type, key: str, prop: Any) -> None:
+        self.class_ = class_
+        self.key = key
+        self.prop = prop
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is None:
+            return self
+        # Only reached when the value is absent from obj.__dict__ (non-data descriptor).
+        return self.load_missing(obj)
+
+    def load_missing(self, obj: Any) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def set(self, obj: Any, value: Any, initiator: Any = None) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.class_.__name__}.{self.key}>"
+
+    @property
+    def parent(self) -> Any:
+        return self.class_.__mapper__  # type: ignore[attr-defined]
+
+
+def _column_op(op: Any) -> Any:
+    def method(self: ColumnAttribute, other: Any) -> Any:
+        return op(self.column, other)
+
+    return method
+
+
+def _column_rop(op: Any) -> Any:
+    def method(self: ColumnAttribute, other: Any) -> Any:
+        return op(other, self.column)
+
+    return method
+
+
+class ColumnAttribute(QueryableAttribute):
+    """``User.name``: behaves as the mapped Column in expressions."""
+
+    def __init__(self, class_: type, key: str, prop: Any, column: Any) -> None:
+        super().__init__(class_, key, prop)
+        self.column = column
+
+    def __clause_element__(self) -> Any:
+        return self.column
+
+    def __getattr__(self, name: str) -> Any:
+        # Everything a Column offers (like, in_, desc, label, ...) works on the attribute.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.column, name)
+
+    __eq__ = _column_op(operator.eq)  # type: ignore[assignment]
+    __ne__ = _column_op(operator.ne)  # type: ignore[assignment]
+    __lt__ = _column_op(operator.lt)
+    __le__ = _column_op(operator.le)
+    __gt__ = _column_op(operator.gt)
+    __ge__ = _column_op(operator.ge)
+    __add__ = _column_op(operator.add)
+    __sub__ = _column_op(operator.sub)
+    __mul__ = _column_op(operator.mul)
+    __truediv__ = _column_op(operator.truediv)
+    __floordiv__ = _column_op(operator.floordiv)
+    __mod__ = _column_op(operator.mod)
+    __radd__ = _column_rop(operator.add)
+    __rsub__ = _column_rop(operator.sub)
+    __rmul__ = _column_rop(operator.mul)
+    __rtruediv__ = _column_rop(operator.truediv)
+    __and__ = _column_op(operator.and_)
+    __or__ = _column_op(operator.or_)
+
+    def __neg__(self) -> Any:
+        return -self.column
+
+    def __invert__(self) -> Any:
+        return ~self.column
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def load_missing(self, obj: Any) -> Any:
+        state = obj.__dict__.get(STATE_KEY)
+        if state is None or state.key is None:
+            return None  # a new object: unset columns read as None
+        session = state.session
+        if session is None:
+            raise detached_error(state, self.key)
+        session._load_unloaded(state)
+        return obj.__dict__.get(self.key)
+
+    def set(self, obj: Any, value: Any, initiator: Any = None) -> None:
+        d = obj.__dict__
+        state = d.get(STATE_KEY)
+        if state is None:
+            state = instance_state(obj)
+        key = self.key
+        committed = state.committed
+        if key not in committed:
+            committed[key] = d.get(key, NO_VALUE)
+        d[key] = value
+        if not state.modified:
+            state.mark_modified()
+
+
+class RelationshipAttribute(QueryableAttribute):
+    """``User.posts`` / ``Post.author``: a scalar or a collection of related objects."""
+
+    is_relationship = True
+    prop: RelationshipProperty
+
+    def __init__(self, class_: type, key: str, prop: RelationshipProperty) -> None:
+        super().__init__(class_, key, prop)
+
+    def __clause_element__(self) -> Any:
+        return self.prop.comparator_clause()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        comparator = self.prop.comparator(self)
+        return getattr(comparator, name)
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return self.prop.comparator(self) == other
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return self.prop.comparator(self) != other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def of_type(self, cls: Any) -> Any:
+        return self.prop.comparator(self).of_type(cls)
+
+    # --- reading -----------------------------------------------------------------------
+    def load_missing(self, obj: Any) -> Any:
+        d = obj.__dict__
+        state = d.get(STATE_KEY)
+        if state is None or state.key is None:
+            if self.prop.uselist:
+                if state is None:
+                    state = instance_state(obj)
+                coll = make_collection(self.prop.collection_class, obj, self)
+                d[self.key] = coll
+                return coll
+            return None
+        if state.session is None:
+            raise detached_error(state, self.key)
+        value = self.prop.strategy.load(state, state.session)
+        if value is NO_VALUE:  # strategies like noload give the empty default
+            value = make_collection(self.prop.collection_class, obj, self) if self.prop.uselist else None
+        # A load triggered by a flush of a backref may have stored a value already.
+        return d.setdefault(self.key, value)
+
+    def set_loaded(self, obj: Any, items: Any) -> None:
+        """Store a loaded value (list of objects, or one object/None) without events."""
+        if self.prop.uselist:
+            obj.__dict__[self.key] = make_collection(self.prop.collection_class, obj, self, items)
+        else:
+            obj.__dict__[self.key] = items
+
+    def collection_of(self, obj: Any) -> Any:
+        d = obj.__dict__
+        coll = d.get(self.key)
+        if coll is None:
+            coll = self.__get__(obj, type(obj))
+        return coll
+
+    # --- history -----------------------------------------------------------------------
+    def _history(self, state: InstanceState) -> CollectionHistory:
+        colls = state.collections
+        if colls is None:
+            colls = state.collections = {}
+        hist = colls.get(self.key)
+        if hist is None:
+            hist = colls[self.key] = CollectionHistory()
+        return hist
+
+    # --- writing -----------------------------------------------------------------------
+    def set(self, obj: Any, value: Any, initiator: Any = None) -> None:
+        if self.prop.uselist:
+            self._set_collection(obj, value)
+        else:
+            self._set_scalar(obj, value, initiator)
+
+    def _set_scalar(self, obj: Any, value: Any, initiator: Any) -> None:
+        d = obj.__dict__
+        state = d.get(STATE_KEY) or instance_state(obj)
+        key = self.key
+        old = d.get(key, NO_VALUE)
+        if old is NO_VALUE and state.key is not None and state.session is not None and (
+            self.prop.reverse_property is not None or "delete-orphan" in self.prop.cascade
+        ):
+            # The old value is needed to take obj out of its previous owner's collection.
+            old = self.__get__(obj, type(obj))
+        if old is value and key in d:
+            return
+        if key not in state.committed:
+            state.committed[key] = old
+        d[key] = value
+        state.mark_modified()
+        reverse = self.prop.reverse_property
+        if reverse is not None:
+            if old is not None and old is not NO_VALUE and old is not value:
+                reverse.attr.remove_no_backref(old, obj)
+            if value is not None and initiator is not reverse:
+                reverse.attr.append_no_backref(value, obj)
+        if value is not None:
+            self._cascade(state, value)
+
+    def _set_collection(self, obj: Any, value: Any) -> None:
+        if value is None:
+            value = ()
+        state = instance_state(obj)
+        d = obj.__dict__
+        old = d.get(self.key)
+        if old is None:
+            old = self.__get__(obj, type(obj))
+        new_items = list(value)
+        new_ids = {id(i) for i in new_items}
+        old_ids = {id(i) for i in old}
+        coll = make_collection(self.prop.collection_class, obj, self, new_items)
+        d[self.key] = coll
+        state.mark_modified()
+        for item in list(old):
+            if id(item) not in new_ids:
+                self.fire_remove(obj, item, None)
+        for item in new_items:
+            if id(item) not in old_ids:
+                self.fire_append(obj, item, None)
+
+    def fire_append(self, obj: Any, item: Any, initiator: Any) -> None:
+        """A member was added to ``obj``'s collection."""
+        state = obj.__dict__.get(STATE_KEY) or instance_state(obj)
+        self._history(state).add(item)
+        state.mark_modified()
+        reverse = self.prop.reverse_property
+        if reverse is not None and initiator is not reverse:
+            reverse.attr.set_from_reverse(item, obj, self.prop)
+        self._cascade(state, item)
+
+    def fire_remove(self, obj: Any, item: Any, initiator: Any) -> None:
+        """A member was removed from ``obj``'s collection."""
+        state = obj.__dict__.get(STATE_KEY) or instance_state(obj)
+        self._history(state).remove(item)
+        state.mark_modified()
+        reverse = self.prop.reverse_property
+        if reverse is not None and initiator is not reverse:
+            reverse.attr.remove_no_backref(item, obj)
+
+    def _cascade(self, state: InstanceState, item: Any) -> None:
+        session = state.session
+        if session is not None and self.prop.cascade_save_update:
+            session._cascade_add(item)
+
+    # --- the other side of a bidirectional relationship ---------------------------------
+    def set_from_reverse(self, obj: Any, value: Any, initiator: Any) -> None:
+        """The reverse side added ``obj`` to ``value``'s collection: mirror it here."""
+        if self.prop.uselist:
+            self.append_no_backref(obj, value)
+        else:
+            self._set_scalar(obj, value, initiator)
+
+    def append_no_backref(self, obj: Any, item: Any) -> None:
+        """Put ``item`` into this attribute of ``obj`` without notifying the other side."""
+        d = obj.__dict__
+        state = d.get(STATE_KEY) or instance_state(obj)
+        if self.prop.uselist:
+            coll = d.get(self.key)
+            if coll is None:
+                if state.key is not None:
+                    return  # persistent and unloaded: the flush makes the database agree
+                coll = self.__get__(obj, type(obj))
+            if item in coll:
+                return
+            if isinstance(coll, set):
+                set.add(coll, item)
+            else:
+                list.append(coll, item)
+            self._history(state).add(item)
+            state.mark_modified()
+        else:
+            old = d.get(self.key, NO_VALUE)
+            if old is item:
+                return
+            if self.key not in state.committed:
+                state.committed[self.key] = old
+            d[self.key] = item
+            state.mark_modified()
+            reverse = self.prop.reverse_property
+            if reverse is not None and old is not None and old is not NO_VALUE:
+                reverse.attr.remove_no_backref(old, obj)
+
+    def remove_no_backref(self, obj: Any, item: Any) -> None:
+        """Take ``item`` out of this attribute of ``obj`` without notifying the other side."""
+        d = obj.__dict__
+        state = d.get(STATE_KEY) or instance_state(obj)
+        if self.prop.uselist:
+            coll = d.get(self.key)
+            if coll is None or item not in coll:
+                return
+            if isinstance(coll, set):
+                set.discard(coll, item)
+            else:
+                list.remove(coll, item)
+            self._history(state).remove(item)
+            state.mark_modified()
+        else:
+            if d.get(self.key, NO_VALUE) is item:
+                if self.key not in state.committed:
+                    state.committed[self.key] = item
+                d[self.key] = None
+                state.mark_modified()
+
+
+def set_attribute(obj: Any, key: str, value: Any) -> None:
+    """Set mapped attribute ``key`` of ``obj`` recording history (``setattr`` does this too)."""
+    getattr(type(obj), key).set(obj, value)
+
+
+def get_history(obj: Any, key: str) -> tuple[list[Any], list[Any], list[Any]]:
+    """``(added, unchanged, deleted)`` for attribute ``key`` of ``obj`` since the last flush."""
+    state = instance_state(obj)
+    d = obj.__dict__
+    attr = getattr(type(obj), key)
+    if attr.is_relationship and attr.prop.uselist:
+        current = list(d.get(key, ()))
+        hist = (state.collections or {}).get(key)
+        if hist is None:
+            return [], current, []
+        added = list(hist.added.values())
+        return added, [i for i in current if id(i) not in hist.added], list(hist.removed.values())
+    if key not in d:
+        return [], [], []
+    value = d[key]
+    if key in state.committed:
+        old = state.committed[key]
+        if old is NO_VALUE:
+            return [value], [], []
+        if old is value or (not attr.is_relationship and old == value):
+            return [], [value], []
+        return [value], [], [old] if old is not None or attr.is_relationship is False else []
+    return [], [value], []

@@ -1,0 +1,280 @@
+"""Rows to objects: the load hot path, and the result objects ``Session.execute`` returns
+for ORM statements.
+
+Per mapper the plan is precomputed (attribute key per column, primary-key positions); per
+row the loader does one identity-map lookup and, for a new object, creates it with
+``__new__`` (no ``__init__``), fills ``__dict__`` with one ``update`` and stores it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from tether.exc import MultipleResultsFound, NoResultFound
+from tether.orm.state import STATE_KEY, InstanceState
+
+__all__ = ["ORMResult", "ORMRow", "ScalarResult", "instances", "row_loader"]
+
+
+def row_loader(session: Any, mapper: Any, offset: int = 0) -> Any:
+    """A function ``row -> object`` for rows whose columns ``offset:offset+n`` are
+    ``mapper``'s table columns in table order."""
+    cls = mapper.class_
+    new = cls.__new__
+    keys = mapper.load_keys
+    n = len(keys)
+    all_mapped = mapper.all_keys_mapped
+    ident_cls = mapper.identity_class
+    pk_pos = [p + offset for p in mapper.pk_positions]
+    imap = session.identity_map
+    init_state = InstanceState
+    pairs = [(k, i + offset) for i, k in enumerate(keys) if k is not None]
+    single_pk = pk_pos[0] if len(pk_pos) == 1 else None
+
+    def load(row: Sequence[Any]) -> Any:
+        if single_pk is not None:
+            pkv = row[single_pk]
+            if pkv is None:
+                return None
+            ident: tuple[Any, ...] = (pkv,)
+        else:
+            ident = tuple(row[p] for p in pk_pos)
+            if None in ident:
+                return None
+        ikey = (ident_cls, ident)
+        obj = imap.get(ikey)
+        if obj is None:
+            obj = new(cls)
+            d = obj.__dict__
+            if offset == 0 and all_mapped and len(row) == n:
+                d.update(zip(keys, row))
+            else:
+                for k, i in pairs:
+                    d[k] = row[i]
+            state = init_state(obj, mapper)
+            state.key = ikey
+            state.session = session
+            d[STATE_KEY] = state
+            imap[ikey] = obj
+            return obj
+        state = obj.__dict__[STATE_KEY]
+        if state.expired:
+            d = obj.__dict__
+            for k, i in pairs:
+                if k not in d:
+                    d[k] = row[i]
+            state.expired = False
+            state.expired_by_commit = False
+        return obj
+
+    return load
+
+
+def instances(session: Any, mapper: Any, rows: Iterable[Sequence[Any]]) -> list[Any]:
+    """Objects for ``rows`` of ``mapper``'s table (duplicates kept, identity-mapped)."""
+    load = row_loader(session, mapper)
+    return [load(row) for row in rows]
+
+
+class ORMRow(tuple[Any, ...]):
+    """A result row of an ORM statement: a tuple whose items are also reachable by name
+    (``row.User``, ``row.name``)."""
+
+    _fields: tuple[str, ...] = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[self._fields.index(name)]
+        except ValueError:
+            raise AttributeError(
+                f"row has no column {name!r}; it has {', '.join(self._fields)}"
+            ) from None
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(zip(self._fields, self))
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        return self._asdict()
+
+    def _tuple(self) -> tuple[Any, ...]:
+        return tuple(self)
+
+    @property
+    def t(self) -> tuple[Any, ...]:
+        return tuple(self)
+
+
+def _row_class(fields: Sequence[str]) -> type[ORMRow]:
+    return type("Row", (ORMRow,), {"_fields": tuple(fields), "__slots__": ()})
+
+
+def _one(items: list[Any], what: str, allow_none: bool) -> Any:
+    if not items:
+        if allow_none:
+            return None
+        raise NoResultFound(f"No row was found when one was required ({what})")
+    if len(items) > 1:
+        raise MultipleResultsFound(f"Multiple rows were found when one was required ({what})")
+    return items[0]
+
+
+class _ResultBase:
+    _items: list[Any]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def all(self) -> list[Any]:
+        return list(self._items)
+
+    def fetchall(self) -> list[Any]:
+        return self.all()
+
+    def first(self) -> Any:
+        return self._items[0] if self._items else None
+
+    def one(self) -> Any:
+        return _one(self._items, "one()", False)
+
+    def one_or_none(self) -> Any:
+        return _one(self._items, "one_or_none()", True)
+
+    def fetchone(self) -> Any:
+        if not self._items:
+            return None
+        return self._items.pop(0)
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        out, self._items = self._items[:size], self._items[size:]
+        return out
+
+    def partitions(self, size: int | None = None) -> Iterator[list[Any]]:
+        size = size or 100
+        for i in range(0, len(self._items), size):
+            yield self._items[i : i + size]
+
+    def close(self) -> None:
+        self._items = []
+
+
+def _unique(items: list[Any]) -> list[Any]:
+    seen: set[Any] = set()
+    out = []
+    for item in items:
+        key = tuple(id(x) if _is_mapped(x) else x for x in item) if isinstance(item, tuple) else (
+            id(item) if _is_mapped(item) else item
+        )
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+def _is_mapped(value: Any) -> bool:
+    return hasattr(type(value), "__mapper__")
+
+
+class ScalarResult(_ResultBase):
+    """The first column of each row (``session.scalars(select(User))``)."""
+
+    def __init__(self, items: list[Any]) -> None:
+        self._items = items
+
+    def unique(self) -> ScalarResult:
+        return ScalarResult(_unique(self._items))
+
+
+class ORMResult(_ResultBase):
+    """Rows of objects and values from an ORM statement."""
+
+    def __init__(self, rows: list[ORMRow], fields: Sequence[str]) -> None:
+        self._items = rows
+        self._fields = list(fields)
+
+    def keys(self) -> list[str]:
+        return list(self._fields)
+
+    def scalars(self, index: int = 0) -> ScalarResult:
+        return ScalarResult([row[index] for row in self._items])
+
+    def scalar(self) -> Any:
+        return self._items[0][0] if self._items else None
+
+    def scalar_one(self) -> Any:
+        return _one(self._items, "scalar_one()", False)[0]
+
+    def scalar_one_or_none(self) -> Any:
+        row = _one(self._items, "scalar_one_or_none()", True)
+        return None if row is None else row[0]
+
+    def unique(self) -> ORMResult:
+        return ORMResult(_unique(self._items), self._fields)
+
+    def tuples(self) -> ORMResult:
+        return self
+
+    def mappings(self) -> ScalarResult:
+        return ScalarResult([row._asdict() for row in self._items])
+
+    @property
+    def rowcount(self) -> int:
+        return len(self._items)
+
+
+def build_result(session: Any, statement: Any, raw_rows: list[Any]) -> ORMResult:
+    """Turn the rows of a select over mapped classes/attributes into an ORMResult."""
+    entities = statement._entities
+    plan: list[tuple[str, Any, int]] = []  # (kind, loader or None, position)
+    fields: list[str] = []
+    pos = 0
+    for ent in entities:
+        mapper = getattr(ent, "__mapper__", None) if isinstance(ent, type) else None
+        if mapper is not None:
+            plan.append(("entity", row_loader(session, mapper, pos), pos))
+            fields.append(mapper.class_.__name__)
+            pos += len(mapper.load_keys)
+            continue
+        width = 1
+        element = ent
+        ce = getattr(ent, "__clause_element__", None)
+        if ce is not None and not isinstance(ent, type):
+            element = ce()
+        cols = getattr(element, "c", None)
+        if cols is not None and not hasattr(element, "type"):
+            width = len(list(cols))
+        name = getattr(ent, "key", None) or getattr(element, "name", None) or f"col{len(fields)}"
+        fields.append(str(name))
+        plan.append(("value" if width == 1 else "slice", width, pos))
+        pos += width
+    row_cls = _row_class(fields)
+    out: list[ORMRow] = []
+    if len(plan) == 1 and plan[0][0] == "entity":
+        load = plan[0][1]
+        out = [row_cls((load(r),)) for r in raw_rows]
+    else:
+        for r in raw_rows:
+            items = []
+            for kind, extra, p in plan:
+                if kind == "entity":
+                    items.append(extra(r))
+                elif kind == "value":
+                    items.append(r[p])
+                else:
+                    items.append(tuple(r[p : p + extra]))
+            out.append(row_cls(items))
+    return ORMResult(out, fields)
+
+
+def is_orm_statement(statement: Any) -> bool:
+    """Does ``statement`` select mapped classes (needing objects built from rows)?"""
+    entities = getattr(statement, "_entities", None)
+    if not entities or not getattr(statement, "_is_select", False):
+        return False
+    return any(isinstance(e, type) and hasattr(e, "__mapper__") for e in entities) or any(
+        hasattr(e, "prop") and hasattr(e, "class_") for e in entities
+    )

@@ -1,0 +1,249 @@
+"""Writing rows: INSERT, UPDATE and DELETE statements for one mapper's objects, in batches.
+
+Rows are grouped by the set of columns they carry; each group is one statement: a
+multi-row ``INSERT ... RETURNING`` when keys must come back from the database (and the
+dialect returns them in VALUES order), else one ``executemany``. UPDATE writes only the
+changed columns; UPDATE and DELETE run as ``executemany``. Statement objects are cached on
+the mapper per column set so the compiled-statement cache hits on the next flush.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tether.orm.exc import StaleDataError
+from tether.orm.state import NO_VALUE, InstanceState
+
+__all__ = ["delete_rows", "insert_rows", "update_rows"]
+
+#: Most bound values per multi-row INSERT (SQLite allows 32766, PostgreSQL 65535).
+_MAX_BINDS = 30000
+#: Most rows per multi-row INSERT, to keep statement shapes few and reusable.
+_MAX_ROWS = 500
+
+
+def _python_default(col: Any) -> Any:
+    default = col.default
+    if default is None or getattr(default, "is_clause_element", False):
+        return NO_VALUE
+    return default.value_for(None)
+
+
+def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: list[Any]) -> None:
+    """INSERT ``states`` (all of ``mapper``) and fill in database-generated keys.
+
+    ``assigned`` collects ``(state, key)`` for every value the insert put into an object, so
+    a failed flush can take them back.
+    """
+    table = mapper.local_table
+    dialect = conn.dialect
+    groups: dict[tuple[str, ...], list[tuple[InstanceState, dict[str, Any]]]] = {}
+    pk_cols = mapper.primary_key
+    for state in states:
+        d = state.obj.__dict__
+        params: dict[str, Any] = {}
+        for prop in mapper.column_attrs:
+            key = prop.key
+            col = prop.column
+            value = d.get(key, NO_VALUE)
+            if value is NO_VALUE or (value is None and col.primary_key):
+                value = _python_default(col)
+                if value is NO_VALUE:
+                    continue
+                d[key] = value
+                assigned.append((state, key))
+            params[col.key] = value
+        groups.setdefault(tuple(params), []).append((state, params))
+    for keys, group in groups.items():
+        missing_pk = [c for c in pk_cols if c.key not in keys]
+        server_side = [
+            p.key
+            for p in mapper.column_attrs
+            if p.column.key not in keys
+            and not p.column.primary_key
+            and p.column.server_default is not None
+        ]
+        if not missing_pk:
+            stmt = _cached(mapper, ("insert", keys), lambda: _insert(table))
+            conn.execute(stmt, [p for _, p in group])
+        elif dialect.supports_returning:
+            _insert_returning(conn, mapper, table, keys, group, missing_pk, assigned)
+        else:
+            stmt = _cached(mapper, ("insert", keys), lambda: _insert(table))
+            for state, params in group:
+                result = conn.execute(stmt, params)
+                pk = result.inserted_primary_key
+                d = state.obj.__dict__
+                for col, value in zip(pk_cols, pk):
+                    key = mapper.columntoproperty[col].key
+                    if d.get(key) is None:
+                        d[key] = value
+                        assigned.append((state, key))
+        if server_side:
+            # values the database made up: load them on first access
+            for state, _ in group:
+                d = state.obj.__dict__
+                for key in server_side:
+                    d.pop(key, None)
+                state.expired = True
+
+
+def _insert(table: Any) -> Any:
+    from tether.sql.dml import insert
+
+    return insert(table)
+
+
+def _insert_returning(
+    conn: Any,
+    mapper: Any,
+    table: Any,
+    keys: tuple[str, ...],
+    group: list[tuple[InstanceState, dict[str, Any]]],
+    missing_pk: list[Any],
+    assigned: list[Any],
+) -> None:
+    from tether.sql.dml import insert
+
+    prop_keys = [mapper.columntoproperty[c].key for c in missing_pk]
+    multirow = conn.dialect.supports_multirow_insert and len(group) > 1
+    if multirow:
+        per = max(1, min(_MAX_ROWS, _MAX_BINDS // max(1, len(keys))))
+        for start in range(0, len(group), per):
+            chunk = group[start : start + per]
+            if len(keys) == 0:
+                rows = []
+                stmt = _cached(
+                    mapper, ("insert_ret", keys), lambda: insert(table).returning(*missing_pk)
+                )
+                for _, params in chunk:
+                    rows.extend(conn.execute(stmt, params).fetchall())
+            else:
+                stmt = insert(table).values([p for _, p in chunk]).returning(*missing_pk)
+                rows = conn.execute(stmt).fetchall()
+            for (state, _), row in zip(chunk, rows):
+                d = state.obj.__dict__
+                for key, value in zip(prop_keys, row):
+                    d[key] = value
+                    assigned.append((state, key))
+        return
+    stmt = _cached(mapper, ("insert_ret", keys), lambda: insert(table).returning(*missing_pk))
+    for state, params in group:
+        row = conn.execute(stmt, params).fetchall()[0]
+        d = state.obj.__dict__
+        for key, value in zip(prop_keys, row):
+            d[key] = value
+            assigned.append((state, key))
+
+
+def _cached(mapper: Any, key: Any, build: Any) -> Any:
+    cache = mapper.statement_cache
+    stmt = cache.get(key)
+    if stmt is None:
+        stmt = cache[key] = build()
+    return stmt
+
+
+def _pk_binds(mapper: Any) -> list[str]:
+    return [f"_tpk_{i}" for i in range(len(mapper.primary_key))]
+
+
+def _where_pk(mapper: Any, stmt: Any) -> Any:
+    from tether.sql.elements import bindparam
+
+    return stmt.where(
+        *(col == bindparam(name) for col, name in zip(mapper.primary_key, _pk_binds(mapper)))
+    )
+
+
+def _old_pk(mapper: Any, state: InstanceState) -> list[Any]:
+    d = state.obj.__dict__
+    committed = state.committed
+    out = []
+    for key in mapper.pk_keys:
+        old = committed.get(key, NO_VALUE)
+        out.append(d.get(key) if old is NO_VALUE else old)
+    if state.key is not None and any(v is None for v in out):
+        return list(state.key[1])
+    return out
+
+
+def changed_columns(mapper: Any, state: InstanceState) -> dict[str, Any]:
+    """Column key -> new value for every column attribute whose value changed."""
+    d = state.obj.__dict__
+    key_to_column = mapper.key_to_column
+    out: dict[str, Any] = {}
+    for key, old in state.committed.items():
+        col = key_to_column.get(key)
+        if col is None or key not in d:
+            continue
+        new = d[key]
+        if old is NO_VALUE or old is not new and (type(old) is not type(new) or old != new):
+            out[col.key] = new
+    return out
+
+
+def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[InstanceState]:
+    """UPDATE the changed columns of ``states``; returns the states that were written.
+
+    Raises StaleDataError when a row to update is no longer in the database.
+    """
+    from tether.sql.dml import update
+    from tether.sql.elements import bindparam
+
+    table = mapper.local_table
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    written: list[InstanceState] = []
+    binds = _pk_binds(mapper)
+    onupdate_cols = [c for c in table.c if c.onupdate is not None]
+    for state in states:
+        changed = changed_columns(mapper, state)
+        if not changed:
+            continue
+        for col in onupdate_cols:
+            if col.key not in changed and not getattr(col.onupdate, "is_clause_element", False):
+                value = col.onupdate.value_for(None)
+                changed[col.key] = value
+                prop = mapper.columntoproperty.get(col)
+                if prop is not None:
+                    state.obj.__dict__[prop.key] = value
+        params = {f"_tv_{k}": v for k, v in changed.items()}
+        params.update(zip(binds, _old_pk(mapper, state)))
+        groups.setdefault(tuple(changed), []).append(params)
+        written.append(state)
+    for keys, rows in groups.items():
+        stmt = _cached(
+            mapper,
+            ("update", keys),
+            lambda keys=keys: _where_pk(mapper, update(table)).values(
+                {table.c[k]: bindparam(f"_tv_{k}") for k in keys}
+            ),
+        )
+        result = conn.execute(stmt, rows)
+        count = getattr(result, "rowcount", -1)
+        if count is not None and count >= 0 and count != len(rows):
+            raise StaleDataError(
+                f"UPDATE of table {table.name} expected to change {len(rows)} row(s) but "
+                f"matched {count}: a row was deleted or its primary key changed by someone "
+                "else since it was loaded"
+            )
+    return written
+
+
+def delete_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> None:
+    """DELETE the rows of ``states`` with one executemany."""
+    from tether.sql.dml import delete
+
+    if not states:
+        return
+    table = mapper.local_table
+    binds = _pk_binds(mapper)
+    stmt = _cached(mapper, ("delete",), lambda: _where_pk(mapper, delete(table)))
+    rows = [dict(zip(binds, _old_pk(mapper, s))) for s in states]
+    conn.execute(stmt, rows)
+
+
+def post_update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> None:
+    """The second UPDATE for ``post_update=True`` relationships (rows pointing at each
+    other): writes the foreign keys that could not be written with the rows."""
+    update_rows(conn, mapper, states)

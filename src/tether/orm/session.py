@@ -1,0 +1,808 @@
+"""The Session: identity map, object lifecycle, transactions, and the public operations
+(add, delete, flush, commit, rollback, get, merge, refresh, expire, execute, ...).
+
+The session owns one connection and transaction at a time, begun on first use (autobegin).
+Writing is delegated to the unit of work (``unitofwork.flush``); row-to-object conversion to
+``loading``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tether.exc import InvalidRequestError, PendingRollbackError
+from tether.orm import loading
+from tether.orm.exc import ObjectDeletedError, UnmappedClassError, UnmappedInstanceError
+from tether.orm.identity import IdentityMap
+from tether.orm.mapper import Mapper, configure_mappers, needs_configure
+from tether.orm.state import (
+    DETACHED_CLOSED,
+    DETACHED_EXPUNGED,
+    NO_VALUE,
+    STATE_KEY,
+    InstanceState,
+    instance_state,
+)
+
+__all__ = [
+    "Session",
+    "SessionTransaction",
+    "close_all_sessions",
+    "make_transient",
+    "make_transient_to_detached",
+    "object_session",
+    "sessionmaker",
+]
+
+_order = itertools.count()
+
+
+def _mapper_of(entity: Any) -> Mapper:
+    if needs_configure():
+        configure_mappers()
+    mapper = getattr(entity, "__mapper__", None)
+    if mapper is None:
+        if isinstance(entity, Mapper):
+            return entity
+        raise UnmappedClassError(
+            f"{getattr(entity, '__name__', entity)!r} is not a mapped class"
+        )
+    return mapper  # type: ignore[no-any-return]
+
+
+class SessionTransaction:
+    """The transaction a session is in; a context manager for ``with session.begin():``."""
+
+    def __init__(self, session: Session, nested: bool = False) -> None:
+        self.session = session
+        self.nested = nested
+
+    def __enter__(self) -> SessionTransaction:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self.session._transaction is not self:
+            return
+        if exc_type is None:
+            self.commit()
+        else:
+            self.rollback()
+
+    @property
+    def is_active(self) -> bool:
+        return self.session._transaction is self and self.session._failed is None
+
+    def commit(self) -> None:
+        self.session.commit()
+
+    def rollback(self) -> None:
+        self.session.rollback()
+
+
+class Session:
+    """A workspace of objects and the transaction that persists them."""
+
+    def __init__(
+        self,
+        bind: Any = None,
+        *,
+        autoflush: bool = True,
+        expire_on_commit: bool = True,
+        autobegin: bool = True,
+        info: dict[str, Any] | None = None,
+        twophase: bool = False,
+        binds: Any = None,
+        enable_baked_queries: bool = True,
+        join_transaction_mode: Any = None,
+        query_cls: Any = None,
+        **kw: Any,
+    ) -> None:
+        self.bind = bind
+        self.autoflush = autoflush
+        self.expire_on_commit = expire_on_commit
+        self.autobegin = autobegin
+        self.info = info or {}
+        self.identity_map = IdentityMap()
+        self._new: dict[InstanceState, Any] = {}
+        self._deleted: dict[InstanceState, Any] = {}
+        self._modified: set[InstanceState] = set()
+        self._connection_: Any = None
+        self._db_transaction: Any = None
+        self._transaction: SessionTransaction | None = None
+        self._failed: BaseException | None = None
+        self._flushing = False
+        self._no_autoflush = 0
+        # objects whose database rows were written / deleted in the current transaction;
+        # a rollback turns them back (new -> transient, deleted -> persistent)
+        self._tx_inserted: dict[InstanceState, Any] = {}
+        self._tx_deleted: dict[InstanceState, Any] = {}
+        self.hash_key = id(self)
+
+    # --- context manager -------------------------------------------------------------------
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # --- transactions ------------------------------------------------------------------------
+    def _check_failed(self) -> None:
+        if self._failed is not None:
+            raise PendingRollbackError(
+                "This session's transaction was rolled back because a flush failed "
+                f"({type(self._failed).__name__}: {str(self._failed).splitlines()[0]}). "
+                "The database kept nothing from that transaction. Call session.rollback() "
+                "before using the session again; objects added since the last commit then "
+                "become transient and changed objects reload their database values."
+            ) from self._failed
+
+    def _autobegin(self) -> SessionTransaction:
+        if self._transaction is None:
+            if not self.autobegin:
+                raise InvalidRequestError(
+                    "autobegin is disabled on this session; call session.begin() first"
+                )
+            self._transaction = SessionTransaction(self)
+        return self._transaction
+
+    def begin(self, nested: bool = False) -> SessionTransaction:
+        """Start a transaction explicitly; ``with session.begin():`` commits at the end.
+
+        Raises InvalidRequestError if one is already in progress.
+        """
+        self._check_failed()
+        if nested:
+            raise InvalidRequestError("begin_nested() (SAVEPOINT) is not supported yet")
+        if self._transaction is not None:
+            raise InvalidRequestError(
+                "A transaction is already begun on this session (it begins automatically "
+                "on first use); commit() or rollback() it before calling begin()"
+            )
+        self._transaction = SessionTransaction(self)
+        return self._transaction
+
+    def begin_nested(self) -> SessionTransaction:
+        return self.begin(nested=True)
+
+    def in_transaction(self) -> bool:
+        return self._transaction is not None
+
+    def get_transaction(self) -> SessionTransaction | None:
+        return self._transaction
+
+    @property
+    def is_active(self) -> bool:
+        return self._failed is None
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, **kw: Any) -> Any:
+        if self.bind is None:
+            raise InvalidRequestError(
+                "This session is not bound to an engine; create it with Session(engine) or "
+                "sessionmaker(bind=engine)"
+            )
+        return self.bind
+
+    def connection(self, **kw: Any) -> Any:
+        """The connection of the current transaction (begun if needed)."""
+        self._check_failed()
+        self._autobegin()
+        return self._connection()
+
+    def _connection(self) -> Any:
+        conn = self._connection_
+        if conn is None:
+            self._autobegin()
+            bind = self.get_bind()
+            conn = bind.connect() if hasattr(bind, "connect") else bind
+            self._connection_ = conn
+            self._db_transaction = conn.begin() if hasattr(conn, "begin") else None
+        return conn
+
+    def _end_db_transaction(self, commit: bool) -> None:
+        conn, trans = self._connection_, self._db_transaction
+        self._connection_ = None
+        self._db_transaction = None
+        if conn is None:
+            return
+        try:
+            if trans is not None:
+                if commit:
+                    trans.commit()
+                else:
+                    trans.rollback()
+        finally:
+            if hasattr(conn, "close") and conn is not self.bind:
+                conn.close()
+
+    def commit(self) -> None:
+        """Flush, commit the transaction, and (by default) expire every object."""
+        self._check_failed()
+        if self._transaction is None:
+            self._autobegin()
+        self.flush()
+        self._end_db_transaction(commit=True)
+        self._transaction = None
+        self._tx_inserted.clear()
+        for state in list(self._tx_deleted):
+            self._detach_deleted(state)
+        self._tx_deleted.clear()
+        if self.expire_on_commit:
+            for obj in list(self.identity_map.values()):
+                self._expire_state(obj.__dict__[STATE_KEY], None, by_commit=True)
+
+    def rollback(self) -> None:
+        """Roll back the transaction: new objects become transient again, changed objects
+        reload their database values on next access."""
+        try:
+            self._end_db_transaction(commit=False)
+        finally:
+            self._transaction = None
+            self._failed = None
+            self._restore_after_rollback()
+
+    def _restore_after_rollback(self) -> None:
+        for state in list(self._new) + list(self._tx_inserted):
+            self.identity_map.pop(state.key, None) if state.key is not None else None
+            state.key = None
+            state.session = None
+            state.reset_history()
+        self._new.clear()
+        self._tx_inserted.clear()
+        for state, obj in list(self._tx_deleted.items()):
+            state.deleted = False
+            state.was_deleted = False
+            if state.key is not None:
+                self.identity_map[state.key] = obj
+                state.session = self
+        self._tx_deleted.clear()
+        for state in list(self._deleted):
+            state.deleted = False
+        self._deleted.clear()
+        self._modified.clear()
+        for obj in list(self.identity_map.values()):
+            self._expire_state(obj.__dict__[STATE_KEY], None)
+
+    def close(self) -> None:
+        """Roll back any transaction and detach every object."""
+        self._end_db_transaction(commit=False)
+        self._transaction = None
+        self._failed = None
+        self._tx_inserted.clear()
+        self._tx_deleted.clear()
+        self._expunge_all(DETACHED_CLOSED)
+
+    def reset(self) -> None:
+        self.close()
+
+    # --- flush -------------------------------------------------------------------------------
+    def flush(self, objects: Any = None) -> None:
+        """Write pending changes to the database.
+
+        Raises the database error if a statement fails; the transaction is then rolled back
+        and the session raises PendingRollbackError until ``rollback()``.
+        """
+        self._check_failed()
+        if self._flushing:
+            raise InvalidRequestError("Session is already flushing")
+        if not (self._new or self._deleted or self._modified):
+            return
+        from tether.orm.unitofwork import flush
+
+        self._flushing = True
+        try:
+            flush(self)
+        except BaseException as err:
+            self._failed = err
+            try:
+                self._end_db_transaction(commit=False)
+            except Exception:  # pragma: no cover - the original error matters more
+                pass
+            raise
+        finally:
+            self._flushing = False
+
+    def _autoflush(self) -> None:
+        if self.autoflush and not self._flushing and not self._no_autoflush:
+            if self._new or self._deleted or self._modified:
+                self.flush()
+
+    @property
+    @contextmanager
+    def no_autoflush(self) -> Iterator[Session]:
+        """``with session.no_autoflush:`` suspends autoflush inside the block."""
+        self._no_autoflush += 1
+        try:
+            yield self
+        finally:
+            self._no_autoflush -= 1
+
+    # --- adding and removing objects --------------------------------------------------------
+    def add(self, instance: Any, _warn: bool = True) -> None:
+        """Place ``instance`` (and, by cascade, related objects) in the session."""
+        self._check_failed()
+        state = self._state(instance)
+        self._save_or_update(state, instance)
+        self._cascade_from(state, instance)
+
+    def add_all(self, instances: Iterable[Any]) -> None:
+        for obj in instances:
+            self.add(obj)
+
+    def _state(self, instance: Any) -> InstanceState:
+        try:
+            return instance_state(instance)
+        except UnmappedInstanceError:
+            raise
+        except AttributeError:
+            raise UnmappedInstanceError(
+                f"{instance!r} is not a mapped object; only instances of mapped classes "
+                "can be added to a session"
+            ) from None
+
+    def _save_or_update(self, state: InstanceState, obj: Any) -> bool:
+        """Attach one object; True when it was not in this session before."""
+        owner = state.session
+        if owner is self:
+            if state.deleted and state in self._deleted:
+                # add() after delete() before flush: undo the delete
+                del self._deleted[state]
+                state.deleted = False
+            return False
+        if owner is not None:
+            raise InvalidRequestError(
+                f"{type(obj).__name__} object is already attached to another session; "
+                "expunge it there (or close that session) first, or use merge()"
+            )
+        if state.key is None:
+            state.session = self
+            state.insert_order = next(_order)
+            self._new[state] = obj
+            self._autobegin()
+        else:
+            if state.deleted or state.was_deleted:
+                raise InvalidRequestError(
+                    f"{type(obj).__name__} object was deleted; make_transient() it to add it again"
+                )
+            existing = self.identity_map.get(state.key)
+            if existing is not None and existing is not obj:
+                raise InvalidRequestError(
+                    f"Can't attach {type(obj).__name__} with identity {state.key[1]!r}: another "
+                    "object with that key is already in this session; use merge() instead"
+                )
+            self.identity_map[state.key] = obj
+            state.session = self
+            state.detached_reason = None
+            if state.modified:
+                self._modified.add(state)
+        return True
+
+    def _cascade_add(self, obj: Any) -> None:
+        """save-update cascade from an attribute event: ``obj`` joins this session."""
+        state = instance_state(obj)
+        if state.session is self:
+            return
+        if self._save_or_update(state, obj):
+            self._cascade_from(state, obj)
+
+    def _cascade_from(self, state: InstanceState, obj: Any) -> None:
+        stack = [(state, obj)]
+        seen = {id(obj)}
+        while stack:
+            st, o = stack.pop()
+            d = o.__dict__
+            for prop in st.mapper.relationships.values():
+                if not prop.cascade_save_update:
+                    continue
+                value = d.get(prop.key)
+                if value is None:
+                    continue
+                items = value if prop.uselist else (value,)
+                for item in items:
+                    if item is None or id(item) in seen:
+                        continue
+                    seen.add(id(item))
+                    ist = instance_state(item)
+                    if ist.session is not self:
+                        self._save_or_update(ist, item)
+                    stack.append((ist, item))
+
+    def delete(self, instance: Any) -> None:
+        """Mark a persistent object for deletion at the next flush (cascading ``delete``).
+
+        Raises InvalidRequestError for an object that was never saved.
+        """
+        self._check_failed()
+        state = self._state(instance)
+        if state.key is None:
+            raise InvalidRequestError(
+                f"{type(instance).__name__} object is not persisted (it was never flushed), "
+                "so it cannot be deleted; use expunge() to remove a pending object"
+            )
+        if state.session is None:
+            self._save_or_update(state, instance)
+        elif state.session is not self:
+            raise InvalidRequestError("object is attached to another session")
+        self._delete_cascade(state, instance, set())
+
+    def _delete_cascade(self, state: InstanceState, obj: Any, seen: set[int]) -> None:
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if state not in self._deleted:
+            self._deleted[state] = obj
+        state.deleted = True
+        for prop in state.mapper.relationships.values():
+            if "delete" not in prop.cascade:
+                continue
+            value = getattr(obj, prop.key)
+            items = list(value) if prop.uselist else ([value] if value is not None else [])
+            for item in items:
+                ist = instance_state(item)
+                if ist.key is None:
+                    self._expunge_state(ist, DETACHED_EXPUNGED)
+                    continue
+                if ist.session is None:
+                    self._save_or_update(ist, item)
+                self._delete_cascade(ist, item, seen)
+
+    def expunge(self, instance: Any) -> None:
+        """Remove ``instance`` from the session (it becomes detached, or transient if new)."""
+        state = self._state(instance)
+        if state.session is not self:
+            raise InvalidRequestError(f"{type(instance).__name__} object is not in this session")
+        self._expunge_state(state, DETACHED_EXPUNGED)
+        for prop in state.mapper.relationships.values():
+            if "expunge" in prop.cascade:
+                value = instance.__dict__.get(prop.key)
+                items = list(value) if prop.uselist and value is not None else (
+                    [value] if value is not None else []
+                )
+                for item in items:
+                    if instance_state(item).session is self:
+                        self.expunge(item)
+
+    def _expunge_state(self, state: InstanceState, reason: str) -> None:
+        self._new.pop(state, None)
+        self._deleted.pop(state, None)
+        self._modified.discard(state)
+        if state.key is not None and self.identity_map.get(state.key) is state.obj:
+            del self.identity_map[state.key]
+        state.session = None
+        state.detached_reason = reason
+
+    def expunge_all(self) -> None:
+        self._expunge_all(DETACHED_EXPUNGED)
+
+    def _expunge_all(self, reason: str) -> None:
+        for obj in list(self.identity_map.values()):
+            st = obj.__dict__[STATE_KEY]
+            st.session = None
+            st.detached_reason = reason
+        for st in list(self._new):
+            st.session = None
+            st.detached_reason = reason
+        for st in list(self._deleted):
+            st.session = None
+        self.identity_map = IdentityMap()
+        self._new.clear()
+        self._deleted.clear()
+        self._modified.clear()
+
+    def _detach_deleted(self, state: InstanceState) -> None:
+        state.session = None
+        state.deleted = False
+        state.was_deleted = True
+        state.detached_reason = DETACHED_EXPUNGED
+
+    # --- expiry and refresh -----------------------------------------------------------------
+    def _expire_state(
+        self, state: InstanceState, keys: Iterable[str] | None, by_commit: bool = False
+    ) -> None:
+        d = state.obj.__dict__
+        if keys is None:
+            for key in state.mapper.attrs:
+                d.pop(key, None)
+            state.reset_history()
+            self._modified.discard(state)
+        else:
+            for key in keys:
+                d.pop(key, None)
+                state.committed.pop(key, None)
+                if state.collections:
+                    state.collections.pop(key, None)
+        state.expired = True
+        if by_commit:
+            state.expired_by_commit = True
+
+    def expire(self, instance: Any, attribute_names: Iterable[str] | None = None) -> None:
+        """Drop loaded values so they are re-read from the database on next access."""
+        state = self._state(instance)
+        if state.session is not self:
+            raise InvalidRequestError(f"{type(instance).__name__} object is not in this session")
+        self._expire_state(state, list(attribute_names) if attribute_names else None)
+
+    def expire_all(self) -> None:
+        for obj in list(self.identity_map.values()):
+            self._expire_state(obj.__dict__[STATE_KEY], None)
+
+    def refresh(self, instance: Any, attribute_names: Iterable[str] | None = None,
+                with_for_update: Any = None) -> None:
+        """Re-read ``instance``'s row now. Raises InvalidRequestError if it is not persistent."""
+        state = self._state(instance)
+        if state.session is not self or state.key is None:
+            raise InvalidRequestError(
+                f"Could not refresh {type(instance).__name__} object: it is not persistent "
+                "in this session"
+            )
+        self._expire_state(state, list(attribute_names) if attribute_names else None)
+        self._load_unloaded(state, autoflush=False)
+
+    def _load_unloaded(self, state: InstanceState, autoflush: bool = True) -> None:
+        """Load the unloaded column attributes of a persistent object (one SELECT)."""
+        if state.session is not self:
+            return
+        self._check_failed()
+        if autoflush:
+            self._autoflush()
+        mapper = state.mapper
+        stmt = _get_statement(mapper)
+        params = dict(zip(mapper._get_bind_names, state.key[1]))  # type: ignore[attr-defined, index]
+        result = self._connection().execute(stmt, params)
+        rows = result.fetchall()
+        if not rows:
+            raise ObjectDeletedError(
+                f"{type(state.obj).__name__} object with identity {state.key[1]!r} was "  # type: ignore[index]
+                "deleted from the database (or its primary key changed) since it was loaded"
+            )
+        row = rows[0]
+        d = state.obj.__dict__
+        for key, value in zip(mapper.load_keys, row):
+            if key is not None and key not in d:
+                d[key] = value
+        state.expired = False
+        state.expired_by_commit = False
+
+    def _load_related(self, statement: Any, params: dict[str, Any], mapper: Mapper) -> list[Any]:
+        """Run a lazy-load statement and turn its rows into objects (autoflushes first)."""
+        self._check_failed()
+        self._autoflush()
+        result = self._connection().execute(statement, params)
+        return loading.instances(self, mapper, result.fetchall())
+
+    # --- reading --------------------------------------------------------------------------
+    def get(self, entity: Any, ident: Any, *, options: Any = None, populate_existing: bool = False,
+            with_for_update: Any = None, identity_token: Any = None,
+            execution_options: Any = None) -> Any:
+        """The object with primary key ``ident`` (from the identity map if present), or None."""
+        mapper = _mapper_of(entity)
+        if isinstance(ident, dict):
+            ident = tuple(ident[k] for k in mapper.pk_keys)
+        elif not isinstance(ident, tuple | list):
+            ident = (ident,)
+        ident = tuple(ident)
+        if len(ident) != len(mapper.primary_key):
+            raise InvalidRequestError(
+                f"get() of {mapper.class_.__name__} needs {len(mapper.primary_key)} primary key "
+                f"value(s) ({', '.join(mapper.pk_keys)}); got {len(ident)}"
+            )
+        obj = self.identity_map.get((mapper.identity_class, ident))
+        if obj is not None and not populate_existing:
+            state = obj.__dict__[STATE_KEY]
+            if state.deleted:
+                return None
+            if state.expired:
+                try:
+                    self._load_unloaded(state)
+                except ObjectDeletedError:
+                    return None
+            return obj
+        self._check_failed()
+        self._autoflush()
+        stmt = _get_statement(mapper)
+        params = dict(zip(mapper._get_bind_names, ident))  # type: ignore[attr-defined]
+        rows = self._connection().execute(stmt, params).fetchall()
+        if not rows:
+            return None
+        return loading.instances(self, mapper, rows[:1])[0]
+
+    def get_one(self, entity: Any, ident: Any, **kw: Any) -> Any:
+        obj = self.get(entity, ident, **kw)
+        if obj is None:
+            from tether.exc import NoResultFound
+
+            raise NoResultFound(f"No {getattr(entity, '__name__', entity)} with primary key {ident!r}")
+        return obj
+
+    def execute(self, statement: Any, params: Any = None, *, execution_options: Any = None,
+                bind_arguments: Any = None, **kw: Any) -> Any:
+        """Run a statement; a select of mapped classes returns objects."""
+        self._check_failed()
+        if needs_configure():
+            configure_mappers()
+        self._autoflush()
+        conn = self._connection()
+        if loading.is_orm_statement(statement):
+            result = conn.execute(statement, params) if params is not None else conn.execute(statement)
+            orm_result = loading.build_result(self, statement, result.fetchall())
+            options = getattr(statement, "_options", ())
+            for opt in options:
+                hook = getattr(opt, "process_result", None)
+                if hook is not None:
+                    hook(self, statement, orm_result)
+            return orm_result
+        if params is not None:
+            return conn.execute(statement, params)
+        return conn.execute(statement)
+
+    def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        return self.execute(statement, params, **kw).scalars()
+
+    def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        return self.execute(statement, params, **kw).scalar()
+
+    def query(self, *entities: Any, **kw: Any) -> Any:
+        """Legacy ``session.query(...)`` (issue 5: tether.orm.query)."""
+        from tether.orm.query import Query  # type: ignore[import-not-found]
+
+        return Query(entities, self, **kw)
+
+    # --- merge ----------------------------------------------------------------------------------
+    def merge(self, instance: Any, *, load: bool = True, options: Any = None) -> Any:
+        """Copy ``instance``'s state onto the persistent object with the same identity
+        (loaded or created) and return that object."""
+        self._check_failed()
+        return self._merge(instance, load, {})
+
+    def _merge(self, obj: Any, load: bool, memo: dict[int, Any]) -> Any:
+        if id(obj) in memo:
+            return memo[id(obj)]
+        state = instance_state(obj)
+        if state.session is self:
+            memo[id(obj)] = obj
+            return obj
+        mapper = state.mapper
+        d = obj.__dict__
+        pk = tuple(d.get(k) for k in mapper.pk_keys)
+        target = None
+        if None not in pk:
+            target = self.identity_map.get((mapper.identity_class, pk))
+            if target is None and load:
+                target = self.get(mapper.class_, pk)
+        if target is None:
+            target = mapper.class_.__new__(mapper.class_)
+            instance_state(target)
+            self.add(target)
+        memo[id(obj)] = target
+        for prop in mapper.column_attrs:
+            if prop.key in d:
+                setattr(target, prop.key, d[prop.key])
+        for prop in mapper.relationships.values():
+            if "merge" not in prop.cascade or prop.key not in d:
+                continue
+            value = d[prop.key]
+            if prop.uselist:
+                setattr(target, prop.key, [self._merge(v, load, memo) for v in value])
+            else:
+                setattr(target, prop.key, None if value is None else self._merge(value, load, memo))
+        return target
+
+    # --- inspection -----------------------------------------------------------------------------
+    def __contains__(self, instance: Any) -> bool:
+        state = instance.__dict__.get(STATE_KEY)
+        return state is not None and state.session is self
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self._new.values()) + list(self.identity_map.values()))
+
+    @property
+    def new(self) -> list[Any]:
+        return list(self._new.values())
+
+    @property
+    def deleted(self) -> list[Any]:
+        return list(self._deleted.values())
+
+    @property
+    def dirty(self) -> list[Any]:
+        return [s.obj for s in self._modified if s.key is not None and not s.deleted]
+
+    def is_modified(self, instance: Any, include_collections: bool = True) -> bool:
+        state = self._state(instance)
+        d = instance.__dict__
+        for key, old in state.committed.items():
+            if old is NO_VALUE or d.get(key, NO_VALUE) is not old and d.get(key) != old:
+                return True
+        if include_collections and state.collections:
+            return any(h.added or h.removed for h in state.collections.values())
+        return False
+
+    def close_all(self) -> None:
+        self.close()
+
+    def enable_relationship_loading(self, obj: Any) -> None:
+        raise InvalidRequestError("enable_relationship_loading() is not supported")
+
+
+def _get_statement(mapper: Mapper) -> Any:
+    """``SELECT <table columns> FROM table WHERE pk = :pk`` for ``mapper``, built once."""
+    stmt = mapper.statement_cache.get("get")
+    if stmt is None:
+        from tether.sql.elements import bindparam
+        from tether.sql.selectable import Select
+
+        names = [f"_pk_{i}" for i in range(len(mapper.primary_key))]
+        stmt = Select(mapper.class_).where(
+            *(col == bindparam(name) for col, name in zip(mapper.primary_key, names))
+        )
+        mapper._get_bind_names = names  # type: ignore[attr-defined]
+        mapper.statement_cache["get"] = stmt
+    return stmt
+
+
+class sessionmaker:  # noqa: N801 - the name users import
+    """A factory of sessions with fixed options: ``Session = sessionmaker(bind=engine)``."""
+
+    def __init__(self, bind: Any = None, *, class_: type[Session] = Session, autoflush: bool = True,
+                 expire_on_commit: bool = True, info: dict[str, Any] | None = None,
+                 **kw: Any) -> None:
+        self.class_ = class_
+        self.kw: dict[str, Any] = dict(
+            bind=bind, autoflush=autoflush, expire_on_commit=expire_on_commit, **kw
+        )
+        if info:
+            self.kw["info"] = info
+
+    def __call__(self, **local_kw: Any) -> Session:
+        kw = dict(self.kw)
+        kw.update(local_kw)
+        return self.class_(**kw)
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """``with Session.begin() as s:`` — commit at the end (rollback on error), then close."""
+        with self() as session, session.begin():
+            yield session
+
+    def configure(self, **kw: Any) -> None:
+        self.kw.update(kw)
+
+    def __repr__(self) -> str:
+        return f"sessionmaker(class_={self.class_.__name__}, {self.kw!r})"
+
+
+def object_session(instance: Any) -> Session | None:
+    """The session ``instance`` belongs to, or None."""
+    state = instance.__dict__.get(STATE_KEY)
+    return None if state is None else state.session  # type: ignore[no-any-return]
+
+
+def make_transient(instance: Any) -> None:
+    """Detach ``instance`` from its session and forget its identity (it becomes transient)."""
+    state = instance_state(instance)
+    if state.session is not None:
+        state.session._expunge_state(state, DETACHED_EXPUNGED)
+    state.key = None
+    state.deleted = False
+    state.was_deleted = False
+    state.expired = False
+    state.reset_history()
+
+
+def make_transient_to_detached(instance: Any) -> None:
+    """Give a transient ``instance`` the identity of its primary key (it becomes detached)."""
+    state = instance_state(instance)
+    if state.session is not None or state.key is not None:
+        raise InvalidRequestError("make_transient_to_detached() needs a transient object")
+    pk = state.mapper.primary_key_from_instance(instance)
+    if None in pk:
+        raise InvalidRequestError("the object's primary key is not set")
+    state.key = (state.mapper.identity_class, pk)
+    state.reset_history()
+    state.detached_reason = DETACHED_EXPUNGED
+
+
+def close_all_sessions() -> None:
+    """Provided for compatibility; tether does not track sessions globally."""

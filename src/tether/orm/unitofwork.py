@@ -1,0 +1,650 @@
+"""The unit of work: decides *what* a flush writes and in *which order*.
+
+1. Gather the session's new, changed and deleted objects, and from relationship history
+   the "sync tasks": which child rows must take which parent's key (or NULL).
+2. Order the mappers by their dependencies (parent tables before child tables). Mappers
+   that depend on each other, or on themselves, are ordered row by row, in levels: every
+   row of a level depends only on rows of earlier levels, so each level is still written
+   in batches.
+3. Per mapper (or level): copy keys into children (``sync``), then INSERT and UPDATE
+   (``persistence``); then association rows; then ``post_update`` keys; then DELETEs in
+   reverse order.
+
+A cycle that no row order can satisfy raises CircularDependencyError naming the classes
+and relationships, and suggesting ``post_update=True``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from tether.exc import CircularDependencyError
+from tether.orm import persistence, sync
+from tether.orm.exc import FlushError
+from tether.orm.relationships import MANYTOMANY, MANYTOONE, ONETOMANY, RelationshipProperty
+from tether.orm.state import NO_VALUE, STATE_KEY, InstanceState, instance_state
+from tether.util.topological import CycleError
+from tether.util.topological import sort as topo_sort
+
+__all__ = ["flush"]
+
+
+class _Task:
+    """Copy ``parent``'s key into ``child``'s foreign key via ``prop`` (parent None: NULL)."""
+
+    __slots__ = ("child", "parent", "prop", "pairs", "parent_mapper", "child_mapper")
+
+    def __init__(self, child: InstanceState, parent: Any, prop: RelationshipProperty) -> None:
+        self.child = child
+        self.parent = parent
+        self.prop = prop
+        assert prop.join is not None
+        self.pairs = prop.join.pairs
+        if prop.direction is ONETOMANY:
+            self.parent_mapper, self.child_mapper = prop.parent, prop.mapper
+        else:
+            self.parent_mapper, self.child_mapper = prop.mapper, prop.parent
+
+    def apply(self) -> None:
+        if self.parent is None:
+            sync.clear(self.child, self.pairs, self.child_mapper, self.prop.what)
+        else:
+            values = sync.source_values(self.parent, self.parent_mapper, self.pairs)
+            sync.populate(self.child, values, self.pairs, self.child_mapper)
+
+
+class _Flush:
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.conn = session._connection()
+        self.tasks: list[_Task] = []
+        self.post_tasks: list[_Task] = []
+        self.m2m_insert: dict[Any, tuple[RelationshipProperty, Any, Any]] = {}
+        self.m2m_delete: dict[Any, tuple[RelationshipProperty, Any, Any]] = {}
+        self.m2m_delete_parent: list[tuple[RelationshipProperty, Any]] = []
+        self.assigned: list[tuple[InstanceState, str]] = []
+        self.inserted: list[InstanceState] = []
+        self.deleted_now: list[InstanceState] = []
+        self.written: set[InstanceState] = set()
+
+    # --- 1. gather ------------------------------------------------------------------------
+    def cascade_pending(self) -> None:
+        session = self.session
+        roots = list(session._new) + [s for s in session._modified if s.session is session]
+        for state in roots:
+            d = state.obj.__dict__
+            for prop in state.mapper.relationships.values():
+                if not prop.cascade_save_update:
+                    continue
+                value = d.get(prop.key)
+                if value is None:
+                    continue
+                for item in value if prop.uselist else (value,):
+                    if item is None:
+                        continue
+                    ist = item.__dict__.get(STATE_KEY) or instance_state(item)
+                    if ist.session is None and not ist.was_deleted:
+                        session._cascade_add(item)
+
+    def collect(self, state: InstanceState) -> None:
+        session = self.session
+        obj = state.obj
+        d = obj.__dict__
+        is_new = state.key is None
+        for prop in state.mapper.relationships.values():
+            if prop.viewonly:
+                continue
+            key = prop.key
+            direction = prop.direction
+            tasks = self.post_tasks if prop.post_update else self.tasks
+            if direction is MANYTOONE:
+                if is_new:
+                    value = d.get(key)
+                    if value is not None:
+                        tasks.append(_Task(state, value, prop))
+                elif key in state.committed:
+                    value = d.get(key)
+                    tasks.append(_Task(state, value, prop))
+            elif direction is ONETOMANY:
+                if prop.uselist:
+                    hist = state.collections.get(key) if state.collections else None
+                    if hist is None:
+                        continue
+                    for child in hist.removed.values():
+                        self._child_removed(child, prop, tasks)
+                    for child in hist.added.values():
+                        cst = instance_state(child)
+                        if cst.session is session and not cst.deleted:
+                            tasks.append(_Task(cst, obj, prop))
+                elif key in state.committed or (is_new and d.get(key) is not None):
+                    old = state.committed.get(key, NO_VALUE)
+                    new = d.get(key)
+                    if old is not None and old is not NO_VALUE and old is not new:
+                        self._child_removed(old, prop, tasks)
+                    if new is not None:
+                        cst = instance_state(new)
+                        if cst.session is session and not cst.deleted:
+                            tasks.append(_Task(cst, obj, prop))
+            elif direction is MANYTOMANY:
+                self._collect_m2m(state, prop)
+
+    def _child_removed(self, child: Any, prop: RelationshipProperty, tasks: list[_Task]) -> None:
+        session = self.session
+        cst = instance_state(child)
+        if cst.session is not session or cst.deleted:
+            return
+        if "delete-orphan" in prop.cascade:
+            if cst.key is None:
+                session._expunge_state(cst, "expunged")
+            else:
+                session._delete_cascade(cst, child, set())
+            return
+        tasks.insert(0, _Task(cst, None, prop))
+
+    def _collect_m2m(self, state: InstanceState, prop: RelationshipProperty) -> None:
+        if state.collections is None and prop.uselist:
+            return
+        if prop.uselist:
+            hist = state.collections.get(prop.key) if state.collections else None
+            if hist is None:
+                return
+            added, removed = hist.added.values(), hist.removed.values()
+        else:
+            if prop.key not in state.committed:
+                return
+            old = state.committed[prop.key]
+            new = state.obj.__dict__.get(prop.key)
+            added = [new] if new is not None else []
+            removed = [old] if old is not None and old is not NO_VALUE else []
+        for child in removed:
+            k = self._m2m_key(prop, state.obj, child)
+            if k in self.m2m_insert:
+                del self.m2m_insert[k]
+            else:
+                self.m2m_delete[k] = (prop, state.obj, child)
+        for child in added:
+            cst = instance_state(child)
+            if cst.session is not self.session:
+                continue
+            k = self._m2m_key(prop, state.obj, child)
+            if k in self.m2m_delete:
+                del self.m2m_delete[k]
+            else:
+                self.m2m_insert[k] = (prop, state.obj, child)
+
+    @staticmethod
+    def _m2m_key(prop: RelationshipProperty, parent: Any, child: Any) -> Any:
+        # both sides of a bidirectional many-to-many report the same row: key it once
+        base = prop.reverse_property if prop._is_backref and prop.reverse_property else prop
+        if base is prop:
+            return (id(prop.secondary), id(parent), id(child))
+        return (id(prop.secondary), id(child), id(parent))
+
+    def collect_deleted(self, state: InstanceState) -> None:
+        obj = state.obj
+        for prop in state.mapper.relationships.values():
+            if prop.viewonly:
+                continue
+            if prop.direction is ONETOMANY:
+                if "delete" in prop.cascade or prop.passive_deletes == "all":
+                    continue
+                if prop.passive_deletes and prop.key not in obj.__dict__:
+                    continue
+                value = getattr(obj, prop.key)
+                children = list(value) if prop.uselist else ([value] if value is not None else [])
+                for child in children:
+                    cst = instance_state(child)
+                    if cst.deleted or cst.session is not self.session:
+                        continue
+                    # only if the child still points here (it may have moved)
+                    self.tasks.insert(0, _Task(cst, None, prop))
+            elif prop.direction is MANYTOMANY:
+                self.m2m_delete_parent.append((prop, obj))
+            elif prop.direction is MANYTOONE and prop.post_update:
+                fk_keys = [prop.parent.columntoproperty[fk].key for _, fk in prop.join.pairs]  # type: ignore[union-attr]
+                if any(obj.__dict__.get(k) is not None for k in fk_keys):
+                    self.post_tasks_pre_delete.append(_Task(state, None, prop))
+
+    # --- 2. order ---------------------------------------------------------------------------
+    def mapper_components(self, mappers: list[Any]) -> tuple[list[list[Any]], set[Any]]:
+        """Mappers grouped into strongly connected components, in dependency order, and the
+        set of mappers that need row-level ordering."""
+        edges = self._mapper_edges(mappers, with_tables=True)
+        comps, selfref = _components(mappers, edges)
+        return comps, selfref
+
+    def _mapper_edges(self, mappers: list[Any], with_tables: bool) -> list[tuple[Any, Any]]:
+        present = set(mappers)
+        edges: list[tuple[Any, Any]] = []
+        post_cols: set[Any] = set()
+        by_table: dict[Any, list[Any]] = {}
+        for m in mappers:
+            by_table.setdefault(m.local_table, []).append(m)
+        for m in mappers:
+            for prop in m.relationships.values():
+                if prop.viewonly or prop.mapper not in present:
+                    continue
+                if prop.post_update:
+                    post_cols.update(fk for _, fk in prop.join.pairs)  # type: ignore[union-attr]
+                    continue
+                if prop.direction is ONETOMANY:
+                    edges.append((m, prop.mapper))
+                elif prop.direction is MANYTOONE:
+                    edges.append((prop.mapper, m))
+        if with_tables:
+            for m in mappers:
+                for fk in m.local_table.foreign_keys:
+                    if fk.parent in post_cols:
+                        continue
+                    try:
+                        ref_table = fk.column.table
+                    except Exception:  # unresolvable foreign key: DDL reports it
+                        continue
+                    for ref in by_table.get(ref_table, ()):
+                        if ref is not m:
+                            edges.append((ref, m))
+        return edges
+
+    # --- 3. write ---------------------------------------------------------------------------
+    def run(self) -> None:
+        session = self.session
+        self.post_tasks_pre_delete: list[_Task] = []
+        self.cascade_pending()
+        new = list(session._new)
+        dirty = [s for s in session._modified if s.key is not None and not s.deleted
+                 and s.session is session]
+        for state in new:
+            self.collect(state)
+        for state in dirty:
+            self.collect(state)
+        for state in list(session._deleted):
+            self.collect_deleted(state)
+        deleted = list(session._deleted)
+
+        mappers: list[Any] = []
+        seen: set[Any] = set()
+        for st in [*new, *dirty, *deleted, *(t.child for t in self.tasks)]:
+            if st.mapper not in seen:
+                seen.add(st.mapper)
+                mappers.append(st.mapper)
+        for t in self.tasks:
+            if t.parent_mapper not in seen:
+                seen.add(t.parent_mapper)
+                mappers.append(t.parent_mapper)
+        comps, selfref = self.mapper_components(mappers)
+
+        tasks_by_mapper: dict[Any, list[_Task]] = {}
+        for t in self.tasks:
+            tasks_by_mapper.setdefault(t.child_mapper, []).append(t)
+
+        for comp in comps:
+            if len(comp) == 1 and comp[0] not in selfref:
+                m = comp[0]
+                for t in tasks_by_mapper.get(m, ()):
+                    if not t.child.deleted:
+                        t.apply()
+                self.save(m, [s for s in session._new if s.mapper is m],
+                          [s for s in session._modified if s.mapper is m])
+            else:
+                self.save_rows(comp, tasks_by_mapper)
+
+        for t in self.post_tasks:
+            if not t.child.deleted:
+                t.apply()
+        if self.post_tasks:
+            self.update_again({t.child for t in self.post_tasks if not t.child.deleted})
+
+        self.write_m2m()
+
+        for t in self.post_tasks_pre_delete:
+            t.apply()
+        if self.post_tasks_pre_delete:
+            self.update_again({t.child for t in self.post_tasks_pre_delete})
+        for comp in reversed(comps):
+            self.delete_component(comp, [s for s in deleted if s.mapper in comp])
+
+    def save(self, mapper: Any, new: list[InstanceState], modified: Iterable[InstanceState]) -> None:
+        session = self.session
+        if new:
+            persistence.insert_rows(self.conn, mapper, new, self.assigned)
+            for state in new:
+                self._inserted(state)
+        upd = [s for s in modified if s.key is not None and not s.deleted
+               and s not in self.written and s.session is session]
+        if upd:
+            for st in persistence.update_rows(self.conn, mapper, upd):
+                self._updated(st)
+            for st in upd:
+                self.written.add(st)
+                st.committed = {}
+
+    def update_again(self, states: set[InstanceState]) -> None:
+        by_mapper: dict[Any, list[InstanceState]] = {}
+        for st in states:
+            by_mapper.setdefault(st.mapper, []).append(st)
+        for mapper, group in by_mapper.items():
+            for st in persistence.update_rows(self.conn, mapper, group):
+                self._updated(st)
+            for st in group:
+                st.committed = {}
+
+    def _inserted(self, state: InstanceState) -> None:
+        session = self.session
+        mapper = state.mapper
+        d = state.obj.__dict__
+        pk = tuple(d.get(k) for k in mapper.pk_keys)
+        if None in pk:
+            raise FlushError(
+                f"Instance {type(state.obj).__name__} has a NULL primary key after its INSERT; "
+                "give the primary key a value, or make it an autoincrementing integer"
+            )
+        key = (mapper.identity_class, pk)
+        state.key = key
+        session.identity_map[key] = state.obj
+        session._new.pop(state, None)
+        session._tx_inserted[state] = state.obj
+        self.inserted.append(state)
+        self.written.add(state)
+        state.committed = {}
+
+    def _updated(self, state: InstanceState) -> None:
+        mapper = state.mapper
+        d = state.obj.__dict__
+        pk = tuple(d.get(k, v) for k, v in zip(mapper.pk_keys, state.key[1]))  # type: ignore[index]
+        if state.key is not None and pk != state.key[1]:
+            session = self.session
+            if session.identity_map.get(state.key) is state.obj:
+                del session.identity_map[state.key]
+            state.key = (mapper.identity_class, pk)
+            session.identity_map[state.key] = state.obj
+
+    def save_rows(self, comp: list[Any], tasks_by_mapper: dict[Any, list[_Task]]) -> None:
+        """Row-level ordering for mappers that refer to themselves or to each other."""
+        session = self.session
+        members = set(comp)
+        nodes: list[InstanceState] = [s for s in session._new if s.mapper in members]
+        node_set = set(nodes)
+        for s in session._modified:
+            if s.mapper in members and s.key is not None and not s.deleted and s not in node_set:
+                nodes.append(s)
+                node_set.add(s)
+        tasks = [t for m in comp for t in tasks_by_mapper.get(m, ()) if not t.child.deleted]
+        for t in tasks:
+            if t.child not in node_set:
+                nodes.append(t.child)
+                node_set.add(t.child)
+        edges = []
+        for t in tasks:
+            if t.parent is None:
+                continue
+            pst = instance_state(t.parent)
+            if pst in node_set and pst.key is None and pst is not t.child:
+                edges.append((pst, t.child, t.prop))
+        try:
+            ordered = topo_sort(nodes, [(a, b) for a, b, _ in edges])
+        except CycleError as err:
+            raise _cycle_error(err, edges) from None
+        level: dict[InstanceState, int] = {}
+        parents: dict[InstanceState, list[InstanceState]] = {}
+        for a, b, _ in edges:
+            parents.setdefault(b, []).append(a)
+        for st in ordered:
+            level[st] = 1 + max((level[p] for p in parents.get(st, ())), default=-1)
+        by_level: dict[int, list[InstanceState]] = {}
+        for st in ordered:
+            by_level.setdefault(level[st], []).append(st)
+        tasks_by_child: dict[InstanceState, list[_Task]] = {}
+        for t in tasks:
+            tasks_by_child.setdefault(t.child, []).append(t)
+        for lvl in sorted(by_level):
+            states = by_level[lvl]
+            for st in states:
+                for t in tasks_by_child.get(st, ()):
+                    t.apply()
+            for m in comp:
+                self.save(
+                    m,
+                    [s for s in states if s.mapper is m and s.key is None],
+                    [s for s in states if s.mapper is m and s.key is not None],
+                )
+
+    def write_m2m(self) -> None:
+        from tether.sql.dml import delete, insert
+
+        conn = self.conn
+        deletes: dict[Any, list[dict[str, Any]]] = {}
+        for prop, parent in self.m2m_delete_parent:
+            assert prop.join is not None
+            cols = [s for _, s in prop.join.pairs]
+            values = sync.source_values(parent, prop.parent, prop.join.pairs)
+            key = (prop.secondary, tuple(cols))
+            deletes.setdefault(key, []).append({f"_m{i}": v for i, v in enumerate(values)})
+        for prop, parent, child in self.m2m_delete.values():
+            assert prop.join is not None
+            cols = [s for _, s in prop.join.pairs] + [s for _, s in prop.join.secondary_pairs]
+            values = sync.source_values(parent, prop.parent, prop.join.pairs) + sync.source_values(
+                child, prop.mapper, prop.join.secondary_pairs
+            )
+            deletes.setdefault((prop.secondary, tuple(cols)), []).append(
+                {f"_m{i}": v for i, v in enumerate(values)}
+            )
+        from tether.sql.elements import bindparam
+
+        for (table, cols), rows in deletes.items():
+            stmt = delete(table).where(*(c == bindparam(f"_m{i}") for i, c in enumerate(cols)))
+            unique = list({tuple(sorted(r.items())): r for r in rows}.values())
+            conn.execute(stmt, unique)
+        inserts: dict[Any, list[dict[str, Any]]] = {}
+        for prop, parent, child in self.m2m_insert.values():
+            assert prop.join is not None
+            row: dict[str, Any] = {}
+            for (_, scol), v in zip(
+                prop.join.pairs, sync.source_values(parent, prop.parent, prop.join.pairs)
+            ):
+                row[scol.key] = v
+            for (_, scol), v in zip(
+                prop.join.secondary_pairs,
+                sync.source_values(child, prop.mapper, prop.join.secondary_pairs),
+            ):
+                row[scol.key] = v
+            inserts.setdefault((prop.secondary, tuple(row)), []).append(row)
+        for (table, _), rows in inserts.items():
+            conn.execute(insert(table), rows)
+
+    def delete_component(self, comp: list[Any], states: list[InstanceState]) -> None:
+        if not states:
+            return
+        if len(comp) == 1 and len(states) == 1 or not self._has_internal_refs(comp):
+            for m in comp:
+                group = [s for s in states if s.mapper is m]
+                persistence.delete_rows(self.conn, m, group)
+                self.deleted_now.extend(group)
+            return
+        # rows of the component referring to each other: children first
+        edges = []
+        index: dict[Any, dict[tuple[Any, ...], InstanceState]] = {}
+        for m in comp:
+            for prop in m.relationships.values():
+                if prop.viewonly or prop.post_update or prop.direction is MANYTOMANY:
+                    continue
+                if prop.mapper not in comp:
+                    continue
+                parent_m = prop.parent if prop.direction is ONETOMANY else prop.mapper
+                child_m = prop.mapper if prop.direction is ONETOMANY else prop.parent
+                assert prop.join is not None
+                pairs = prop.join.pairs
+                idx_key = (id(prop), "p")
+                if idx_key not in index:
+                    index[idx_key] = {}
+                    for s in states:
+                        if s.mapper is parent_m:
+                            vals = tuple(_old(s, parent_m.columntoproperty[c].key) for c, _ in pairs)
+                            index[idx_key][vals] = s
+                for s in states:
+                    if s.mapper is not child_m:
+                        continue
+                    vals = tuple(_old(s, child_m.columntoproperty[c].key) for _, c in pairs)
+                    p = index[idx_key].get(vals)
+                    if p is not None and p is not s:
+                        edges.append((s, p, prop))
+        try:
+            ordered = topo_sort(states, [(a, b) for a, b, _ in edges])
+        except CycleError as err:
+            raise _cycle_error(err, edges) from None
+        level: dict[InstanceState, int] = {}
+        before: dict[InstanceState, list[InstanceState]] = {}
+        for a, b, _ in edges:
+            before.setdefault(b, []).append(a)
+        for st in ordered:
+            level[st] = 1 + max((level[p] for p in before.get(st, ())), default=-1)
+        for lvl in sorted(set(level.values())):
+            for m in comp:
+                group = [s for s in ordered if level[s] == lvl and s.mapper is m]
+                if group:
+                    persistence.delete_rows(self.conn, m, group)
+                    self.deleted_now.extend(group)
+
+    @staticmethod
+    def _has_internal_refs(comp: list[Any]) -> bool:
+        members = set(comp)
+        return any(
+            p.mapper in members and not p.viewonly
+            for m in comp
+            for p in m.relationships.values()
+        )
+
+    # --- 4. finish -------------------------------------------------------------------------
+    def finish(self) -> None:
+        session = self.session
+        for state in self.deleted_now:
+            if state.key is not None and session.identity_map.get(state.key) is state.obj:
+                del session.identity_map[state.key]
+            session._deleted.pop(state, None)
+            session._tx_deleted[state] = state.obj
+        for state in list(session._modified):
+            state.reset_history()
+        for state in self.inserted:
+            state.reset_history()
+        session._modified.clear()
+
+    def undo(self) -> None:
+        """A statement failed: put objects back as they were before the flush."""
+        session = self.session
+        for state, key in self.assigned:
+            state.obj.__dict__.pop(key, None)
+        for state in self.inserted:
+            if state.key is not None and session.identity_map.get(state.key) is state.obj:
+                del session.identity_map[state.key]
+            session._tx_inserted.pop(state, None)
+            state.key = None
+            session._new[state] = state.obj
+
+
+def _old(state: InstanceState, key: str) -> Any:
+    old = state.committed.get(key, NO_VALUE)
+    if old is not NO_VALUE:
+        return old
+    d = state.obj.__dict__
+    return d[key] if key in d else getattr(state.obj, key)
+
+
+def _components(mappers: list[Any], edges: list[tuple[Any, Any]]) -> tuple[list[list[Any]], set[Any]]:
+    """Tarjan's strongly connected components, returned in topological order."""
+    children: dict[Any, list[Any]] = {m: [] for m in mappers}
+    selfref: set[Any] = set()
+    for a, b in edges:
+        if a is b:
+            selfref.add(a)
+        elif a in children and b in children and b not in children[a]:
+            children[a].append(b)
+    index: dict[Any, int] = {}
+    low: dict[Any, int] = {}
+    on_stack: set[Any] = set()
+    stack: list[Any] = []
+    comps: list[list[Any]] = []
+    counter = [0]
+
+    def strong(v: Any) -> None:
+        work = [(v, 0)]
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        while work:
+            node, i = work[-1]
+            kids = children[node]
+            if i < len(kids):
+                work[-1] = (node, i + 1)
+                w = kids[i]
+                if w not in index:
+                    index[w] = low[w] = counter[0]
+                    counter[0] += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, 0))
+                elif w in on_stack:
+                    low[node] = min(low[node], index[w])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        comp.append(w)
+                        if w is node:
+                            break
+                    comps.append(comp)
+
+    for m in mappers:
+        if m not in index:
+            strong(m)
+    # Tarjan yields components in reverse topological order; keep input order inside.
+    comps.reverse()
+    order = {m: i for i, m in enumerate(mappers)}
+    comps = [sorted(c, key=order.__getitem__) for c in comps]
+    # stable topological order of the condensed graph
+    comp_of = {m: i for i, c in enumerate(comps) for m in c}
+    cedges = {(comp_of[a], comp_of[b]) for a, b in edges if a in comp_of and b in comp_of
+              and comp_of[a] != comp_of[b]}
+    ids = sorted(range(len(comps)), key=lambda i: min(order[m] for m in comps[i]))
+    ordered = topo_sort(ids, list(cedges))
+    result = [comps[i] for i in ordered]
+    for c in result:
+        if len(c) > 1:
+            selfref.update(c)
+    return result, selfref
+
+
+def _cycle_error(err: CycleError, edges: list[tuple[Any, Any, Any]]) -> CircularDependencyError:
+    in_cycle = {id(x) for cyc in err.cycles for x in cyc} or {id(x) for x in err.remaining}
+    props = []
+    for a, b, prop in edges:
+        if id(a) in in_cycle and id(b) in in_cycle and prop not in props:
+            props.append(prop)
+    classes = sorted({type(x.obj).__name__ for x in err.remaining})
+    rels = ", ".join(f"{p.parent.class_.__name__}.{p.key}" for p in props) or "unknown"
+    return CircularDependencyError(
+        f"Cannot order the flush: rows of {', '.join(classes)} depend on each other in a "
+        f"cycle through the relationships {rels}; each row needs the other's primary key "
+        "before it can be inserted (or deleted). Set post_update=True on one of those "
+        "relationships so tether writes that foreign key with a second UPDATE after both "
+        "rows exist.",
+        cycles=err.cycles,
+        edges=[(a.obj, b.obj) for a, b, _ in edges],
+    )
+
+
+def flush(session: Any) -> None:
+    """Write the session's pending changes (called by ``Session.flush``)."""
+    work = _Flush(session)
+    try:
+        work.run()
+    except BaseException:
+        work.undo()
+        raise
+    work.finish()

@@ -1,0 +1,97 @@
+"""The SQL layer: types, schema objects, expressions, statements and their compiler.
+
+Pure: nothing here opens a connection. ``MetaData.create_all`` and friends receive a bind
+(an Engine or Connection) from the caller and only call its methods.
+"""
+
+from tether.sql.ddl import (
+    AddConstraint,
+    CreateIndex,
+    CreateSchema,
+    CreateTable,
+    DropConstraint,
+    DropIndex,
+    DropSchema,
+    DropTable,
+)
+from tether.sql.dml import Delete, Insert, Update, delete, insert, update
+from tether.sql.elements import (
+    BindParameter,
+    ColumnElement,
+    Label,
+    TextClause,
+    and_,
+    asc,
+    between,
+    bindparam,
+    case,
+    cast,
+    collate,
+    column,
+    desc,
+    distinct,
+    extract,
+    false,
+    literal,
+    literal_column,
+    not_,
+    null,
+    nulls_first,
+    nulls_last,
+    or_,
+    text,
+    true,
+    tuple_,
+    type_coerce,
+)
+from tether.sql.functions import func
+from tether.sql.schema import (
+    CheckConstraint,
+    Column,
+    ColumnDefault,
+    Computed,
+    DefaultClause,
+    FetchedValue,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Identity,
+    Index,
+    MetaData,
+    PrimaryKeyConstraint,
+    Sequence,
+    Table,
+    UniqueConstraint,
+    table,
+)
+from tether.sql.selectable import (
+    Alias,
+    CompoundSelect,
+    Exists,
+    FromClause,
+    Join,
+    Select,
+    Subquery,
+    alias,
+    except_,
+    exists,
+    intersect,
+    join,
+    outerjoin,
+    select,
+    union,
+    union_all,
+)
+
+__all__ = [
+    "AddConstraint", "Alias", "BindParameter", "CheckConstraint", "Column", "ColumnDefault",
+    "ColumnElement", "CompoundSelect", "Computed", "CreateIndex", "CreateSchema", "CreateTable",
+    "DefaultClause", "Delete", "DropConstraint", "DropIndex", "DropSchema", "DropTable",
+    "Exists", "FetchedValue", "ForeignKey", "ForeignKeyConstraint", "FromClause", "Identity",
+    "Index", "Insert", "Join", "Label", "MetaData", "PrimaryKeyConstraint", "Select",
+    "Sequence", "Subquery", "Table", "TextClause", "UniqueConstraint", "Update", "alias",
+    "and_", "asc", "between", "bindparam", "case", "cast", "collate", "column", "delete",
+    "desc", "distinct", "except_", "exists", "extract", "false", "func", "insert", "intersect",
+    "join", "literal", "literal_column", "not_", "null", "nulls_first", "nulls_last", "or_",
+    "outerjoin", "select", "table", "text", "true", "tuple_", "type_coerce", "union",
+    "union_all", "update",
+]

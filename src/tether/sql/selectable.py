@@ -1,0 +1,1005 @@
+"""Things rows come from: FROM clauses (tables, joins, aliases, subqueries) and SELECT.
+
+``Select`` is generative: every method returns a new statement and leaves the original as
+it was, so statements can be built once and reused. A join with no ON clause takes it from
+the single foreign key between the two sides; none or several is an error naming the tables
+and the candidate columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from tether import exc
+from tether.sql import types as sqltypes
+from tether.sql.elements import (
+    BindParameter,
+    ClauseElement,
+    ColumnClause,
+    ColumnElement,
+    Label,
+    ShapeContext,
+    TextClause,
+    and_,
+    coerce,
+    coerce_expression,
+    coerce_where,
+    literal_column,
+)
+
+
+class ColumnCollection:
+    """An ordered collection of columns, reachable by key as attributes or items."""
+
+    __slots__ = ("_by_key", "_list")
+
+    def __init__(self, columns: Iterable[tuple[str, ColumnElement]] = ()) -> None:
+        self._list: list[ColumnElement] = []
+        self._by_key: dict[str, ColumnElement] = {}
+        for key, col in columns:
+            self._add(key, col)
+
+    def _add(self, key: str, col: ColumnElement) -> None:
+        self._list.append(col)
+        self._by_key.setdefault(key, col)
+
+    def __getattr__(self, key: str) -> ColumnElement:
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise AttributeError(
+                f"no column {key!r}; columns are: {', '.join(self._by_key) or '(none)'}"
+            ) from None
+
+    def __getitem__(self, key: str | int) -> ColumnElement:
+        if isinstance(key, int):
+            return self._list[key]
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise KeyError(
+                f"no column {key!r}; columns are: {', '.join(self._by_key) or '(none)'}"
+            ) from None
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._by_key.get(key, default)
+
+    def __contains__(self, item: Any) -> bool:
+        if isinstance(item, str):
+            return item in self._by_key
+        return any(c is item for c in self._list)
+
+    def __iter__(self) -> Iterator[ColumnElement]:
+        return iter(self._list)
+
+    def __len__(self) -> int:
+        return len(self._list)
+
+    def keys(self) -> list[str]:
+        return list(self._by_key)
+
+    def values(self) -> list[ColumnElement]:
+        return list(self._list)
+
+    def items(self) -> list[tuple[str, ColumnElement]]:
+        return list(self._by_key.items())
+
+    def __repr__(self) -> str:
+        return f"ColumnCollection({', '.join(self._by_key)})"
+
+
+class FromClause(ClauseElement):
+    """Anything that can appear in a FROM clause."""
+
+    __visit_name__ = "fromclause"
+    _is_from = True
+    name: str | None = None
+    schema: str | None = None
+
+    @property
+    def c(self) -> ColumnCollection:
+        return self.columns
+
+    @property
+    def columns(self) -> ColumnCollection:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def primary_key(self) -> list[ColumnElement]:
+        return []
+
+    @property
+    def foreign_keys(self) -> list[Any]:
+        return []
+
+    @property
+    def _from_objects(self) -> list[FromClause]:
+        return [self]
+
+    def _from_key(self, ctx: ShapeContext | None = None) -> Any:
+        return self
+
+    def _base_tables(self) -> list[FromClause]:
+        return [self]
+
+    def corresponding_column(self, column: ColumnElement) -> ColumnElement | None:
+        """The column of this FROM that stands for ``column`` (itself, or its proxy)."""
+        for c in self.columns:
+            if c is column or _proxy_chain_contains(c, column):
+                return c
+        return None
+
+    def join(self, right: Any, onclause: Any = None, isouter: bool = False,
+             full: bool = False) -> Join:
+        return Join(self, coerce(right), onclause, isouter, full)
+
+    def outerjoin(self, right: Any, onclause: Any = None, full: bool = False) -> Join:
+        return Join(self, coerce(right), onclause, True, full)
+
+    def alias(self, name: str | None = None, flat: bool = False) -> Alias:
+        return Alias(self, name)
+
+    def select(self) -> Select:
+        return Select(self)
+
+    def is_derived_from(self, other: FromClause) -> bool:
+        return other is self
+
+
+def _proxy_chain_contains(col: Any, target: Any) -> bool:
+    while True:
+        col = getattr(col, "_proxied", None)
+        if col is None:
+            return False
+        if col is target:
+            return True
+
+
+class Join(FromClause):
+    """``left [LEFT OUTER | FULL OUTER] JOIN right ON onclause``."""
+
+    __visit_name__ = "join"
+
+    def __init__(self, left: FromClause, right: FromClause, onclause: Any = None,
+                 isouter: bool = False, full: bool = False) -> None:
+        self.left = left
+        self.right = right
+        if onclause is None:
+            onclause = join_condition(left, right)
+        else:
+            onclause = coerce_where(onclause)
+        self.onclause: ColumnElement = onclause
+        self.isouter = isouter
+        self.full = full
+
+    @property
+    def columns(self) -> ColumnCollection:
+        cols = ColumnCollection()
+        for side in (self.left, self.right):
+            for c in side.columns:
+                table_name = getattr(side, "name", None) if not isinstance(side, Join) else None
+                key = f"{table_name}_{c.key}" if table_name else (c.key or "")
+                cols._add(key, c)
+        return cols
+
+    def _shape(self, binds: list[BindParameter]) -> Any:
+        return ("join", self.isouter, self.full, _from_shape(self.left, binds),
+                _from_shape(self.right, binds), self.onclause._shape(binds))
+
+    def _from_key(self, ctx: ShapeContext | None = None) -> Any:
+        return ("joinkey", self.left._from_key(ctx), self.right._from_key(ctx))
+
+    def _base_tables(self) -> list[FromClause]:
+        return self.left._base_tables() + self.right._base_tables()
+
+    @property
+    def foreign_keys(self) -> list[Any]:
+        return self.left.foreign_keys + self.right.foreign_keys
+
+    def corresponding_column(self, column: ColumnElement) -> ColumnElement | None:
+        return (self.left.corresponding_column(column)
+                or self.right.corresponding_column(column))
+
+    def is_derived_from(self, other: FromClause) -> bool:
+        return (other is self or self.left.is_derived_from(other)
+                or self.right.is_derived_from(other))
+
+
+def _from_shape(from_: FromClause, binds: list[BindParameter]) -> Any:
+    if isinstance(from_, (Join, Alias)):
+        return from_._shape(binds)
+    return from_._from_key(binds if isinstance(binds, ShapeContext) else None)
+
+
+class Alias(FromClause):
+    """A FROM element under another name: ``users AS u`` or ``(SELECT ...) AS sub``."""
+
+    __visit_name__ = "alias"
+
+    def __init__(self, element: FromClause | SelectBase, name: str | None = None) -> None:
+        self.element = element
+        self.name = name
+        self._columns: ColumnCollection | None = None
+
+    @property
+    def original(self) -> Any:
+        return self.element
+
+    @property
+    def columns(self) -> ColumnCollection:
+        if self._columns is None:
+            cols = ColumnCollection()
+            if isinstance(self.element, SelectBase):
+                source = list(self.element.selected_columns)
+                labels = subquery_labels(source)
+                names = [lab or c.name or c._result_name() for c, lab in zip(source, labels,
+                                                                             strict=True)]
+                keys = [lab or c._result_name() for c, lab in zip(source, labels, strict=True)]
+            else:
+                source = list(self.element.columns)
+                names = [c.name or "" for c in source]
+                keys = [c.key or "" for c in source]
+            for c, name, key in zip(source, names, keys, strict=True):
+                proxy = ColumnClause(name, c.type, _selectable=self)
+                proxy.key = key
+                proxy._proxied = c  # type: ignore[attr-defined]
+                for attr in ("primary_key", "foreign_keys", "nullable"):
+                    if hasattr(c, attr):
+                        setattr(proxy, attr, getattr(c, attr))
+                cols._add(key, proxy)
+            self._columns = cols
+        return self._columns
+
+    @property
+    def primary_key(self) -> list[ColumnElement]:
+        pk = getattr(self.element, "primary_key", [])
+        return [c for c in (self.corresponding_column(col) for col in pk) if c is not None]
+
+    @property
+    def foreign_keys(self) -> list[Any]:
+        if isinstance(self.element, SelectBase):
+            return []
+        return [_AliasedForeignKey(fk, self) for fk in self.element.foreign_keys]
+
+    def _shape(self, binds: list[BindParameter]) -> Any:
+        inner = (self.element._shape(binds) if isinstance(self.element, SelectBase)
+                 else _from_shape(self.element, binds))
+        return ("alias", self._name_key(binds), inner)
+
+    def _name_key(self, binds: Any) -> Any:
+        if self.name is not None:
+            return self.name
+        if isinstance(binds, ShapeContext):
+            return ("anon", binds.anon_index(self))
+        return ("anon", id(self))
+
+    def _from_key(self, ctx: ShapeContext | None = None) -> Any:
+        if ctx is None:
+            return ("aliaskey", self.name, id(self) if self.name is None else None)
+        return ("aliaskey", self._name_key(ctx))
+
+    def _base_tables(self) -> list[FromClause]:
+        return [self]
+
+    def is_derived_from(self, other: FromClause) -> bool:
+        return other is self or (isinstance(self.element, FromClause)
+                                 and self.element.is_derived_from(other))
+
+
+Subquery = Alias
+
+
+class _AliasedForeignKey:
+    """A foreign key of an aliased table, with its parent column seen through the alias."""
+
+    def __init__(self, fk: Any, alias: Alias) -> None:
+        self._fk = fk
+        self.parent = alias.corresponding_column(fk.parent)
+        self.constraint = fk.constraint
+
+    @property
+    def column(self) -> Any:
+        return self._fk.column
+
+    def references(self, table: Any) -> bool:
+        return bool(self._fk.references(table))
+
+
+def join_condition(left: FromClause, right: FromClause) -> ColumnElement:
+    """The ON clause from the one foreign-key constraint between ``left`` and ``right``."""
+    by_constraint: dict[int, list[tuple[ColumnElement, ColumnElement]]] = {}
+    order: list[int] = []
+
+    def collect(refers: FromClause, target: FromClause) -> None:
+        for fk in refers.foreign_keys:
+            try:
+                target_col = fk.column
+            except exc.NoReferenceError:
+                continue
+            mine = target.corresponding_column(target_col)
+            if mine is None:
+                continue
+            key = id(fk.constraint) if fk.constraint is not None else id(fk)
+            key = hash((key, id(refers)))
+            if key not in by_constraint:
+                by_constraint[key] = []
+                order.append(key)
+            by_constraint[key].append((mine, fk.parent))
+
+    right_tables = [right] if not isinstance(right, Join) else right._base_tables()
+    for r in right_tables:
+        collect(r, left)
+    if not order:
+        for r in right_tables:
+            collect(left, r)
+    left_name, right_name = _describe(left), _describe(right)
+    if not order:
+        raise exc.NoForeignKeysError(
+            f"can't join {left_name} to {right_name}: no foreign key links them. "
+            f"Give the ON clause yourself, e.g. .join({right_name}, "
+            f"{left_name}.c.id == {right_name}.c.<column>), or declare a ForeignKey on the "
+            f"column that refers to the other table."
+        )
+    if len(order) > 1:
+        candidates = "; ".join(
+            " AND ".join(f"{_colname(p)} -> {_colname(t)}" for t, p in by_constraint[k])
+            for k in order
+        )
+        raise exc.AmbiguousForeignKeysError(
+            f"can't join {left_name} to {right_name}: more than one foreign key could link "
+            f"them ({candidates}). Give the ON clause to pick one, e.g. "
+            f".join({right_name}, {_onclause_hint(by_constraint[order[0]])})."
+        )
+    pairs = by_constraint[order[0]]
+    return and_(*[t == p for t, p in pairs])
+
+
+def _describe(from_: FromClause) -> str:
+    if isinstance(from_, Join):
+        return " JOIN ".join(_describe(t) for t in from_._base_tables())
+    return repr(getattr(from_, "fullname", None) or from_.name or "subquery")
+
+
+def _colname(col: Any) -> str:
+    table = getattr(col, "table", None)
+    tname = getattr(table, "name", None)
+    return f"{tname}.{col.name}" if tname else str(col.name)
+
+
+def _onclause_hint(pairs: list[tuple[Any, Any]]) -> str:
+    return " & ".join(f"{_colname(t)} == {_colname(p)}" for t, p in pairs)
+
+
+class SelectBase(ClauseElement):
+    """Base of SELECT and compound SELECT (UNION ...)."""
+
+    _is_select = True
+    _order_by: tuple[ColumnElement, ...] = ()
+    _limit: Any = None
+    _offset: Any = None
+
+    @property
+    def selected_columns(self) -> ColumnCollection:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _generate(self) -> Any:
+        new = self.__class__.__new__(self.__class__)
+        new.__dict__.update(self.__dict__)
+        return new
+
+    def subquery(self, name: str | None = None) -> Alias:
+        return Alias(self, name)
+
+    def alias(self, name: str | None = None, flat: bool = False) -> Alias:
+        return Alias(self, name)
+
+    def scalar_subquery(self) -> ScalarSelect:
+        return ScalarSelect(self)
+
+    def as_scalar(self) -> ScalarSelect:
+        return ScalarSelect(self)
+
+    def label(self, name: str) -> Label:
+        return self.scalar_subquery().label(name)
+
+    def exists(self) -> Exists:
+        return Exists(self)
+
+    def cte(self, name: str | None = None) -> Alias:
+        return Alias(self, name)
+
+    def order_by(self, *clauses: Any) -> Any:
+        new = self._generate()
+        if len(clauses) == 1 and clauses[0] is None:
+            new._order_by = ()
+        else:
+            new._order_by = self._order_by + tuple(_order_element(c) for c in clauses)
+        return new
+
+    def limit(self, limit: Any) -> Any:
+        new = self._generate()
+        new._limit = None if limit is None else _int_bind(limit)
+        return new
+
+    def offset(self, offset: Any) -> Any:
+        new = self._generate()
+        new._offset = None if offset is None else _int_bind(offset)
+        return new
+
+    def slice(self, start: int | None, stop: int | None) -> Any:
+        start = start or 0
+        new = self.offset(start if start else None)
+        if stop is not None:
+            new = new.limit(max(stop - start, 0))
+        return new
+
+    def union(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("UNION", self, *others)
+
+    def union_all(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("UNION ALL", self, *others)
+
+    def intersect(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("INTERSECT", self, *others)
+
+    def except_(self, *others: Any) -> CompoundSelect:
+        return CompoundSelect("EXCEPT", self, *others)
+
+
+def _int_bind(value: Any) -> ColumnElement:
+    if isinstance(value, ColumnElement):
+        return value
+    return BindParameter(None, int(value), sqltypes.INTEGERTYPE)
+
+
+def _order_element(clause: Any) -> ColumnElement:
+    if isinstance(clause, str):
+        return literal_column(clause)
+    return coerce_expression(clause)
+
+
+class Select(SelectBase):
+    """``SELECT columns FROM ... WHERE ... GROUP BY ... HAVING ... ORDER BY ... LIMIT``."""
+
+    __visit_name__ = "select"
+
+    def __init__(self, *entities: Any) -> None:
+        if len(entities) == 1 and isinstance(entities[0], (list, tuple)):
+            entities = tuple(entities[0])
+        self._raw_columns: tuple[ClauseElement, ...] = tuple(_select_item(e) for e in entities)
+        #: What the caller passed, untouched (mapped classes, ORM attributes): the ORM reads it.
+        self._entities: tuple[Any, ...] = tuple(entities)
+        self._where: tuple[ColumnElement, ...] = ()
+        self._having: tuple[ColumnElement, ...] = ()
+        self._group_by: tuple[ColumnElement, ...] = ()
+        self._order_by = ()
+        self._limit = None
+        self._offset = None
+        self._distinct: bool | tuple[ColumnElement, ...] = False
+        self._from_explicit: tuple[FromClause, ...] = ()
+        self._joins: tuple[tuple[Any, Any, bool, bool, Any], ...] = ()
+        self._for_update: Any = None
+        self._correlate: tuple[FromClause, ...] | None = None
+        self._correlate_except: tuple[FromClause, ...] | None = None
+        self._options: tuple[Any, ...] = ()
+        self._execution_options: dict[str, Any] = {}
+
+    # --- building ----------------------------------------------------------------------
+    def where(self, *criteria: Any) -> Select:
+        new = self._generate()
+        new._where = self._where + tuple(coerce_where(c) for c in criteria if c is not None)
+        return new
+
+    filter = where
+
+    def filter_by(self, **kwargs: Any) -> Select:
+        """``column_key == value`` on the last joined FROM (or the first selected)."""
+        target = self._filter_by_target()
+        crit = []
+        for key, value in kwargs.items():
+            col = _lookup_attribute(target, key)
+            crit.append(col == value)
+        return self.where(*crit)
+
+    def _filter_by_target(self) -> Any:
+        if self._joins:
+            return self._joins[-1][5] if len(self._joins[-1]) > 5 else self._joins[-1][0]
+        if self._entities:
+            return self._entities[0]
+        if self._from_explicit:
+            return self._from_explicit[0]
+        raise exc.InvalidRequestError("filter_by() needs an entity or table to filter on")
+
+    def having(self, *criteria: Any) -> Select:
+        new = self._generate()
+        new._having = self._having + tuple(coerce_where(c) for c in criteria)
+        return new
+
+    def group_by(self, *clauses: Any) -> Select:
+        new = self._generate()
+        if len(clauses) == 1 and clauses[0] is None:
+            new._group_by = ()
+        else:
+            new._group_by = self._group_by + tuple(_order_element(c) for c in clauses)
+        return new
+
+    def distinct(self, *expr: Any) -> Select:
+        new = self._generate()
+        new._distinct = tuple(coerce_expression(e) for e in expr) if expr else True
+        return new
+
+    def select_from(self, *froms: Any) -> Select:
+        new = self._generate()
+        new._from_explicit = self._from_explicit + tuple(_as_from(f) for f in froms)
+        return new
+
+    def join(self, target: Any, onclause: Any = None, *, isouter: bool = False,
+             full: bool = False) -> Select:
+        """Join ``target`` to the FROM clause; without ``onclause`` the foreign key decides."""
+        path = _relationship_path(target, onclause)
+        if path is not None:
+            return self._join_path(path, isouter, full, None, target)
+        new = self._generate()
+        new._joins = self._joins + ((_as_from(target), onclause, isouter, full, None, target),)
+        return new
+
+    def _join_path(self, path: list[tuple[Any, Any]], isouter: bool, full: bool,
+                   left: Any, entity: Any) -> Select:
+        new = self._generate()
+        steps = []
+        for i, (step_target, step_on) in enumerate(path):
+            steps.append((_as_from(step_target), step_on, isouter, full,
+                          _as_from(left) if (left is not None and i == 0) else None,
+                          entity if i == len(path) - 1 else step_target))
+        new._joins = self._joins + tuple(steps)
+        return new
+
+    def outerjoin(self, target: Any, onclause: Any = None, *, full: bool = False) -> Select:
+        return self.join(target, onclause, isouter=True, full=full)
+
+    def join_from(self, from_: Any, target: Any, onclause: Any = None, *,
+                  isouter: bool = False, full: bool = False) -> Select:
+        path = _relationship_path(target, onclause)
+        if path is not None:
+            return self._join_path(path, isouter, full, from_, target)
+        new = self._generate()
+        new._joins = self._joins + ((_as_from(target), onclause, isouter, full,
+                                     _as_from(from_), target),)
+        return new
+
+    def outerjoin_from(self, from_: Any, target: Any, onclause: Any = None, *,
+                       full: bool = False) -> Select:
+        return self.join_from(from_, target, onclause, isouter=True, full=full)
+
+    def add_columns(self, *entities: Any) -> Select:
+        new = self._generate()
+        new._raw_columns = self._raw_columns + tuple(_select_item(e) for e in entities)
+        new._entities = self._entities + tuple(entities)
+        return new
+
+    def with_only_columns(self, *entities: Any, maintain_column_froms: bool = False) -> Select:
+        if len(entities) == 1 and isinstance(entities[0], (list, tuple)):
+            entities = tuple(entities[0])
+        new = self._generate()
+        if maintain_column_froms:
+            new._from_explicit = self._from_explicit + tuple(
+                f for f in self._column_froms() if f not in self._from_explicit)
+        new._raw_columns = tuple(_select_item(e) for e in entities)
+        new._entities = tuple(entities)
+        return new
+
+    def with_for_update(self, nowait: bool = False, read: bool = False,
+                        skip_locked: bool = False, of: Any = None) -> Select:
+        new = self._generate()
+        new._for_update = (nowait, read, skip_locked)
+        return new
+
+    def correlate(self, *froms: Any) -> Select:
+        new = self._generate()
+        new._correlate = tuple(_as_from(f) for f in froms if f is not None)
+        return new
+
+    def correlate_except(self, *froms: Any) -> Select:
+        new = self._generate()
+        new._correlate_except = tuple(_as_from(f) for f in froms if f is not None)
+        return new
+
+    def options(self, *opts: Any) -> Select:
+        new = self._generate()
+        new._options = self._options + opts
+        return new
+
+    def execution_options(self, **kw: Any) -> Select:
+        new = self._generate()
+        new._execution_options = {**self._execution_options, **kw}
+        return new
+
+    def get_execution_options(self) -> dict[str, Any]:
+        return dict(self._execution_options)
+
+    def set_label_style(self, style: Any) -> Select:
+        return self
+
+    def reduce_columns(self, only_synonyms: bool = True) -> Select:
+        return self
+
+    # --- introspection ---------------------------------------------------------------
+    @property
+    def selected_columns(self) -> ColumnCollection:
+        cols = ColumnCollection()
+        for c in self._expanded_columns():
+            cols._add(c._result_name(), c)
+        return cols
+
+    @property
+    def columns_clause_froms(self) -> list[FromClause]:
+        return self._column_froms()
+
+    @property
+    def whereclause(self) -> ColumnElement | None:
+        return and_(*self._where) if self._where else None
+
+    def _expanded_columns(self) -> list[ColumnElement]:
+        out: list[ColumnElement] = []
+        for item in self._raw_columns:
+            if isinstance(item, FromClause):
+                out.extend(item.columns)
+            else:
+                out.append(item)  # type: ignore[arg-type]
+        return out
+
+    def _column_froms(self) -> list[FromClause]:
+        seen: list[FromClause] = []
+        for item in self._raw_columns:
+            for f in item._from_objects:
+                if not any(f is s for s in seen):
+                    seen.append(f)
+        return seen
+
+    def get_final_froms(self) -> list[FromClause]:
+        return self._resolved_froms()
+
+    def _resolved_froms(self, outer_froms: Iterable[FromClause] = ()) -> list[FromClause]:
+        """The FROM list: explicit froms, then those the columns and WHERE need, with the
+        joins applied and anything correlated to an enclosing query taken out."""
+        froms: list[FromClause] = list(self._from_explicit)
+
+        def add(f: FromClause) -> None:
+            for existing in froms:
+                if existing is f or existing.is_derived_from(f):
+                    return
+            froms.append(f)
+
+        for f in self._column_froms():
+            add(f)
+        for crit in self._where:
+            for f in crit._from_objects:
+                add(f)
+        for target, onclause, isouter, full, left, _entity in self._joins:
+            froms = _apply_join(froms, target, onclause, isouter, full, left)
+        outer = list(outer_froms)
+        if outer and self._correlate != ():
+            if self._correlate is not None:
+                candidates = list(self._correlate)
+            else:
+                candidates = outer
+            if self._correlate_except is not None:
+                candidates = [c for c in candidates
+                              if not any(c is e for e in self._correlate_except)]
+            remaining = [f for f in froms if not any(f is c for c in candidates)]
+            if remaining:
+                froms = remaining
+        return froms
+
+    def _shape(self, binds: list[BindParameter]) -> Any:
+        return (
+            "select",
+            tuple(_item_shape(c, binds) for c in self._raw_columns),
+            tuple(_from_shape(f, binds) for f in self._from_explicit),
+            tuple((_from_shape(t, binds),
+                   o._shape(binds) if isinstance(o, ClauseElement) else _onclause_shape(o, binds),
+                   i, fu, _from_shape(left, binds) if left is not None else None)
+                  for t, o, i, fu, left, _e in self._joins),
+            tuple(w._shape(binds) for w in self._where),
+            tuple(g._shape(binds) for g in self._group_by),
+            tuple(h._shape(binds) for h in self._having),
+            tuple(o._shape(binds) for o in self._order_by),
+            self._limit._shape(binds) if self._limit is not None else None,
+            self._offset._shape(binds) if self._offset is not None else None,
+            self._distinct if isinstance(self._distinct, bool)
+            else tuple(d._shape(binds) for d in self._distinct),
+            self._for_update,
+            None if self._correlate is None else tuple(_from_shape(f, binds)
+                                                       for f in self._correlate),
+            None if self._correlate_except is None
+            else tuple(_from_shape(f, binds) for f in self._correlate_except),
+        )
+
+    @property
+    def _from_objects(self) -> list[FromClause]:
+        return []
+
+    def __repr__(self) -> str:
+        return f"<Select {str(self)!r}>"
+
+
+def _relationship_path(target: Any, onclause: Any) -> list[tuple[Any, Any]] | None:
+    """Ask an ORM relationship attribute (used as the target or the ON clause) for the
+    steps of its join: ``[(from, on), ...]``, two steps through a secondary table."""
+    if onclause is not None and hasattr(onclause, "_tether_join_path"):
+        explicit = None if hasattr(target, "_tether_join_path") else target
+        return list(onclause._tether_join_path(explicit))
+    if onclause is None and hasattr(target, "_tether_join_path"):
+        return list(target._tether_join_path(None))
+    return None
+
+
+def _onclause_shape(onclause: Any, binds: list[BindParameter]) -> Any:
+    if onclause is None:
+        return None
+    ce = getattr(onclause, "__clause_element__", None)
+    if ce is not None:
+        element = ce()
+        if isinstance(element, ClauseElement):
+            return element._shape(binds)
+    # A relationship attribute used as the ON clause: the ORM resolves it; key by identity.
+    return ("onclause", id(onclause))
+
+
+def _item_shape(item: ClauseElement, binds: list[BindParameter]) -> Any:
+    if isinstance(item, FromClause):
+        return ("from", _from_shape(item, binds))
+    return item._shape(binds)
+
+
+def _select_item(entity: Any) -> ClauseElement:
+    if isinstance(entity, str):
+        return literal_column(entity)
+    element = coerce(entity)
+    if isinstance(element, TextClause):
+        from tether.sql.elements import TextExpression
+
+        return TextExpression(element)
+    if isinstance(element, SelectBase):
+        return element.scalar_subquery()
+    return element
+
+
+def _as_from(value: Any) -> FromClause:
+    element = coerce(value)
+    if isinstance(element, SelectBase):
+        return element.subquery()
+    if not isinstance(element, FromClause):
+        table = getattr(element, "table", None)
+        if isinstance(table, FromClause):
+            return table
+        raise exc.ArgumentError(f"{value!r} is not a table, join or subquery")
+    return element
+
+
+def _lookup_attribute(target: Any, key: str) -> Any:
+    if hasattr(target, "__clause_element__") and hasattr(target, key) and not isinstance(
+            target, ClauseElement):
+        return getattr(target, key)
+    from_ = _as_from(target)
+    try:
+        return from_.columns[key]
+    except KeyError:
+        raise exc.InvalidRequestError(
+            f"filter_by(): {_describe(from_)} has no column {key!r}; it has "
+            f"{', '.join(from_.columns.keys())}"
+        ) from None
+
+
+def _apply_join(froms: list[FromClause], target: FromClause, onclause: Any, isouter: bool,
+                full: bool, left: FromClause | None) -> list[FromClause]:
+    """Replace the FROM the join starts from with the Join, and drop ``target`` if listed."""
+    froms = [f for f in froms if f is not target]
+    if onclause is not None and not isinstance(onclause, ClauseElement):
+        ce = getattr(onclause, "__clause_element__", None)
+        onclause = ce() if ce is not None else onclause
+    index = None
+    if left is not None:
+        for i, f in enumerate(froms):
+            if f is left or f.is_derived_from(left):
+                index = i
+                break
+        if index is None:
+            froms.append(left)
+            index = len(froms) - 1
+    elif onclause is not None:
+        referenced = onclause._from_objects
+        for i, f in enumerate(froms):
+            if any(f is r or f.is_derived_from(r) for r in referenced):
+                index = i
+                break
+    else:
+        for i, f in enumerate(froms):
+            try:
+                join_condition(f, target)
+            except exc.NoForeignKeysError:
+                continue
+            index = i
+            break
+    if index is None:
+        if not froms:
+            raise exc.InvalidRequestError(
+                f"join(): nothing to join {_describe(target)} from; select something first "
+                f"or use select_from()/join_from()"
+            )
+        index = 0
+    base = froms[index]
+    joined = Join(base, target, onclause, isouter, full)
+    froms[index] = joined
+    # Tables now inside the join must not also be listed on their own.
+    inside = joined._base_tables()
+    return [f for i, f in enumerate(froms)
+            if i == index or not any(f is t for t in inside)]
+
+
+class ScalarSelect(ColumnElement):
+    """A SELECT of one column used as a value: ``(SELECT max(x) FROM t)``."""
+
+    __visit_name__ = "scalar_select"
+
+    def __init__(self, element: SelectBase) -> None:
+        self.element = element
+        cols = list(element.selected_columns)
+        self.type = cols[0].type if len(cols) == 1 else sqltypes.NULLTYPE
+
+    def _shape(self, binds: list[BindParameter]) -> Any:
+        return ("scalar", self.element._shape(binds))
+
+    def where(self, *criteria: Any) -> ScalarSelect:
+        return ScalarSelect(self.element.where(*criteria))  # type: ignore[attr-defined]
+
+    def correlate(self, *froms: Any) -> ScalarSelect:
+        return ScalarSelect(self.element.correlate(*froms))  # type: ignore[attr-defined]
+
+    def self_group(self, against: str | None = None) -> ClauseElement:
+        return self
+
+
+class Exists(ColumnElement):
+    """``EXISTS (SELECT ...)``."""
+
+    __visit_name__ = "exists"
+    type = sqltypes.BOOLEANTYPE
+
+    def __init__(self, element: Any = None) -> None:
+        if element is None:
+            element = Select(literal_column("*"))
+        elif not isinstance(element, SelectBase):
+            element = Select(element)
+        self.element: SelectBase = element
+
+    def _shape(self, binds: list[BindParameter]) -> Any:
+        return ("exists", self.element._shape(binds))
+
+    def where(self, *criteria: Any) -> Exists:
+        return Exists(self.element.where(*criteria))  # type: ignore[attr-defined]
+
+    def select_from(self, *froms: Any) -> Exists:
+        return Exists(self.element.select_from(*froms))  # type: ignore[attr-defined]
+
+    def correlate(self, *froms: Any) -> Exists:
+        return Exists(self.element.correlate(*froms))  # type: ignore[attr-defined]
+
+    def correlate_except(self, *froms: Any) -> Exists:
+        return Exists(self.element.correlate_except(*froms))  # type: ignore[attr-defined]
+
+    def select(self) -> Select:
+        return Select(self)
+
+
+def exists(*args: Any) -> Exists:
+    """``EXISTS (subquery)``; ``exists()`` alone builds ``EXISTS (SELECT * ...)``."""
+    if not args:
+        return Exists()
+    if len(args) == 1 and isinstance(args[0], SelectBase):
+        return Exists(args[0])
+    return Exists(Select(*args))
+
+
+class CompoundSelect(SelectBase):
+    """``SELECT ... UNION [ALL] SELECT ...`` and friends."""
+
+    __visit_name__ = "compound_select"
+
+    def __init__(self, keyword: str, *selects: Any) -> None:
+        self.keyword = keyword
+        self.selects: tuple[SelectBase, ...] = tuple(selects)
+        self._order_by = ()
+        self._limit = None
+        self._offset = None
+        self._entities = selects[0]._entities if selects else ()
+
+    @property
+    def selected_columns(self) -> ColumnCollection:
+        return self.selects[0].selected_columns
+
+    def _shape(self, binds: list[BindParameter]) -> Any:
+        return ("compound", self.keyword, tuple(s._shape(binds) for s in self.selects),
+                tuple(o._shape(binds) for o in self._order_by),
+                self._limit._shape(binds) if self._limit is not None else None,
+                self._offset._shape(binds) if self._offset is not None else None)
+
+
+def union(*selects: Any) -> CompoundSelect:
+    return CompoundSelect("UNION", *selects)
+
+
+def union_all(*selects: Any) -> CompoundSelect:
+    return CompoundSelect("UNION ALL", *selects)
+
+
+def intersect(*selects: Any) -> CompoundSelect:
+    return CompoundSelect("INTERSECT", *selects)
+
+
+def except_(*selects: Any) -> CompoundSelect:
+    return CompoundSelect("EXCEPT", *selects)
+
+
+class TextualSelect(SelectBase):
+    """``text(...).columns(...)``: literal SQL that returns the named, typed columns."""
+
+    __visit_name__ = "textual_select"
+
+    def __init__(self, text: TextClause, columns: list[ColumnElement]) -> None:
+        self.text = text
+        self.column_args = columns
+        self._entities = ()
+
+    @property
+    def selected_columns(self) -> ColumnCollection:
+        return ColumnCollection((c._result_name(), c) for c in self.column_args)
+
+    def _shape(self, binds: list[BindParameter]) -> Any:
+        return ("textsel", self.text._shape(binds),
+                tuple((c._result_name(), c.type._cache_key()) for c in self.column_args))
+
+
+def select(*entities: Any) -> Select:
+    """Start a SELECT of the given columns, tables or mapped entities."""
+    return Select(*entities)
+
+
+def alias(selectable: Any, name: str | None = None) -> Alias:
+    return Alias(_as_from(selectable), name)
+
+
+def join(left: Any, right: Any, onclause: Any = None, isouter: bool = False,
+         full: bool = False) -> Join:
+    return Join(_as_from(left), _as_from(right), onclause, isouter, full)
+
+
+def outerjoin(left: Any, right: Any, onclause: Any = None, full: bool = False) -> Join:
+    return Join(_as_from(left), _as_from(right), onclause, True, full)
+
+
+def subquery_labels(columns: list[ColumnElement]) -> list[str | None]:
+    """Names under which a subquery exposes its columns: each column's key, made unique.
+
+    ``Alias.columns`` uses the same names, so ``subquery.c.x`` finds what the SQL calls x.
+    """
+    seen: dict[str, int] = {}
+    out: list[str | None] = []
+    for col in columns:
+        base = col._result_name()
+        if base in seen:
+            seen[base] += 1
+            table = getattr(getattr(col, "table", None), "name", None)
+            name = f"{table}_{base}" if table and f"{table}_{base}" not in seen \
+                else f"{base}_{seen[base]}"
+            seen.setdefault(name, 1)
+        else:
+            seen[base] = 1
+            name = base
+        rendered = getattr(col, "name", None)
+        if isinstance(col, Label) or col.__visit_name__ != "column" or rendered != name:
+            out.append(name)
+        else:
+            out.append(None)
+    return out

@@ -1,0 +1,1 @@
+"""Conformance suite: SQLAlchemy-style programs run on SQLAlchemy and on tether, outputs compared."""

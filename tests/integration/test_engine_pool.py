@@ -1,0 +1,169 @@
+"""The pool: sharing, limits, thread safety, dispose; and the shared in-memory SQLite."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from tether import exc
+from tether.engine import create_engine
+
+
+def sql(engine: Any, text: str) -> str:
+    return text.replace("?", "%s") if engine.dialect.paramstyle == "format" else text
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_memory_database_is_shared_by_the_engines_connections(url: str) -> None:
+    eng = create_engine(url)
+    try:
+        with eng.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+        a = eng.connect()
+        b = eng.connect()
+        assert a.connection is not b.connection
+        assert a.exec_driver_sql("SELECT x FROM t").scalar() == 1
+        assert b.exec_driver_sql("SELECT x FROM t").scalar() == 1
+        a.close()
+        b.close()
+        # from another thread too
+        seen: list[int] = []
+
+        def read() -> None:
+            with eng.connect() as conn:
+                seen.append(conn.exec_driver_sql("SELECT x FROM t").scalar())
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join()
+        assert seen == [1]
+        with eng.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        eng.dispose()
+
+
+def test_each_memory_engine_has_its_own_database() -> None:
+    one, two = create_engine("sqlite://"), create_engine("sqlite://")
+    try:
+        with one.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE only_in_one (x INTEGER)")
+        with two.connect() as conn:
+            assert not two.dialect.has_table(conn, "only_in_one")
+    finally:
+        one.dispose()
+        two.dispose()
+
+
+def test_dispose_of_memory_engine_starts_a_new_database() -> None:
+    eng = create_engine("sqlite://")
+    with eng.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    eng.dispose()
+    with eng.connect() as conn:
+        assert not eng.dialect.has_table(conn, "t")
+    eng.dispose()
+
+
+def test_connections_are_reused(engine: Any) -> None:
+    with engine.connect() as conn:
+        first = conn.connection
+    with engine.connect() as conn:
+        assert conn.connection is first
+    assert engine.pool.checkedout() == 0 and engine.pool.checkedin() == 1
+
+
+def test_returned_connection_carries_no_transaction(engine: Any) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    conn = engine.connect()
+    conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+    conn.close()  # not committed
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 0
+
+
+def test_pool_limit_and_timeout(db_url: str) -> None:
+    eng = create_engine(db_url, pool_size=1, max_overflow=1, pool_timeout=0.2)
+    try:
+        a, b = eng.connect(), eng.connect()
+        with pytest.raises(exc.TetherError) as info:
+            eng.connect()
+        assert "pool_size" in str(info.value)
+        a.close()
+        c = eng.connect()  # a slot is free again
+        assert eng.pool.checkedout() == 2
+        b.close()
+        c.close()
+        # overflow connections are closed on return; pool_size are kept
+        assert eng.pool.checkedin() == 1 and eng.pool.checkedout() == 0
+    finally:
+        eng.dispose()
+
+
+def test_waiting_checkout_gets_a_returned_connection(db_url: str) -> None:
+    eng = create_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=10)
+    try:
+        held = eng.connect()
+        got: list[Any] = []
+        thread = threading.Thread(target=lambda: got.append(eng.connect()))
+        thread.start()
+        thread.join(0.2)
+        assert thread.is_alive() and not got
+        held.close()
+        thread.join(5)
+        assert len(got) == 1
+        got[0].close()
+    finally:
+        eng.dispose()
+
+
+def test_pool_is_thread_safe(engine: Any) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE hits (thread INTEGER, n INTEGER)")
+    errors: list[BaseException] = []
+    insert = sql(engine, "INSERT INTO hits VALUES (?, ?)")
+
+    def work(t: int) -> None:
+        try:
+            for n in range(15):
+                with engine.begin() as conn:
+                    conn.exec_driver_sql(insert, (t, n))
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("SELECT count(*) FROM hits").scalar()
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM hits").scalar() == 8 * 15
+    assert engine.pool.checkedout() == 0
+    assert engine.pool.checkedin() <= engine.pool.size
+
+
+def test_pre_ping_replaces_a_dead_connection(db_url: str) -> None:
+    eng = create_engine(db_url, pool_pre_ping=True)
+    try:
+        with eng.connect() as conn:
+            dead = conn.connection
+        dead.close()  # the pool still holds it, closed
+        with eng.connect() as conn:
+            assert conn.connection is not dead
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        eng.dispose()
+
+
+def test_engine_properties(engine: Any, db_url: str) -> None:
+    assert engine.name == engine.dialect.name in ("sqlite", "postgresql")
+    assert str(engine.url) == str(engine.url)
+    assert repr(engine).startswith("Engine(")
+    assert engine.echo is False
