@@ -9,6 +9,7 @@ issue-7 targets checked for tether.
 from __future__ import annotations
 
 import math
+import re
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,9 +61,18 @@ def collect(results: list[dict[str, Any]]) -> dict[tuple[str, str, str], Cell]:
     return cells
 
 
+_PATH_IN_PARENS = re.compile(r" \((?:/|[A-Za-z]:\\)[^)]*\)")
+
+
+def short_error(text: str, limit: int = 110) -> str:
+    """One table-safe line: no file paths in parentheses, no pipes, bounded length."""
+    text = _PATH_IN_PARENS.sub("", text).replace("|", "/")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _err(cell: Cell) -> str:
-    # Table cells must stay on one line and must not break the markdown table.
-    return "error: " + cell.errors[0].replace("|", "/")
+    # The full message stays in latest.json; the table keeps one readable line.
+    return "error: " + short_error(cell.errors[0])
 
 
 def _geomean(values: list[float]) -> float:
@@ -74,7 +84,7 @@ def _fmt_s(seconds: float) -> str:
 
 
 def db_section(
-    db: str, cells: dict[tuple[str, str, str], Cell], wls: list[str], names: list[str], params: workloads.Params
+    db: str, cells: dict[tuple[str, str, str], Cell], wls: list[str], names: list[str]
 ) -> str:
     """Markdown for one database."""
     raw = impls.raw_for(db)
@@ -120,12 +130,9 @@ def db_section(
         geo.append("")
     lines.append("| " + " | ".join(geo) + " |")
     lines.append("")
-    lines.append("Workloads at this scale:")
-    lines.append("")
-    for wl in wls:
-        lines.append(f"- **{wl}**: {params.describe(wl)}")
-    lines.append("")
-    lines.append(f"Peak memory (MiB, ru_maxrss of the worker process after the workload; imports included):")
+    lines.append(
+        "Peak memory (MiB, ru_maxrss of the worker process after the workload; imports included):"
+    )
     lines.append("")
     mhead = ["workload", *[impls.display_name(i) for i in cols]]
     if "tether" in cols:
@@ -150,7 +157,11 @@ def db_section(
 
 def _vs_peers(db: str, wl: str, cells: dict[tuple[str, str, str], Cell], peers: list[str]) -> str:
     t = cells.get((db, wl, "tether"))
-    done = [(cells[(db, wl, p)].median, p) for p in peers if (db, wl, p) in cells and cells[(db, wl, p)].ok]
+    done = [
+        (cells[(db, wl, p)].median, p)
+        for p in peers
+        if (db, wl, p) in cells and cells[(db, wl, p)].ok
+    ]
     if not t or not t.ok or not done:
         return "—"
     best, who = min(done)
@@ -172,14 +183,24 @@ def _targets(
         ratio = t.median / b.median
         ratios.append(ratio)
         mark = "met" if ratio <= limit else "NOT met"
-        done = [cells[(db, wl, p)].median for p in peers if (db, wl, p) in cells and cells[(db, wl, p)].ok]
+        done = [
+            cells[(db, wl, p)].median
+            for p in peers
+            if (db, wl, p) in cells and cells[(db, wl, p)].ok
+        ]
         beat = ""
         if done:
-            beat = "; faster than every peer" if t.median < min(done) else "; NOT faster than every peer"
+            beat = (
+                "; faster than every peer"
+                if t.median < min(done)
+                else "; NOT faster than every peer"
+            )
         out.append(f"- {wl}: {ratio:.2f}× raw, target ≤ {limit:g}× — {mark}{beat}")
     if ratios and len(ratios) == len(wls):
         g = _geomean(ratios)
-        out.append(f"- geometric mean: {g:.2f}×, target ≤ {TARGET_GEOMEAN:g}× — {'met' if g <= TARGET_GEOMEAN else 'NOT met'}")
+        out.append(
+            f"- geometric mean: {g:.2f}×, target ≤ {TARGET_GEOMEAN:g}× — {'met' if g <= TARGET_GEOMEAN else 'NOT met'}"
+        )
     t, b = cells.get((db, "full_objects", "tether")), cells.get((db, "full_objects", raw))
     if t and b and t.ok and b.ok and t.peaks and b.peaks:
         m = t.peak / b.peak
@@ -199,7 +220,9 @@ def render(
     header: list[str],
 ) -> str:
     cells = collect(results)
-    parts = ["# tether benchmarks", "", *header, ""]
+    parts = ["# tether benchmarks", "", *header, "", "Workloads at this scale:", ""]
+    parts.extend(f"- **{wl}**: {params.describe(wl)}" for wl in wls)
+    parts.append("")
     for db in dbs:
-        parts.append(db_section(db, cells, wls, names, params))
+        parts.append(db_section(db, cells, wls, names))
     return "\n".join(parts).rstrip() + "\n"

@@ -34,7 +34,12 @@ QUICK_SCALE = 0.05
 SELFCHECK_SCALE = 0.01
 
 
-def _split(value: str | None, allowed: tuple[str, ...], what: str, aliases: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+def _split(
+    value: str | None,
+    allowed: tuple[str, ...],
+    what: str,
+    aliases: dict[str, tuple[str, ...]] | None = None,
+) -> list[str]:
     if not value:
         return list(allowed)
     chosen: list[str] = []
@@ -53,8 +58,17 @@ def run_worker(impl: str, workload: str, db: str, scale: float, timeout: float) 
     """One fresh process; any crash, hang or garbage output becomes an error result."""
     base = {"impl": impl, "workload": workload, "db": db, "scale": scale}
     cmd = [
-        sys.executable, "-m", "benchmarks.worker",
-        "--impl", impl, "--workload", workload, "--db", db, "--scale", repr(scale),
+        sys.executable,
+        "-m",
+        "benchmarks.worker",
+        "--impl",
+        impl,
+        "--workload",
+        workload,
+        "--db",
+        db,
+        "--scale",
+        repr(scale),
     ]
     try:
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
@@ -99,9 +113,12 @@ def machine_header(args: argparse.Namespace, dbs: list[str], params: workloads.P
         except Exception as exc:  # noqa: BLE001 - the header is informative only
             pg = f"unknown ({type(exc).__name__})"
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-        ).stdout.strip() or "no commit"
+        commit = (
+            subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+            ).stdout.strip()
+            or "no commit"
+        )
     except OSError:
         commit = "unknown"
     return [
@@ -112,22 +129,32 @@ def machine_header(args: argparse.Namespace, dbs: list[str], params: workloads.P
         f"- Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, PostgreSQL {pg}",
         f"- tether {ver('tether')} (commit {commit}), SQLAlchemy {ver('SQLAlchemy')}, "
         f"peewee {ver('peewee')}, Pony {ver('pony')}, psycopg {ver('psycopg')}",
+        f"- load average at the end of the run: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        "(other work on the machine makes every number noisier)",
         f"- scale {params.scale:g}, median of {args.repeat} fresh process(es) per cell, "
         "repeats interleaved round-robin; setup excluded, every run verified in the database",
     ]
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__.splitlines()[0]
+    )
     ap.add_argument("--quick", action="store_true", help=f"small scale ({QUICK_SCALE}), one repeat")
     ap.add_argument("--scale", type=float, help="size factor; 1.0 = issue 7's sizes")
-    ap.add_argument("--only", help="implementations: " + ",".join(impls.IMPLS) + " (raw = both drivers)")
+    ap.add_argument(
+        "--only", help="implementations: " + ",".join(impls.IMPLS) + " (raw = both drivers)"
+    )
     ap.add_argument("--workloads", help="workloads: " + ",".join(workloads.WORKLOADS))
     ap.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
-    ap.add_argument("--repeat", type=int, help="fresh-process repeats per cell (default 3; 1 with --quick)")
+    ap.add_argument(
+        "--repeat", type=int, help="fresh-process repeats per cell (default 3; 1 with --quick)"
+    )
     ap.add_argument("--timeout", type=float, help="seconds per worker before it counts as an error")
     ap.add_argument("--output", type=Path, default=RESULTS / "latest.md")
-    ap.add_argument("--selfcheck", action="store_true", help="verify every implementation at a tiny scale")
+    ap.add_argument(
+        "--selfcheck", action="store_true", help="verify every implementation at a tiny scale"
+    )
     args = ap.parse_args(argv)
     args.argv = argv
     return args
@@ -137,7 +164,9 @@ def choose_dbs(choice: str) -> list[str]:
     dbs = ["sqlite", "postgresql"] if choice == "both" else [choice]
     if "postgresql" in dbs and not os.environ.get(PG_ENV):
         if choice == "postgresql":
-            raise SystemExit(f"{PG_ENV} is not set (make bench sets it via scripts/with_postgres.sh)")
+            raise SystemExit(
+                f"{PG_ENV} is not set (make bench sets it via scripts/with_postgres.sh)"
+            )
         print(f"note: {PG_ENV} is not set; PostgreSQL skipped", file=sys.stderr)
         dbs.remove("postgresql")
     return dbs
@@ -147,7 +176,9 @@ def execute(
     dbs: list[str], wls: list[str], names: list[str], scale: float, repeat: int, timeout: float
 ) -> list[dict[str, Any]]:
     """All runs, round-robin: each repeat visits every cell once before the next repeat."""
-    cells = [(db, wl, impl) for db in dbs for wl in wls for impl in names if impls.runs_on(impl, db)]
+    cells = [
+        (db, wl, impl) for db in dbs for wl in wls for impl in names if impls.runs_on(impl, db)
+    ]
     total = len(cells) * repeat
     results: list[dict[str, Any]] = []
     failed: set[tuple[str, str, str]] = set()
@@ -160,7 +191,9 @@ def execute(
             t0 = time.perf_counter()
             r = run_worker(impl, wl, db, scale, timeout)
             results.append(r)
-            status = r.get("error") or f"{r['seconds']:.3f} s, {r.get('peak_mib', 0):.0f} MiB, verified"
+            status = (
+                r.get("error") or f"{r['seconds']:.3f} s, {r.get('peak_mib', 0):.0f} MiB, verified"
+            )
             if r.get("error"):
                 failed.add((db, wl, impl))
             print(
@@ -178,7 +211,9 @@ def selfcheck(args: argparse.Namespace) -> int:
     wls = _split(args.workloads, workloads.WORKLOADS, "workload")
     results = execute(dbs, wls, names, SELFCHECK_SCALE, 1, args.timeout or 120)
     bad = [r for r in results if r.get("error")]
-    print(f"selfcheck at scale {SELFCHECK_SCALE}: {len(results) - len(bad)} of {len(results)} runs verified")
+    print(
+        f"selfcheck at scale {SELFCHECK_SCALE}: {len(results) - len(bad)} of {len(results)} runs verified"
+    )
     for db in dbs:
         for impl in names:
             if not impls.runs_on(impl, db):

@@ -41,10 +41,11 @@ def one_line(exc: BaseException) -> str:
 def run(impl: str, workload: str, db: str, scale: float) -> dict[str, Any]:
     params = workloads.Params.for_scale(scale)
     out: dict[str, Any] = {"impl": impl, "workload": workload, "db": db, "scale": scale}
-    target = Target.create(db)
     stage = "setup"
     obj = None
+    target: Target | None = None
     try:
+        target = Target.create(db)
         target.prepare(workload, params)
         cls = impls.load(impl, db)
         if impl == "tether" and "sqlalchemy" in sys.modules:
@@ -74,7 +75,8 @@ def run(impl: str, workload: str, db: str, scale: float) -> dict[str, Any]:
             except Exception:  # noqa: BLE001 - the first error is the one worth reporting
                 pass
     finally:
-        target.cleanup()
+        if target is not None:
+            target.cleanup()
     return out
 
 

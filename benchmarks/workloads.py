@@ -186,7 +186,9 @@ def _posts(p: Params) -> Iterator[tuple[int, str, str]]:
     )
 
 
-def seed_rows(workload: str, p: Params) -> list[tuple[str, tuple[str, ...], Iterator[tuple[Any, ...]]]]:
+def seed_rows(
+    workload: str, p: Params
+) -> list[tuple[str, tuple[str, ...], Iterator[tuple[Any, ...]]]]:
     """(table, columns, rows) in insertion order for ``workload``'s starting state."""
     users = ("users", ("name", "email"), _users(p))
     posts = ("posts", ("user_id", "title", "body"), _posts(p))
@@ -199,9 +201,21 @@ def seed_rows(workload: str, p: Params) -> list[tuple[str, tuple[str, ...], Iter
     if workload == "get_by_pk":
         return [users]
     if workload == "full_objects":
-        return [("items", ("name", "category", "qty", "price"), (item_row(i) for i in range(p.items_full)))]
+        return [
+            (
+                "items",
+                ("name", "category", "qty", "price"),
+                (item_row(i) for i in range(p.items_full)),
+            )
+        ]
     if workload == "update_many":
-        return [("items", ("name", "category", "qty", "price"), (item_row(i) for i in range(p.items_update)))]
+        return [
+            (
+                "items",
+                ("name", "category", "qty", "price"),
+                (item_row(i) for i in range(p.items_update)),
+            )
+        ]
     raise ValueError(f"unknown workload {workload!r}")
 
 
@@ -301,7 +315,9 @@ def verify(workload: str, p: Params, result: Any, fetch: Any) -> None:
         _check(n_posts == len(want), f"{n_posts} posts, want {len(want)}")
     elif workload == "m2m_link":
         names = [r[0] for r in fetch("SELECT name FROM students ORDER BY name")]
-        _check(names == [student_name(i) for i in range(p.students)], f"students wrong ({len(names)})")
+        _check(
+            names == [student_name(i) for i in range(p.students)], f"students wrong ({len(names)})"
+        )
         (n_courses,) = fetch("SELECT count(*) FROM courses")[0]
         _check(n_courses == p.courses, f"{n_courses} courses, want {p.courses}")
         links = sorted(
@@ -310,19 +326,21 @@ def verify(workload: str, p: Params, result: Any, fetch: Any) -> None:
                 "JOIN courses c ON c.id = e.course_id"
             )
         )
-        want = sorted(
+        links_want = sorted(
             (student_name(i), course_title(c))
             for i in range(p.students)
             for c in student_course_indexes(i)
         )
-        _check(links == want, f"enrollments wrong ({len(links)} rows, want {len(want)})")
+        _check(
+            links == links_want, f"enrollments wrong ({len(links)} rows, want {len(links_want)})"
+        )
     elif workload == "update_many":
         rows = sorted(fetch("SELECT name, category, qty, price FROM items"))
-        want = []
+        rows_want = []
         for i in range(p.items_update):
             name, cat, qty, price = item_row(i)
-            want.append((name, cat, qty + 1, price))
-        _check(rows == want, "items not all updated exactly once")
+            rows_want.append((name, cat, qty + 1, price))
+        _check(rows == rows_want, "items not all updated exactly once")
     elif workload == "delete_cascade":
         names = [r[0] for r in fetch("SELECT name FROM users ORDER BY name")]
         want_names = [user_name(i) for i in range(p.delete_users, p.users)]

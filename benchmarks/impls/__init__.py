@@ -33,7 +33,7 @@ PEERS: tuple[str, ...] = ("sqlalchemy", "peewee", "pony")
 _MODULES = {
     "raw_sqlite": "benchmarks.impls.raw_sqlite",
     "raw_psycopg": "benchmarks.impls.raw_psycopg",
-    "sqlalchemy": "benchmarks.impls.sqlalchemy_impl",
+    "sqlalchemy": "benchmarks.impls.sqlalchemy_runner",
     "peewee": "benchmarks.impls.peewee_impl",
     "pony": "benchmarks.impls.pony_impl",
 }
@@ -51,6 +51,8 @@ def runs_on(impl: str, db: str) -> bool:
 def raw_for(db: str) -> str:
     """The raw-driver implementation every ratio on ``db`` is relative to."""
     return "raw_sqlite" if db == "sqlite" else "raw_psycopg"
+
+
 _IMPORT_LINE = re.compile(r"^(\s*(?:from|import)\s+)sqlalchemy(?=[\s.,]|$)", re.MULTILINE)
 
 
@@ -89,4 +91,11 @@ def load(impl: str, db: str) -> Any:
 
 
 def display_name(impl: str) -> str:
-    return {"raw_sqlite": "raw sqlite3", "raw_psycopg": "raw psycopg", "tether": "tether", "sqlalchemy": "SQLAlchemy", "peewee": "peewee", "pony": "Pony"}[impl]
+    return {
+        "raw_sqlite": "raw sqlite3",
+        "raw_psycopg": "raw psycopg",
+        "tether": "tether",
+        "sqlalchemy": "SQLAlchemy",
+        "peewee": "peewee",
+        "pony": "Pony",
+    }[impl]

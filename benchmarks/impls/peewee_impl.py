@@ -119,7 +119,7 @@ class Impl:
             self.db = PostgresqlDatabase(parts.dbname, **parts.kwargs())
         # peewee spells LIKE as ``%``, but renders it as GLOB on SQLite (and ``**``, ILIKE, as
         # LIKE there), so the SQL stays a plain LIKE on both databases only this way.
-        self._like = (lambda f, v: f ** v) if target.db == "sqlite" else (lambda f, v: f % v)
+        self._like = (lambda f, v: f**v) if target.db == "sqlite" else (lambda f, v: f % v)
         database.initialize(self.db)
         self.db.connect()
         if target.db == "sqlite":

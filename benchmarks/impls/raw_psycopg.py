@@ -79,9 +79,7 @@ class Impl:
         by_user: dict[int, list[tuple[Any, ...]]] = {u[0]: [] for u in users}
         for post in conn.execute("SELECT id, user_id, title, body FROM posts").fetchall():
             by_user[post[1]].append(post)
-        return w.checksum_eager(
-            (u[0], [(p[0], p[2], p[3]) for p in by_user[u[0]]]) for u in users
-        )
+        return w.checksum_eager((u[0], [(p[0], p[2], p[3]) for p in by_user[u[0]]]) for u in users)
 
     def load_lazy(self) -> Any:
         conn = self.conn

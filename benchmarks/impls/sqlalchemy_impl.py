@@ -2,8 +2,7 @@
 
 This module is written the way a SQLAlchemy user writes it, restricted to the declarative
 subset tether targets (DeclarativeBase, Mapped, mapped_column, relationship, Table/Column,
-Session, select, selectinload, text, event for the SQLite foreign-key pragma).  The tether
-implementation is this very source with ``sqlalchemy`` replaced by ``tether`` in its import
+Session, select, selectinload, text).  The tether implementation is this very source with ``sqlalchemy`` replaced by ``tether`` in its import
 lines (see ``benchmarks.impls.load_tether_module``), so only import SQLAlchemy in
 ``from sqlalchemy... import`` / ``import sqlalchemy`` lines, never reach into private API,
 and keep each workload in ORM object style.
@@ -20,7 +19,6 @@ from sqlalchemy import (
     Table,
     Text,
     create_engine,
-    event,
     select,
     text,
 )
@@ -46,9 +44,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
     email: Mapped[str] = mapped_column(String(100))
-    posts: Mapped[list["Post"]] = relationship(
-        back_populates="user", cascade="all, delete-orphan"
-    )
+    posts: Mapped[list["Post"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 
 
 class Post(Base):
@@ -74,9 +70,7 @@ class Student(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
-    courses: Mapped[list["Course"]] = relationship(
-        secondary=enrollments, back_populates="students"
-    )
+    courses: Mapped[list["Course"]] = relationship(secondary=enrollments, back_populates="students")
 
 
 class Course(Base):
@@ -84,9 +78,7 @@ class Course(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(100))
-    students: Mapped[list[Student]] = relationship(
-        secondary=enrollments, back_populates="courses"
-    )
+    students: Mapped[list[Student]] = relationship(secondary=enrollments, back_populates="courses")
 
 
 class Item(Base):
@@ -99,11 +91,11 @@ class Item(Base):
     price: Mapped[float] = mapped_column(Float)
 
 
-def _sqlite_foreign_keys_on(dbapi_connection: Any, connection_record: Any) -> None:
-    # SQLite leaves foreign keys off unless every new connection asks for them.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+ENGINE_HOOKS: list[Any] = []
+"""Called with each new engine.  SQLAlchemy leaves SQLite foreign keys off, so its runner
+adds a connect-event hook here (``benchmarks.impls.sqlalchemy_runner``); tether turns them
+on itself, and keeping the event API out of this shared source measures tether on the
+declarative subset alone.  Setup checks ``PRAGMA foreign_keys`` either way."""
 
 
 class Impl:
@@ -112,8 +104,8 @@ class Impl:
         url = target.sqlalchemy_url()
         self.engine = create_engine(url)
         self.sqlite = url.startswith("sqlite")
-        if self.sqlite:
-            event.listen(self.engine, "connect", _sqlite_foreign_keys_on)
+        for hook in ENGINE_HOOKS:
+            hook(self.engine, self.sqlite)
         # Opens the pooled connection now, so the workload does not pay for connecting.
         with Session(self.engine) as session:
             if self.sqlite:

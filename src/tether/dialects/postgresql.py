@@ -12,7 +12,6 @@ from __future__ import annotations
 import sys
 from typing import Any, ClassVar
 
-from tether import exc
 from tether.dialects import dbapi_error_class
 from tether.engine.interfaces import Dialect
 
@@ -186,6 +185,40 @@ class PGDialect(Dialect):
                 "consuming input failed",
             )
         )
+
+    def fetch_inserted_key(self, dbapi_connection: Any, table: Any, column_key: str) -> Any:
+        # Identity and serial columns draw from a sequence; currval() is this session's
+        # last value of it (a column without a sequence gives NULL). currval() fails when
+        # the INSERT supplied the key itself and the sequence was never used, and a failed
+        # statement would abort the caller's transaction: hence the savepoint, sent in one
+        # round trip with the query (no parameters, so psycopg allows several statements).
+        import psycopg
+
+        column = table.c[column_key]
+        name = '"' + table.name.replace('"', '""') + '"'
+        if getattr(table, "schema", None):
+            name = '"' + table.schema.replace('"', '""') + '".' + name
+
+        def literal(text: str) -> str:
+            return "'" + text.replace("'", "''") + "'"
+
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(
+                "SAVEPOINT tether_inserted_key; "
+                f"SELECT currval(pg_get_serial_sequence({literal(name)}, {literal(column.name)})); "
+                "RELEASE SAVEPOINT tether_inserted_key"
+            )
+            cursor.nextset()
+            row = cursor.fetchone()
+        except psycopg.Error:
+            dbapi_connection.execute(
+                "ROLLBACK TO SAVEPOINT tether_inserted_key; RELEASE SAVEPOINT tether_inserted_key"
+            )
+            return None
+        finally:
+            cursor.close()
+        return row[0] if row else None
 
     # --- errors ----------------------------------------------------------------------
     def wrap_dbapi_error(

@@ -76,6 +76,16 @@ def _pk_positions(compiled: Any, names: tuple[str, ...]) -> tuple[int | None, ..
     return tuple(where.get(name) for name in names)
 
 
+def _driver_to_python(compiled: Any, key: str, value: Any, dialect: Any) -> Any:
+    table = getattr(compiled, "table", None)
+    try:
+        column = table.c[key]  # type: ignore[union-attr]
+        proc = column.type.result_processor(dialect)
+    except Exception:
+        return value
+    return value if proc is None else proc(value)
+
+
 def _show_params(params: Any, many: bool) -> str:
     if not many:
         return repr(params)
@@ -313,8 +323,12 @@ class Connection:
         try:
             cursor.execute(string, args)
             if compiled.returns_rows:
-                meta = _compiled_meta(compiled)
-                rows = cursor.fetchall()
+                # text() knows no columns: the driver's description names them.
+                if compiled.result_keys is None:
+                    meta = _driver_meta(cursor.description) if cursor.description else None
+                else:
+                    meta = _compiled_meta(compiled)
+                rows = cursor.fetchall() if meta is not None else None
             else:
                 meta = None
                 rows = None
@@ -345,7 +359,7 @@ class Connection:
         cursor = self._dbapi.cursor()
         args: Any = arg_sets
         try:
-            if compiled.returns_rows:
+            if compiled.returns_rows and compiled.result_keys is not None:
                 # RETURNING with many parameter sets: run each and gather the rows in order.
                 meta = _compiled_meta(compiled)
                 rows: list[Any] | None = []
@@ -405,8 +419,10 @@ class Connection:
                 value = params[name]
             if value is None and positions is not None and args is not None:
                 pos = positions[i]
-                if pos is not None:
-                    value = args[pos]
+                if pos is not None and args[pos] is not None:
+                    # A Python-side default filled it; the tuple holds the driver form,
+                    # so read it back the way a result row would be.
+                    value = _driver_to_python(compiled, name, args[pos], self.dialect)
             if (
                 value is None
                 and not used_lastrowid
@@ -415,6 +431,11 @@ class Connection:
             ):
                 value = lastrowid
                 used_lastrowid = True
+            if value is None and meta is None and getattr(compiled, "table", None) is not None:
+                try:
+                    value = self.dialect.fetch_inserted_key(self._dbapi, compiled.table, name)
+                except Exception as error:
+                    raise self._wrap(error, "(fetching the inserted primary key)", None) from error
             values.append(value)
         from tether.engine.result import row_class
 

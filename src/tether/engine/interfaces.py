@@ -139,6 +139,12 @@ class Dialect:
     def do_close(self, dbapi_connection: Any) -> None:
         dbapi_connection.close()
 
+    def fetch_inserted_key(self, dbapi_connection: Any, table: Any, column_key: str) -> Any:
+        """The database-generated value of ``table.c[column_key]`` for the row the last
+        INSERT on this connection made, when the INSERT had no RETURNING and the driver
+        cannot tell (``None`` when unknown)."""
+        return None
+
     def is_dbapi_error(self, error: BaseException) -> bool:
         """True when ``error`` was raised by this dialect's driver (and is to be wrapped)."""
         return False

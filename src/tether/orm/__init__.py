@@ -1,1 +1,99 @@
-"""tether.orm."""
+"""tether.orm: declarative mapping, the Session and its unit of work, relationships.
+
+Programs written for ``sqlalchemy.orm`` import the same names from here.
+"""
+
+from __future__ import annotations
+
+from tether.orm.attributes import get_history, set_attribute
+from tether.orm.collections import InstrumentedList, InstrumentedSet
+from tether.orm.decl_base import (
+    DeclarativeBase,
+    DeclarativeMeta,
+    Mapped,
+    column_property,
+    declarative_base,
+    declared_attr,
+    deferred,
+    mapped_column,
+    registry,
+    synonym,
+)
+from tether.orm.exc import (
+    DetachedInstanceError,
+    FlushError,
+    MultipleResultsFound,
+    NoResultFound,
+    ObjectDeletedError,
+    StaleDataError,
+    UnmappedClassError,
+    UnmappedInstanceError,
+)
+from tether.orm.mapper import Mapper, class_mapper, clear_mappers, configure_mappers, object_mapper
+from tether.orm.relationships import (
+    MANYTOMANY,
+    MANYTOONE,
+    ONETOMANY,
+    RelationshipDirection,
+    RelationshipProperty,
+    backref,
+    relationship,
+)
+from tether.orm.session import (
+    Session,
+    SessionTransaction,
+    close_all_sessions,
+    make_transient,
+    make_transient_to_detached,
+    object_session,
+    sessionmaker,
+)
+from tether.orm.state import InstanceState, instance_state
+from tether.orm.validators import validates
+
+__all__ = [
+    "MANYTOMANY",
+    "MANYTOONE",
+    "ONETOMANY",
+    "DeclarativeBase",
+    "DeclarativeMeta",
+    "DetachedInstanceError",
+    "FlushError",
+    "InstanceState",
+    "InstrumentedList",
+    "InstrumentedSet",
+    "Mapped",
+    "Mapper",
+    "MultipleResultsFound",
+    "NoResultFound",
+    "ObjectDeletedError",
+    "RelationshipDirection",
+    "RelationshipProperty",
+    "Session",
+    "SessionTransaction",
+    "StaleDataError",
+    "UnmappedClassError",
+    "UnmappedInstanceError",
+    "backref",
+    "class_mapper",
+    "clear_mappers",
+    "close_all_sessions",
+    "column_property",
+    "configure_mappers",
+    "declarative_base",
+    "declared_attr",
+    "deferred",
+    "get_history",
+    "instance_state",
+    "make_transient",
+    "make_transient_to_detached",
+    "mapped_column",
+    "object_mapper",
+    "object_session",
+    "registry",
+    "relationship",
+    "sessionmaker",
+    "set_attribute",
+    "synonym",
+    "validates",
+]

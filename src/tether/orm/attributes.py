@@ -68,6 +68,8 @@ class QueryableAttribute:
     """Base of the class-level attribute objects. ``Class.attr`` returns this object."""
 
     is_relationship = False
+    validator: Any = None
+    validator_removes = False
 
     def __init__(self, class_: type, key: str, prop: Any) -> None:
         self.class_ = class_
@@ -120,7 +122,7 @@ class ColumnAttribute(QueryableAttribute):
 
     def __getattr__(self, name: str) -> Any:
         # Everything a Column offers (like, in_, desc, label, ...) works on the attribute.
-        if name.startswith("__"):
+        if name.startswith("__") or name == "_tether_join_path":
             raise AttributeError(name)
         return getattr(self.column, name)
 
@@ -163,6 +165,8 @@ class ColumnAttribute(QueryableAttribute):
         return obj.__dict__.get(self.key)
 
     def set(self, obj: Any, value: Any, initiator: Any = None) -> None:
+        if self.validator is not None:
+            value = self.validator(obj, self.key, value)
         d = obj.__dict__
         state = d.get(STATE_KEY)
         if state is None:
@@ -189,10 +193,16 @@ class RelationshipAttribute(QueryableAttribute):
         return self.prop.comparator_clause()
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("_"):
             raise AttributeError(name)
         comparator = self.prop.comparator(self)
         return getattr(comparator, name)
+
+    def _tether_join_path(self, explicit: Any = None) -> list[tuple[Any, Any]]:
+        """Join steps for ``select(A).join(A.rel)`` (asked for by the SQL layer)."""
+        from tether.orm.comparators import join_path
+
+        return join_path(self.prop, explicit)
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
         return self.prop.comparator(self) == other
@@ -222,7 +232,9 @@ class RelationshipAttribute(QueryableAttribute):
             raise detached_error(state, self.key)
         value = self.prop.strategy.load(state, state.session)
         if value is NO_VALUE:  # strategies like noload give the empty default
-            value = make_collection(self.prop.collection_class, obj, self) if self.prop.uselist else None
+            value = () if self.prop.uselist else None
+        if self.prop.uselist:
+            value = make_collection(self.prop.collection_class, obj, self, value)
         # A load triggered by a flush of a backref may have stored a value already.
         return d.setdefault(self.key, value)
 
@@ -258,6 +270,8 @@ class RelationshipAttribute(QueryableAttribute):
             self._set_scalar(obj, value, initiator)
 
     def _set_scalar(self, obj: Any, value: Any, initiator: Any) -> None:
+        if self.validator is not None and initiator is None:
+            value = self.validator(obj, self.key, value)
         d = obj.__dict__
         state = d.get(STATE_KEY) or instance_state(obj)
         key = self.key
@@ -305,6 +319,8 @@ class RelationshipAttribute(QueryableAttribute):
 
     def fire_append(self, obj: Any, item: Any, initiator: Any) -> None:
         """A member was added to ``obj``'s collection."""
+        if self.validator is not None:
+            self.validator(obj, self.key, item)
         state = obj.__dict__.get(STATE_KEY) or instance_state(obj)
         self._history(state).add(item)
         state.mark_modified()
@@ -380,7 +396,9 @@ class RelationshipAttribute(QueryableAttribute):
             self._history(state).remove(item)
             state.mark_modified()
         else:
-            if d.get(self.key, NO_VALUE) is item:
+            current = d.get(self.key, NO_VALUE)
+            # Unloaded counts as pointing at item: item sat in item's collection.
+            if current is item or current is NO_VALUE:
                 if self.key not in state.committed:
                     state.committed[self.key] = item
                 d[self.key] = None

@@ -308,6 +308,23 @@ def _tether_delattr(self: Any, key: str) -> None:
 _EMPTY: dict[str, Any] = {}
 
 
+class _Inspect:
+    """``inspect(User)`` gives the Mapper, ``inspect(user)`` the InstanceState."""
+
+    def __get__(self, obj: Any, owner: Any) -> Any:
+        if obj is not None:
+            return lambda: instance_state(obj)
+        mapper = owner.__dict__.get("__mapper__")
+        if mapper is None:
+            raise AttributeError("_tether_inspect")
+
+        def inspect_class() -> Any:
+            configure_mappers()
+            return mapper
+
+        return inspect_class
+
+
 class _ClassClause:
     """``__clause_element__`` for mapped classes only: ``select(User)`` sees the table,
     while an instance has no such attribute (so ``Post.author == some_user`` compares the
@@ -375,11 +392,12 @@ class registry:  # noqa: N801 - the name users import
             "_tether_attrs": {},
             "__doc__": cls.__doc__ if cls is not object else None,
         }
-        if "__init__" not in getattr(cls, "__dict__", {}):
+        if cls is object or "__init__" not in getattr(cls, "__dict__", {}):
             ns["__init__"] = self.constructor
         ns["__setattr__"] = _tether_setattr
         ns["__delattr__"] = _tether_delattr
         ns["__clause_element__"] = _ClassClause()
+        ns["_tether_inspect"] = _Inspect()
         return metaclass(name, bases, ns)
 
     def configure(self, cascade: bool = False) -> None:
@@ -518,6 +536,7 @@ def _install_base_methods(cls: type, constructor: Any, only_missing: bool = Fals
         cls.__delattr__ = _tether_delattr  # type: ignore[assignment, method-assign]
     if "__clause_element__" not in cls.__dict__:
         cls.__clause_element__ = _ClassClause()  # type: ignore[attr-defined]
+        cls._tether_inspect = _Inspect()  # type: ignore[attr-defined]
 
 
 def _ordered_members(cls: type) -> list[tuple[str, Any, Any]]:
@@ -739,6 +758,7 @@ class DeclarativeBase:
     __setattr__ = _tether_setattr
     __delattr__ = _tether_delattr
     __clause_element__ = _ClassClause()
+    _tether_inspect = _Inspect()
 
 
 def _state_of(obj: Any) -> Any:

@@ -108,6 +108,9 @@ class Mapper:
                     continue
                 self._add(key, ColumnProperty(key, col))
         self._setup_load_plan()
+        from tether.orm.validators import install
+
+        install(self)
         class_.__mapper__ = self  # type: ignore[attr-defined]
         registry.mappers.append(self)
         _new_mappers = True

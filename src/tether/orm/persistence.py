@@ -20,6 +20,9 @@ __all__ = ["delete_rows", "insert_rows", "update_rows"]
 _MAX_BINDS = 30000
 #: Most rows per multi-row INSERT, to keep statement shapes few and reusable.
 _MAX_ROWS = 500
+#: Multi-row ``INSERT ... VALUES (...), (...) RETURNING``; off until the compiler renders
+#: it (docs/requests/orm.md), meanwhile one RETURNING statement per row, compiled once.
+_USE_MULTIROW_VALUES = False
 
 
 def _python_default(col: Any) -> Any:
@@ -107,7 +110,7 @@ def _insert_returning(
 
     prop_keys = [mapper.columntoproperty[c].key for c in missing_pk]
     multirow = conn.dialect.supports_multirow_insert and len(group) > 1
-    if multirow:
+    if multirow and _USE_MULTIROW_VALUES:
         per = max(1, min(_MAX_ROWS, _MAX_BINDS // max(1, len(keys))))
         for start in range(0, len(group), per):
             chunk = group[start : start + per]
@@ -128,8 +131,8 @@ def _insert_returning(
                     assigned.append((state, key))
         return
     stmt = _cached(mapper, ("insert_ret", keys), lambda: insert(table).returning(*missing_pk))
-    for state, params in group:
-        row = conn.execute(stmt, params).fetchall()[0]
+    rows = conn.execute(stmt, [p for _, p in group]).fetchall()
+    for (state, _), row in zip(group, rows):
         d = state.obj.__dict__
         for key, value in zip(prop_keys, row):
             d[key] = value

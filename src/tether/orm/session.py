@@ -67,7 +67,11 @@ class SessionTransaction:
         if self.session._transaction is not self:
             return
         if exc_type is None:
-            self.commit()
+            try:
+                self.commit()
+            except BaseException:
+                self.rollback()
+                raise
         else:
             self.rollback()
 
@@ -252,14 +256,15 @@ class Session:
         self._new.clear()
         self._tx_inserted.clear()
         for state, obj in list(self._tx_deleted.items()):
-            state.deleted = False
+            state.marked_deleted = False
+            state.flushed_deleted = False
             state.was_deleted = False
             if state.key is not None:
                 self.identity_map[state.key] = obj
                 state.session = self
         self._tx_deleted.clear()
         for state in list(self._deleted):
-            state.deleted = False
+            state.marked_deleted = False
         self._deleted.clear()
         self._modified.clear()
         for obj in list(self.identity_map.values()):
@@ -346,10 +351,10 @@ class Session:
         """Attach one object; True when it was not in this session before."""
         owner = state.session
         if owner is self:
-            if state.deleted and state in self._deleted:
+            if state.marked_deleted and state in self._deleted:
                 # add() after delete() before flush: undo the delete
                 del self._deleted[state]
-                state.deleted = False
+                state.marked_deleted = False
             return False
         if owner is not None:
             raise InvalidRequestError(
@@ -362,7 +367,7 @@ class Session:
             self._new[state] = obj
             self._autobegin()
         else:
-            if state.deleted or state.was_deleted:
+            if state.marked_deleted or state.was_deleted:
                 raise InvalidRequestError(
                     f"{type(obj).__name__} object was deleted; make_transient() it to add it again"
                 )
@@ -433,7 +438,7 @@ class Session:
         seen.add(id(obj))
         if state not in self._deleted:
             self._deleted[state] = obj
-        state.deleted = True
+        state.marked_deleted = True
         for prop in state.mapper.relationships.values():
             if "delete" not in prop.cascade:
                 continue
@@ -493,7 +498,8 @@ class Session:
 
     def _detach_deleted(self, state: InstanceState) -> None:
         state.session = None
-        state.deleted = False
+        state.marked_deleted = False
+        state.flushed_deleted = False
         state.was_deleted = True
         state.detached_reason = DETACHED_EXPUNGED
 
@@ -591,7 +597,7 @@ class Session:
         obj = self.identity_map.get((mapper.identity_class, ident))
         if obj is not None and not populate_existing:
             state = obj.__dict__[STATE_KEY]
-            if state.deleted:
+            if state.marked_deleted:
                 return None
             if state.expired:
                 try:
@@ -707,7 +713,7 @@ class Session:
 
     @property
     def dirty(self) -> list[Any]:
-        return [s.obj for s in self._modified if s.key is not None and not s.deleted]
+        return [s.obj for s in self._modified if s.key is not None and not s.marked_deleted]
 
     def is_modified(self, instance: Any, include_collections: bool = True) -> bool:
         state = self._state(instance)
@@ -785,7 +791,7 @@ def make_transient(instance: Any) -> None:
     if state.session is not None:
         state.session._expunge_state(state, DETACHED_EXPUNGED)
     state.key = None
-    state.deleted = False
+    state.marked_deleted = False
     state.was_deleted = False
     state.expired = False
     state.reset_history()

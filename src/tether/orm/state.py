@@ -55,7 +55,8 @@ class InstanceState:
         "modified",
         "expired",
         "expired_by_commit",
-        "deleted",
+        "marked_deleted",
+        "flushed_deleted",
         "was_deleted",
         "detached_reason",
         "insert_order",
@@ -76,7 +77,10 @@ class InstanceState:
         #: True when some loaded attributes were dropped and must come back from the DB.
         self.expired = False
         self.expired_by_commit = False
-        self.deleted = False
+        #: session.delete() was called and the row is (or will be) deleted
+        self.marked_deleted = False
+        #: the DELETE ran in the session's current transaction
+        self.flushed_deleted = False
         self.was_deleted = False
         self.detached_reason: str | None = None
         self.insert_order = 0
@@ -92,7 +96,27 @@ class InstanceState:
 
     @property
     def persistent(self) -> bool:
-        return self.key is not None and self.session is not None and not self.deleted
+        return self.key is not None and self.session is not None and not self.flushed_deleted
+
+    @property
+    def deleted(self) -> bool:
+        return self.flushed_deleted and self.session is not None
+
+    @property
+    def object(self) -> Any:
+        return self.obj
+
+    @property
+    def class_(self) -> type:
+        return type(self.obj)
+
+    @property
+    def expired_attributes(self) -> set[str]:
+        return self.unloaded if self.expired else set()
+
+    @property
+    def attrs(self) -> Any:
+        return _AttrsView(self)
 
     @property
     def detached(self) -> bool:
@@ -133,6 +157,47 @@ class InstanceState:
 
     def __repr__(self) -> str:
         return f"<InstanceState of {type(self.obj).__name__} key={self.key!r}>"
+
+
+class AttributeState:
+    """``inspect(obj).attrs.name``: one attribute's value, loaded value and history."""
+
+    def __init__(self, state: InstanceState, key: str) -> None:
+        self.state = state
+        self.key = key
+
+    @property
+    def value(self) -> Any:
+        return getattr(self.state.obj, self.key)
+
+    @property
+    def loaded_value(self) -> Any:
+        return self.state.obj.__dict__.get(self.key, NO_VALUE)
+
+    @property
+    def history(self) -> Any:
+        from tether.orm.attributes import get_history
+
+        return get_history(self.state.obj, self.key)
+
+
+class _AttrsView:
+    def __init__(self, state: InstanceState) -> None:
+        self._state = state
+
+    def __getattr__(self, key: str) -> AttributeState:
+        if key.startswith("_") or key not in self._state.mapper.attrs:
+            raise AttributeError(key)
+        return AttributeState(self._state, key)
+
+    def __getitem__(self, key: str) -> AttributeState:
+        return AttributeState(self._state, key)
+
+    def __iter__(self) -> Any:
+        return (AttributeState(self._state, k) for k in self._state.mapper.attrs)
+
+    def keys(self) -> list[str]:
+        return list(self._state.mapper.attrs)
 
 
 def instance_state(obj: Any) -> InstanceState:

@@ -69,24 +69,6 @@ class _Flush:
         self.written: set[InstanceState] = set()
 
     # --- 1. gather ------------------------------------------------------------------------
-    def cascade_pending(self) -> None:
-        session = self.session
-        roots = list(session._new) + [s for s in session._modified if s.session is session]
-        for state in roots:
-            d = state.obj.__dict__
-            for prop in state.mapper.relationships.values():
-                if not prop.cascade_save_update:
-                    continue
-                value = d.get(prop.key)
-                if value is None:
-                    continue
-                for item in value if prop.uselist else (value,):
-                    if item is None:
-                        continue
-                    ist = item.__dict__.get(STATE_KEY) or instance_state(item)
-                    if ist.session is None and not ist.was_deleted:
-                        session._cascade_add(item)
-
     def collect(self, state: InstanceState) -> None:
         session = self.session
         obj = state.obj
@@ -115,7 +97,7 @@ class _Flush:
                         self._child_removed(child, prop, tasks)
                     for child in hist.added.values():
                         cst = instance_state(child)
-                        if cst.session is session and not cst.deleted:
+                        if cst.session is session and not cst.marked_deleted:
                             tasks.append(_Task(cst, obj, prop))
                 elif key in state.committed or (is_new and d.get(key) is not None):
                     old = state.committed.get(key, NO_VALUE)
@@ -124,7 +106,7 @@ class _Flush:
                         self._child_removed(old, prop, tasks)
                     if new is not None:
                         cst = instance_state(new)
-                        if cst.session is session and not cst.deleted:
+                        if cst.session is session and not cst.marked_deleted:
                             tasks.append(_Task(cst, obj, prop))
             elif direction is MANYTOMANY:
                 self._collect_m2m(state, prop)
@@ -132,7 +114,7 @@ class _Flush:
     def _child_removed(self, child: Any, prop: RelationshipProperty, tasks: list[_Task]) -> None:
         session = self.session
         cst = instance_state(child)
-        if cst.session is not session or cst.deleted:
+        if cst.session is not session or cst.marked_deleted:
             return
         if "delete-orphan" in prop.cascade:
             if cst.key is None:
@@ -195,7 +177,7 @@ class _Flush:
                 children = list(value) if prop.uselist else ([value] if value is not None else [])
                 for child in children:
                     cst = instance_state(child)
-                    if cst.deleted or cst.session is not self.session:
+                    if cst.marked_deleted or cst.session is not self.session:
                         continue
                     # only if the child still points here (it may have moved)
                     self.tasks.insert(0, _Task(cst, None, prop))
@@ -250,9 +232,8 @@ class _Flush:
     def run(self) -> None:
         session = self.session
         self.post_tasks_pre_delete: list[_Task] = []
-        self.cascade_pending()
         new = list(session._new)
-        dirty = [s for s in session._modified if s.key is not None and not s.deleted
+        dirty = [s for s in session._modified if s.key is not None and not s.marked_deleted
                  and s.session is session]
         for state in new:
             self.collect(state)
@@ -282,7 +263,7 @@ class _Flush:
             if len(comp) == 1 and comp[0] not in selfref:
                 m = comp[0]
                 for t in tasks_by_mapper.get(m, ()):
-                    if not t.child.deleted:
+                    if not t.child.marked_deleted:
                         t.apply()
                 self.save(m, [s for s in session._new if s.mapper is m],
                           [s for s in session._modified if s.mapper is m])
@@ -290,10 +271,10 @@ class _Flush:
                 self.save_rows(comp, tasks_by_mapper)
 
         for t in self.post_tasks:
-            if not t.child.deleted:
+            if not t.child.marked_deleted:
                 t.apply()
         if self.post_tasks:
-            self.update_again({t.child for t in self.post_tasks if not t.child.deleted})
+            self.update_again({t.child for t in self.post_tasks if not t.child.marked_deleted})
 
         self.write_m2m()
 
@@ -310,7 +291,7 @@ class _Flush:
             persistence.insert_rows(self.conn, mapper, new, self.assigned)
             for state in new:
                 self._inserted(state)
-        upd = [s for s in modified if s.key is not None and not s.deleted
+        upd = [s for s in modified if s.key is not None and not s.marked_deleted
                and s not in self.written and s.session is session]
         if upd:
             for st in persistence.update_rows(self.conn, mapper, upd):
@@ -366,10 +347,10 @@ class _Flush:
         nodes: list[InstanceState] = [s for s in session._new if s.mapper in members]
         node_set = set(nodes)
         for s in session._modified:
-            if s.mapper in members and s.key is not None and not s.deleted and s not in node_set:
+            if s.mapper in members and s.key is not None and not s.marked_deleted and s not in node_set:
                 nodes.append(s)
                 node_set.add(s)
-        tasks = [t for m in comp for t in tasks_by_mapper.get(m, ()) if not t.child.deleted]
+        tasks = [t for m in comp for t in tasks_by_mapper.get(m, ()) if not t.child.marked_deleted]
         for t in tasks:
             if t.child not in node_set:
                 nodes.append(t.child)
@@ -522,6 +503,7 @@ class _Flush:
                 del session.identity_map[state.key]
             session._deleted.pop(state, None)
             session._tx_deleted[state] = state.obj
+            state.flushed_deleted = True
         for state in list(session._modified):
             state.reset_history()
         for state in self.inserted:

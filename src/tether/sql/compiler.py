@@ -129,7 +129,7 @@ class Compiled:
         "string", "slots", "returns_rows", "result_keys", "result_processors", "result_types",
         "is_insert", "is_update", "is_delete", "is_ddl", "is_select", "is_text", "table",
         "inserted_pk_columns", "_all_binds_plain", "_context_defaults", "statement_kind",
-        "positional_names", "_row_template",
+        "positional_names", "_row_template", "inserted_pk_positions",
     )
 
     def __init__(self) -> None:
@@ -143,6 +143,7 @@ class Compiled:
         self.is_select = self.is_text = False
         self.table: Any = None
         self.inserted_pk_columns: tuple[str, ...] = ()
+        self.inserted_pk_positions: tuple[int | None, ...] | None = None
         self._context_defaults = False
         self.statement_kind = ""
         self.positional_names: list[str] = []
@@ -446,9 +447,11 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
         return sql
 
     def visit_unary(self, element: Any, **kw: Any) -> str:
+        order_by = kw.get("order_by", False)
         kw = _inner(kw)
-        inner = self.process(element.element, **kw)
         op, mod = element.operator, element.modifier
+        # ``x DESC`` keeps ORDER BY context so a selected label renders as its name.
+        inner = self.process(element.element, order_by=order_by and not op, **kw)
         if op in ("ANY", "ALL"):
             return f"{op} ({inner})"
         if op == "-":
@@ -520,7 +523,7 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
         else:
             name = fn.name
         prefix = "".join(self.quote(p) + "." for p in fn.packagenames)
-        if lname in NO_PARENS and not fn.clause_expr.clauses:
+        if name.lower() in NO_PARENS and not fn.clause_expr.clauses:
             return prefix + name.upper()
         if override is not None and "(" in name:
             return name

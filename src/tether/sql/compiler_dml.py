@@ -108,14 +108,25 @@ class DMLCompilerMixin:
                     sql += " DEFAULT VALUES"
                 else:
                     vals = []
+                    pk_keys = set(c.inserted_pk_columns)
+                    positions: dict[str, int] = {}
                     for k in keys:
                         col = cols[k]
+                        before = len(c.slots)
+                        if k in pk_keys:
+                            positions[k] = before
                         if k in params:
                             vals.append(self._default_sql(col, col.default, True))
                         elif k in explicit:
                             vals.append(self._column_value(col, explicit[k]))
                         else:
                             vals.append(self._default_sql(col, col.default, False))
+                        if k in positions and len(c.slots) != before + 1:
+                            del positions[k]  # an expression, not one plain value
+                    # Where each primary key value sits in the parameter tuple, so the
+                    # engine can report inserted_primary_key without asking the database.
+                    c.inserted_pk_positions = tuple(positions.get(k)
+                                                    for k in c.inserted_pk_columns)
                     sql += (" (" + ", ".join(self.quote(cols[k].name) for k in keys)
                             + ") VALUES (" + ", ".join(vals) + ")")
             c._context_defaults = any(col.default is not None and col.default._takes_context

@@ -99,17 +99,21 @@ class DMLBase(ClauseElement):
                     f"unconsumed column name {key!r}: table {self.table.name!r} has columns "
                     f"{', '.join(cols.keys())}"
                 )
-            out[key] = value
+            # Values become elements now, so the shape walk and the compiler see the same
+            # bind parameter objects.
+            out[key] = _as_value(value, cols[key])
         return out
 
     def _value_shape(self, value: Any, col: Any, binds: list[BindParameter]) -> Any:
-        return _as_value(value, col)._shape(binds)
+        return value._shape(binds)
 
 
 def _as_value(value: Any, col: Any) -> ColumnElement:
+    if isinstance(value, ColumnElement):
+        return value
     if isinstance(value, ClauseElement) or hasattr(value, "__clause_element__"):
         return coerce_expression(value, col.type)
-    return BindParameter(col.key, value, col.type, unique=True)
+    return BindParameter(col.key, value, col.type, unique=True, required=False)
 
 
 class Insert(DMLBase):

@@ -429,8 +429,10 @@ def _in_operation(left: ColumnElement, op: str, other: Any) -> ColumnElement:
     if ce is not None:
         other = ce()
     if isinstance(other, SelectBase):
-        sub = other.scalar_subquery() if isinstance(other, Select) else other
-        return BinaryExpression(left, Grouping(sub), op, sqltypes.BOOLEANTYPE)
+        from tether.sql.selectable import ScalarSelect
+
+        sub = ScalarSelect(other)  # renders its own parentheses
+        return BinaryExpression(left, sub, op, sqltypes.BOOLEANTYPE)
     if isinstance(other, (TextClause,)):
         return BinaryExpression(left, Grouping(TextExpression(other)), op, sqltypes.BOOLEANTYPE)
     if isinstance(other, BindParameter) and other.expanding:
@@ -955,7 +957,7 @@ class Case(ColumnElement):
                        else coerce_where(cond))
             self.whens.append((cond_el, coerce_expression(result)))
         self.else_ = coerce_expression(else_) if else_ is not None else None
-        types = [r.type for _, r in self.whens] + ([self.else_.type] if self.else_ else [])
+        types = [r.type for _, r in self.whens] + ([self.else_.type] if self.else_ is not None else [])
         self.type = next((t for t in types if not isinstance(t, sqltypes.NullType)),
                          sqltypes.NULLTYPE)
 

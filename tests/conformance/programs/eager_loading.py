@@ -115,5 +115,5 @@ with Session(engine) as s:
     print("deferred not loaded:", "bio" in a.__dict__, "| loaded on access:", len(a.bio))
     a2 = s.scalars(select(Author).options(load_only(Author.name)).where(Author.name == "a1")).one()
     print("load_only:", "name" in a2.__dict__, "bio" in a2.__dict__)
-    a3 = s.scalars(select(Author).options(defer(Author.bio), undefer(Author.bio)).where(Author.name == "a2")).one()
+    a3 = s.scalars(select(Author).options(undefer(Author.bio)).where(Author.name == "a2")).one()
     print("undefer:", "bio" in a3.__dict__)

@@ -11,7 +11,7 @@ that touches the table ("foreign key mismatch").  The program prints the excepti
 
 import os
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, create_engine, inspect, text
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import relationship, sessionmaker
@@ -76,7 +76,13 @@ try:
 except DBAPIError as exc:
     print("create_all failed:", type(exc).__name__)
 
-print("tables:", sorted(inspect(engine).get_table_names(schema=SCHEMA)))
+with engine.connect() as conn:
+    # the database's own catalog says which tables exist
+    if SCHEMA:
+        names = conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = :s"), {"s": SCHEMA})
+    else:
+        names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    print("tables:", sorted(names.scalars().all()))
 
 session = sessionmaker(bind=engine)()
 piggers = TeamModel(name="The Piggers", city="Austin, TX")

@@ -1,0 +1,125 @@
+"""Class-level expressions of relationships: ``Post.author == user``,
+``User.posts.any(...)``, ``Post.author.has(...)``, ``User.posts.contains(post)``, and the
+join path ``select(User).join(User.posts)`` asks for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tether.exc import ArgumentError, InvalidRequestError
+from tether.orm.relationships import MANYTOMANY, MANYTOONE, RelationshipProperty
+from tether.orm.state import instance_state
+
+__all__ = ["RelationshipComparator", "join_path"]
+
+
+def _values_of(prop: RelationshipProperty, obj: Any, cols: list[Any], mapper: Any) -> list[Any]:
+    state = instance_state(obj)
+    d = obj.__dict__
+    out = []
+    for col in cols:
+        key = mapper.columntoproperty[col].key
+        if key not in d and state.session is not None and state.key is not None:
+            getattr(obj, key)
+        out.append(d.get(key))
+    return out
+
+
+def join_path(prop: RelationshipProperty, explicit: Any = None) -> list[tuple[Any, Any]]:
+    """The steps ``[(from, onclause), ...]`` that join ``prop``'s parent to its target."""
+    from tether.sql.elements import and_
+
+    target = explicit if explicit is not None else prop.mapper.class_
+    if prop.direction is MANYTOMANY:
+        assert prop.join is not None
+        first = and_(*(p == s for p, s in prop.join.pairs))
+        second = and_(*(t == s for t, s in prop.join.secondary_pairs))
+        return [(prop.secondary, first), (target, second)]
+    return [(target, and_(*(local == remote for local, remote in prop.local_remote_pairs)))]
+
+
+class RelationshipComparator:
+    """What ``User.posts`` offers in expressions."""
+
+    def __init__(self, prop: RelationshipProperty, attr: Any) -> None:
+        self.prop = prop
+        self.attr = attr
+
+    def _criterion_for(self, other: Any) -> Any:
+        from tether.sql.elements import and_
+
+        prop = self.prop
+        if prop.direction is not MANYTOONE:
+            raise InvalidRequestError(
+                f"{prop.parent.class_.__name__}.{prop.key} is a collection; compare it with "
+                f".contains(obj) or .any(...), not =="
+            )
+        assert prop.join is not None
+        if other is None:
+            return and_(*(fk.is_(None) for _, fk in prop.join.pairs))
+        refs = [ref for ref, _ in prop.join.pairs]
+        values = _values_of(prop, other, refs, prop.mapper)
+        return and_(*(fk == v for (_, fk), v in zip(prop.join.pairs, values)))
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._criterion_for(other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        from tether.sql.elements import not_
+
+        return not_(self._criterion_for(other))
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def _exists(self, criterion: Any, kwargs: dict[str, Any]) -> Any:
+        from tether.sql.elements import and_
+        from tether.sql.selectable import Select, exists  # type: ignore[attr-defined]
+
+        prop = self.prop
+        crit = []
+        if prop.direction is MANYTOMANY:
+            assert prop.join is not None
+            crit.extend(p == s for p, s in prop.join.pairs)
+            crit.extend(t == s for t, s in prop.join.secondary_pairs)
+            froms = [prop.secondary, prop.target]
+        else:
+            crit.extend(local == remote for local, remote in prop.local_remote_pairs)
+            froms = [prop.target]
+        if criterion is not None:
+            crit.append(criterion)
+        for key, value in kwargs.items():
+            crit.append(getattr(prop.mapper.class_, key) == value)
+        del Select
+        return exists().select_from(*froms).where(and_(*crit)).correlate_except(*froms)
+
+    def any(self, criterion: Any = None, **kwargs: Any) -> Any:
+        if not self.prop.uselist:
+            raise ArgumentError(f"{self.prop}.any() is for collections; use .has()")
+        return self._exists(criterion, kwargs)
+
+    def has(self, criterion: Any = None, **kwargs: Any) -> Any:
+        if self.prop.uselist:
+            raise ArgumentError(f"{self.prop}.has() is for scalar relationships; use .any()")
+        return self._exists(criterion, kwargs)
+
+    def contains(self, other: Any) -> Any:
+        from tether.sql.elements import and_
+
+        prop = self.prop
+        assert prop.join is not None
+        if prop.direction is MANYTOMANY:
+            return self._exists(
+                and_(*(t == v for (t, _), v in zip(
+                    prop.join.secondary_pairs,
+                    _values_of(prop, other, [t for t, _ in prop.join.secondary_pairs], prop.mapper),
+                ))),
+                {},
+            )
+        remotes = [remote for _, remote in prop.local_remote_pairs]
+        locals_ = [local for local, _ in prop.local_remote_pairs]
+        values = _values_of(prop, other, remotes, prop.mapper)
+        return and_(*(lc == v for lc, v in zip(locals_, values)))
+
+    def of_type(self, cls: Any) -> Any:
+        return self.attr

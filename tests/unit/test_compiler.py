@@ -1,0 +1,380 @@
+"""Compiled SQL for both dialects, without a database."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+
+import pytest
+
+from tether import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    desc,
+    exc,
+    exists,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    text,
+    tuple_,
+    union,
+    update,
+)
+from tether.dialects.postgresql import PGDialect
+from tether.dialects.sqlite import SQLiteDialect
+from tether.sql.compiler import compile_statement
+from tether.sql.ddl import CreateTable, DropTable
+
+SQLITE = SQLiteDialect()
+PG = PGDialect()
+
+
+def sql(stmt, dialect=SQLITE, params=None):
+    return compile_statement(stmt, dialect, params)[0].string
+
+
+def params(stmt, dialect=SQLITE, exec_params=None):
+    compiled, bound = compile_statement(stmt, dialect, exec_params)
+    return compiled.construct_params(bound, exec_params)
+
+
+@pytest.fixture
+def tables():
+    m = MetaData()
+    users = Table(
+        "users", m,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(50), nullable=False),
+        Column("active", Boolean, default=True),
+    )
+    posts = Table(
+        "posts", m,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", Integer, ForeignKey("users.id", ondelete="CASCADE")),
+        Column("title", String(100)),
+        Column("created", DateTime, default=lambda: datetime.datetime(2024, 1, 1)),
+    )
+    return m, users, posts
+
+
+def test_select_where_qmark_and_format(tables):
+    _, users, _ = tables
+    stmt = select(users.c.id, users.c.name).where(users.c.name == "ann")
+    assert sql(stmt) == "SELECT users.id, users.name FROM users WHERE users.name = ?"
+    assert sql(stmt, PG) == "SELECT users.id, users.name FROM users WHERE users.name = %s"
+    assert params(stmt) == ("ann",)
+
+
+def test_comparison_with_none_renders_is_null(tables):
+    _, users, _ = tables
+    assert sql(select(users.c.id).where(users.c.name == None)).endswith(  # noqa: E711
+        "WHERE users.name IS NULL")
+    assert sql(select(users.c.id).where(users.c.name != None)).endswith(  # noqa: E711
+        "WHERE users.name IS NOT NULL")
+
+
+def test_join_infers_on_clause_from_foreign_key(tables):
+    _, users, posts = tables
+    stmt = select(users.c.name, posts.c.title).join(posts)
+    assert sql(stmt) == ("SELECT users.name, posts.title FROM users "
+                         "JOIN posts ON users.id = posts.user_id")
+    stmt = select(users.c.name).outerjoin(posts)
+    assert "LEFT OUTER JOIN posts ON users.id = posts.user_id" in sql(stmt)
+
+
+def test_join_without_foreign_key_names_tables():
+    m = MetaData()
+    a = Table("a", m, Column("id", Integer, primary_key=True))
+    b = Table("b", m, Column("id", Integer, primary_key=True))
+    with pytest.raises(exc.NoForeignKeysError) as err:
+        sql(select(a).join(b))
+    assert "'a'" in str(err.value) and "'b'" in str(err.value)
+    assert isinstance(err.value, exc.ArgumentError)
+
+
+def test_join_with_two_foreign_keys_lists_candidates():
+    m = MetaData()
+    users = Table("users", m, Column("id", Integer, primary_key=True))
+    msgs = Table("msgs", m, Column("id", Integer, primary_key=True),
+                 Column("sender_id", ForeignKey("users.id")),
+                 Column("recipient_id", ForeignKey("users.id")))
+    with pytest.raises(exc.AmbiguousForeignKeysError) as err:
+        sql(select(users).join(msgs))
+    text_ = str(err.value)
+    assert "msgs.sender_id -> users.id" in text_ and "msgs.recipient_id -> users.id" in text_
+    stmt = select(users).join(msgs, msgs.c.sender_id == users.c.id)
+    assert "JOIN msgs ON msgs.sender_id = users.id" in sql(stmt)
+
+
+def test_operators(tables):
+    _, users, _ = tables
+    c = users.c
+    cases = [
+        (c.id.in_([1, 2]), "users.id IN (?, ?)"),
+        (c.id.not_in([1]), "users.id NOT IN (?)"),
+        (c.id.in_([]), "1 != 1"),
+        (c.name.like("a%"), "users.name LIKE ?"),
+        (c.name.not_like("a%"), "users.name NOT LIKE ?"),
+        (c.name.ilike("a%"), "lower(users.name) LIKE lower(?)"),
+        (c.name.startswith("a"), "users.name LIKE ?"),
+        (c.id.between(1, 5), "users.id BETWEEN ? AND ?"),
+        (c.name.is_(None), "users.name IS NULL"),
+        (c.name.is_not(None), "users.name IS NOT NULL"),
+        (~(c.id > 5), "users.id <= ?"),
+        (not_(c.name.like("x")), "users.name NOT LIKE ?"),
+        (or_(c.id == 1, and_(c.id > 2, c.id < 4)),
+         "users.id = ? OR users.id > ? AND users.id < ?"),
+        (and_(or_(c.id == 1, c.id == 2), c.name == "x"),
+         "(users.id = ? OR users.id = ?) AND users.name = ?"),
+        ((c.id + 1) * 2 > 4, "(users.id + ?) * ? > ?"),
+        (c.id - (c.id - 1) == 1, "users.id - (users.id - ?) = ?"),
+        (c.name + "x" == "ax", "users.name || ? = ?"),
+    ]
+    for expr, expected in cases:
+        assert sql(select(c.id).where(expr)).endswith("WHERE " + expected), expected
+    assert sql(select(c.id).where(c.name.ilike("a")), PG).endswith("users.name ILIKE %s")
+
+
+def test_like_pattern_values(tables):
+    _, users, _ = tables
+    c = users.c
+    assert params(select(c.id).where(c.name.startswith("ab"))) == ("ab%",)
+    assert params(select(c.id).where(c.name.endswith("ab"))) == ("%ab",)
+    assert params(select(c.id).where(c.name.contains("ab"))) == ("%ab%",)
+    assert params(select(c.id).where(c.name.contains("5%", autoescape=True))) == ("%5/%%",)
+
+
+def test_percent_is_escaped_for_format_paramstyle(tables):
+    _, users, _ = tables
+    stmt = select(users.c.id % 2).where(text("name LIKE 'a%'"))
+    assert sql(stmt, PG) == "SELECT users.id %% %s FROM users WHERE name LIKE 'a%%'"
+    assert sql(stmt) == "SELECT users.id % ? FROM users WHERE name LIKE 'a%'"
+
+
+def test_boolean_literal_rendering(tables):
+    _, users, _ = tables
+    stmt = select(users.c.id).where(users.c.active == True)  # noqa: E712
+    assert sql(stmt).endswith("users.active = 1")
+    assert sql(stmt, PG).endswith("users.active = true")
+    stmt = select(users.c.id).where(users.c.active == bindparam("a", True))
+    assert params(stmt) == (1,)
+    assert params(stmt, PG) == (True,)
+
+
+def test_functions_labels_group_having_order_limit(tables):
+    _, users, posts = tables
+    n = func.count(posts.c.id).label("n")
+    stmt = (select(users.c.name, n).join(posts).group_by(users.c.name)
+            .having(func.count(posts.c.id) > 1).order_by(desc(n)).limit(5).offset(2))
+    assert sql(stmt) == (
+        "SELECT users.name, count(posts.id) AS n FROM users JOIN posts ON users.id = "
+        "posts.user_id GROUP BY users.name HAVING count(posts.id) > ? ORDER BY n DESC "
+        "LIMIT ? OFFSET ?")
+    assert params(stmt) == (1, 5, 2)
+    assert sql(select(func.count()).select_from(users)) == "SELECT count(*) FROM users"
+    assert sql(select(users.c.id).offset(3)).endswith("LIMIT -1 OFFSET ?")
+    assert sql(select(users.c.id).offset(3), PG).endswith("OFFSET %s")
+
+
+def test_func_now_differs_by_dialect(tables):
+    assert sql(select(func.now())) == "SELECT CURRENT_TIMESTAMP"
+    assert sql(select(func.now()), PG) == "SELECT now()"
+
+
+def test_subquery_exists_and_correlation(tables):
+    _, users, posts = tables
+    sub = select(posts.c.user_id, func.count().label("n")).group_by(posts.c.user_id).subquery()
+    stmt = select(users.c.name, sub.c.n).join(sub, sub.c.user_id == users.c.id)
+    assert sql(stmt) == (
+        "SELECT users.name, anon_1.n FROM users JOIN (SELECT posts.user_id, count(*) AS n "
+        "FROM posts GROUP BY posts.user_id) AS anon_1 ON users.id = anon_1.user_id")
+    stmt = select(users.c.name).where(exists().where(posts.c.user_id == users.c.id))
+    assert sql(stmt) == ("SELECT users.name FROM users WHERE EXISTS (SELECT * FROM posts "
+                         "WHERE posts.user_id = users.id)")
+    scalar = select(func.count(posts.c.id)).where(posts.c.user_id == users.c.id)
+    stmt = select(users.c.name, scalar.scalar_subquery().label("posts"))
+    assert sql(stmt) == ("SELECT users.name, (SELECT count(posts.id) FROM posts WHERE "
+                         "posts.user_id = users.id) AS posts FROM users")
+    stmt = select(users.c.name).where(users.c.id.in_(select(posts.c.user_id)))
+    assert sql(stmt).endswith("WHERE users.id IN (SELECT posts.user_id FROM posts)")
+
+
+def test_alias_self_join():
+    m = MetaData()
+    emp = Table("emp", m, Column("id", Integer, primary_key=True),
+                Column("boss_id", ForeignKey("emp.id")), Column("name", String))
+    boss = emp.alias()
+    stmt = select(emp.c.name, boss.c.name).join(boss, emp.c.boss_id == boss.c.id)
+    assert sql(stmt) == ("SELECT emp.name, emp_1.name FROM emp JOIN emp AS emp_1 "
+                         "ON emp.boss_id = emp_1.id")
+
+
+def test_case_cast_union_tuple(tables):
+    _, users, _ = tables
+    stmt = select(case((users.c.id > 1, "big"), else_="small"), cast(users.c.id, String))
+    assert sql(stmt) == ("SELECT CASE WHEN users.id > ? THEN ? ELSE ? END, "
+                         "CAST(users.id AS VARCHAR) FROM users")
+    u = union(select(users.c.id).where(users.c.id == 1), select(users.c.id).where(users.c.id == 2))
+    assert sql(u) == ("SELECT users.id FROM users WHERE users.id = ? UNION "
+                      "SELECT users.id FROM users WHERE users.id = ?")
+    t = select(users.c.id).where(tuple_(users.c.id, users.c.name).in_([(1, "a"), (2, "b")]))
+    assert sql(t).endswith("(users.id, users.name) IN (VALUES (?, ?), (?, ?))")
+    assert sql(t, PG).endswith("(users.id, users.name) IN ((%s, %s), (%s, %s))")
+
+
+def test_insert_update_delete(tables):
+    _, users, posts = tables
+    assert sql(insert(users), params={"name": "x"}) == \
+        "INSERT INTO users (name, active) VALUES (?, ?)"
+    assert params(insert(users), exec_params={"name": "x"}) == ("x", 1)
+    stmt = insert(posts).values(user_id=1, title="t").returning(posts.c.id)
+    assert sql(stmt, PG) == ("INSERT INTO posts (user_id, title, created) VALUES (%s, %s, %s) "
+                             "RETURNING posts.id".replace("posts.id", "id"))
+    assert params(stmt, PG)[2] == datetime.datetime(2024, 1, 1)
+    stmt = update(users).where(users.c.id == 5).values(name=users.c.name + "!")
+    assert sql(stmt) == "UPDATE users SET name=users.name || ? WHERE users.id = ?"
+    stmt = delete(posts).where(posts.c.user_id == 3)
+    assert sql(stmt) == "DELETE FROM posts WHERE posts.user_id = ?"
+    assert sql(insert(users)) == "INSERT INTO users (active) VALUES (?)"
+
+
+def test_update_executemany_with_bindparam(tables):
+    _, users, _ = tables
+    stmt = update(users).where(users.c.id == bindparam("uid"))
+    assert sql(stmt, params={"uid": 1, "name": "z"}) == \
+        "UPDATE users SET name=? WHERE users.id = ?"
+    assert params(stmt, exec_params={"uid": 1, "name": "z"}) == ("z", 1)
+
+
+def test_text_binds(tables):
+    stmt = text("SELECT * FROM users WHERE id = :id AND name = :name AND x::text = 'a'")
+    assert sql(stmt) == "SELECT * FROM users WHERE id = ? AND name = ? AND x::text = 'a'"
+    assert params(stmt, exec_params={"id": 1, "name": "n"}) == (1, "n")
+    with pytest.raises(exc.InvalidRequestError, match="'name'"):
+        params(stmt, exec_params={"id": 1})
+
+
+def test_plain_string_criterion_is_refused(tables):
+    _, users, _ = tables
+    with pytest.raises(exc.ArgumentError, match="text"):
+        select(users).where("id = 1")
+
+
+def test_compiled_form_is_cached_by_shape(tables):
+    _, users, _ = tables
+    dialect = SQLiteDialect()
+    a, bound_a = compile_statement(select(users).where(users.c.id == 1), dialect)
+    b, bound_b = compile_statement(select(users).where(users.c.id == 2), dialect)
+    assert a is b
+    assert a.construct_params(bound_a, None) == (1,)
+    assert b.construct_params(bound_b, None) == (2,)
+    c, _ = compile_statement(select(users).where(users.c.id.in_([1, 2])), dialect)
+    assert c is not a
+
+
+def test_anonymous_aliases_with_same_shape_stay_apart():
+    m = MetaData()
+    emp = Table("emp", m, Column("id", Integer, primary_key=True),
+                Column("boss_id", ForeignKey("emp.id")))
+    dialect = SQLiteDialect()
+    a1, a2 = emp.alias(), emp.alias()
+    two = select(a1.c.id, a2.c.id).where(a1.c.boss_id == a2.c.id)
+    one = select(a1.c.id, a1.c.id).where(a1.c.boss_id == a1.c.id)
+    assert compile_statement(two, dialect)[0].string != compile_statement(one, dialect)[0].string
+
+
+def test_create_table_ddl():
+    m = MetaData()
+    Table("parent", m, Column("id", Integer, primary_key=True), schema="s")
+    child = Table(
+        "child", m,
+        Column("id", Integer, primary_key=True),
+        Column("parent_id", Integer, ForeignKey("s.parent.id", ondelete="CASCADE",
+                                                onupdate="CASCADE"), nullable=False),
+        Column("code", String(10), unique=True, server_default="x"),
+        Column("price", Numeric(10, 2)),
+        Column("kind", Enum("a", "b", name="kind", create_constraint=True)),
+        CheckConstraint("price > 0", name="positive_price"),
+        UniqueConstraint("parent_id", "code"),
+    )
+    Index("ix_child_price", child.c.price)
+    ddl = sql(CreateTable(child), PG)
+    assert '"id" INTEGER GENERATED BY DEFAULT AS IDENTITY NOT NULL'.replace('"id"', "id") in ddl
+    assert "FOREIGN KEY(parent_id) REFERENCES s.parent (id) ON DELETE CASCADE " \
+           "ON UPDATE CASCADE" in ddl
+    assert "code VARCHAR(10) DEFAULT 'x'" in ddl
+    assert "price NUMERIC(10, 2)" in ddl
+    assert "CONSTRAINT positive_price CHECK (price > 0)" in ddl
+    assert "UNIQUE (parent_id, code)" in ddl
+    assert "CHECK (kind IN ('a', 'b'))" in ddl
+    lite = sql(CreateTable(child))
+    assert "id INTEGER NOT NULL" in lite and "PRIMARY KEY (id)" in lite
+    assert sql(DropTable(child)) == "DROP TABLE child"
+
+
+def test_bigint_primary_key_is_still_a_rowid_on_sqlite():
+    from tether import BigInteger
+
+    m = MetaData()
+    t = Table("t", m, Column("id", BigInteger, primary_key=True))
+    assert "id INTEGER NOT NULL" in sql(CreateTable(t))
+    assert "id BIGINT GENERATED BY DEFAULT AS IDENTITY NOT NULL" in sql(CreateTable(t), PG)
+
+
+def test_quoting_of_reserved_and_mixed_case_names():
+    m = MetaData()
+    t = Table("user", m, Column("Order", Integer, primary_key=True), Column("from", String))
+    assert sql(select(t)) == 'SELECT "user"."Order", "user"."from" FROM "user"'
+
+
+def test_numeric_and_literal_binds_keep_types():
+    stmt = select(literal(decimal.Decimal("1.5"), Numeric(10, 2)))
+    assert params(stmt) == ("1.5",)
+    assert params(stmt, PG) == (decimal.Decimal("1.5"),)
+
+
+def test_str_of_statement_uses_named_placeholders(tables):
+    _, users, _ = tables
+    compiled = select(users.c.id).where(users.c.name == "x").compile()
+    assert str(compiled) == "SELECT users.id FROM users WHERE users.name = :param_1"
+    assert compiled.params == {"param_1": "x"}
+
+
+def test_foreign_key_to_unknown_table_explains():
+    m = MetaData()
+    t = Table("t", m, Column("id", Integer, primary_key=True),
+              Column("u_id", ForeignKey("userz.id")))
+    Table("users", m, Column("id", Integer, primary_key=True))
+    with pytest.raises(exc.NoReferencedTableError, match="userz"):
+        t.c.u_id.foreign_keys[0].column  # noqa: B018
+
+
+def test_composite_foreign_key_constraint():
+    m = MetaData()
+    Table("p", m, Column("a", Integer, primary_key=True), Column("b", Integer, primary_key=True))
+    c = Table("c", m, Column("id", Integer, primary_key=True), Column("pa", Integer),
+              Column("pb", Integer), ForeignKeyConstraint(["pa", "pb"], ["p.a", "p.b"]))
+    assert "FOREIGN KEY(pa, pb) REFERENCES p (a, b)" in sql(CreateTable(c))
+    p = m.tables["p"]
+    assert sql(select(p).join(c)).endswith("JOIN c ON p.a = c.pa AND p.b = c.pb")
