@@ -234,10 +234,18 @@ def compile_statement(statement: ClauseElement, dialect: Any,
     column list comes from it. Returns the Compiled and this statement's bound parameters,
     to be passed to ``Compiled.construct_params``.
     """
-    ctx = ShapeContext()
-    shape = statement._shape(ctx)
-    if shape is None:
-        return SQLCompiler(dialect, statement, ctx, params).compiled, ctx
+    # Statements never change once built, so a statement executed again (the ORM keeps
+    # its statements) reuses its own shape walk.
+    memo = statement.__dict__.get("_tether_shape") if hasattr(statement, "__dict__") else None
+    if memo is not None:
+        shape, ctx = memo
+    else:
+        ctx = ShapeContext()
+        shape = statement._shape(ctx)
+        if shape is None:
+            return SQLCompiler(dialect, statement, ctx, params).compiled, ctx
+        if hasattr(statement, "__dict__"):
+            statement.__dict__["_tether_shape"] = (shape, ctx)
     if isinstance(statement, (Insert, Update)) and params:
         shape = (shape, tuple(params))
     if params:

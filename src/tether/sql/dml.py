@@ -45,6 +45,7 @@ class DMLBase(ClauseElement):
     def _generate(self) -> Any:
         new = self.__class__.__new__(self.__class__)
         new.__dict__.update(self.__dict__)
+        new.__dict__.pop("_tether_shape", None)  # the copy will differ: walk it afresh
         return new
 
     def returning(self, *cols: Any) -> Any:

@@ -386,6 +386,7 @@ class SelectBase(ClauseElement):
     def _generate(self) -> Any:
         new = self.__class__.__new__(self.__class__)
         new.__dict__.update(self.__dict__)
+        new.__dict__.pop("_tether_shape", None)  # the copy will differ: walk it afresh
         return new
 
     def subquery(self, name: str | None = None) -> Alias:
@@ -693,28 +694,47 @@ class Select(SelectBase):
         return froms
 
     def _shape(self, binds: list[BindParameter]) -> Any:
-        return (
-            "select",
-            tuple(_item_shape(c, binds) for c in self._raw_columns),
-            tuple(_from_shape(f, binds) for f in self._from_explicit),
-            tuple((_from_shape(t, binds),
-                   o._shape(binds) if isinstance(o, ClauseElement) else _onclause_shape(o, binds),
-                   i, fu, _from_shape(left, binds) if left is not None else None)
-                  for t, o, i, fu, left, _e in self._joins),
-            tuple(w._shape(binds) for w in self._where),
-            tuple(g._shape(binds) for g in self._group_by),
-            tuple(h._shape(binds) for h in self._having),
-            tuple(o._shape(binds) for o in self._order_by),
-            self._limit._shape(binds) if self._limit is not None else None,
-            self._offset._shape(binds) if self._offset is not None else None,
-            self._distinct if isinstance(self._distinct, bool)
-            else tuple(d._shape(binds) for d in self._distinct),
-            self._for_update,
-            None if self._correlate is None else tuple(_from_shape(f, binds)
-                                                       for f in self._correlate),
-            None if self._correlate_except is None
-            else tuple(_from_shape(f, binds) for f in self._correlate_except),
-        )
+        # Hot path (every execution walks it): only non-empty parts are added, each after
+        # a marker, so two selects share a key exactly when they render the same SQL.
+        key: list[Any] = ["select"]
+        for c in self._raw_columns:
+            key.append(("from", _from_shape(c, binds)) if c._is_from else c._shape(binds))
+        if self._from_explicit:
+            key.append("F")
+            key.extend(_from_shape(f, binds) for f in self._from_explicit)
+        if self._joins:
+            key.append("J")
+            for t, o, i, fu, left, _e in self._joins:
+                key.append((_from_shape(t, binds),
+                            o._shape(binds) if isinstance(o, ClauseElement)
+                            else _onclause_shape(o, binds),
+                            i, fu, _from_shape(left, binds) if left is not None else None))
+        if self._where:
+            key.append("W")
+            key.extend(w._shape(binds) for w in self._where)
+        if self._group_by:
+            key.append("G")
+            key.extend(g._shape(binds) for g in self._group_by)
+        if self._having:
+            key.append("H")
+            key.extend(h._shape(binds) for h in self._having)
+        if self._order_by:
+            key.append("O")
+            key.extend(o._shape(binds) for o in self._order_by)
+        if self._limit is not None:
+            key.append(("L", self._limit._shape(binds)))
+        if self._offset is not None:
+            key.append(("S", self._offset._shape(binds)))
+        if self._distinct is not False:
+            key.append(("D", self._distinct if self._distinct is True
+                        else tuple(d._shape(binds) for d in self._distinct)))
+        if self._for_update is not None:
+            key.append(("U", self._for_update))
+        if self._correlate is not None:
+            key.append(("C", tuple(_from_shape(f, binds) for f in self._correlate)))
+        if self._correlate_except is not None:
+            key.append(("X", tuple(_from_shape(f, binds) for f in self._correlate_except)))
+        return tuple(key)
 
     @property
     def _from_objects(self) -> list[FromClause]:

@@ -52,6 +52,9 @@ with Session(engine) as session:
     print("many-to-one back:", [b.author is author for b in author.books])
     book = Book(title="Always Coming Home")
     book.author = author
+    # SQLAlchemy 2.x: a backref event does not cascade the new object into the session
+    print("added by the backref:", book in session, book in author.books)
+    session.add(book)
     session.commit()
     print("after commit:", [b.title for b in author.books])
 

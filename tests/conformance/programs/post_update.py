@@ -16,7 +16,7 @@ def build(post_update):
         __tablename__ = "widgets"
         id = Column(Integer, primary_key=True)
         name = Column(String(20))
-        favorite_entry_id = Column(Integer, ForeignKey("entries.id", name="fk_favorite_entry"))
+        favorite_entry_id = Column(Integer, ForeignKey("entries.id", name="fk_favorite_entry", use_alter=True))
         entries = relationship("Entry", primaryjoin="Widget.id == Entry.widget_id", back_populates="widget")
         favorite_entry = relationship(
             "Entry", primaryjoin="Entry.id == Widget.favorite_entry_id", post_update=post_update

@@ -95,9 +95,9 @@ except DBAPIError as exc:
     session.rollback()
 
 joe = PlayerModel(name="Joe McMan", position="Quarterback", team_id=1)
+session.add(joe)
 joe.teams.append(piggers)
 print("in memory:", joe.teams)
-session.add(joe)
 try:
     session.commit()
     print("player with teams saved")
