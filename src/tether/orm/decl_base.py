@@ -550,11 +550,22 @@ def _ordered_members(cls: type) -> list[tuple[str, Any, Any]]:
             continue
         annotations = klass.__dict__.get("__annotations__", {})
         ns = klass.__dict__
+        # declaration order: annotation-only names sit where they were written
         keys: list[str] = []
-        pending = [a for a in annotations if a not in ns]
+        ann_order = list(annotations)
+        emitted: set[str] = set()
+        pos = 0
         for key in ns:
+            if key in annotations:
+                target = ann_order.index(key)
+                while pos < target:
+                    a = ann_order[pos]
+                    if a not in ns and a not in emitted:
+                        keys.append(a)
+                        emitted.add(a)
+                    pos += 1
             keys.append(key)
-        keys.extend(pending)
+        keys.extend(a for a in ann_order if a not in ns and a not in emitted)
         is_mixin = klass is not cls
         for key in keys:
             if key.startswith("__"):

@@ -678,7 +678,8 @@ class Select(SelectBase):
             for f in crit._from_objects:
                 add(f)
         for target, onclause, isouter, full, left, _entity in self._joins:
-            froms = _apply_join(froms, target, onclause, isouter, full, left)
+            froms = _apply_join(froms, target, onclause, isouter, full, left,
+                                self._from_explicit)
         outer = list(outer_froms)
         if outer and self._correlate != ():
             if self._correlate is not None:
@@ -813,7 +814,8 @@ def _lookup_attribute(target: Any, key: str) -> Any:
 
 
 def _apply_join(froms: list[FromClause], target: FromClause, onclause: Any, isouter: bool,
-                full: bool, left: FromClause | None) -> list[FromClause]:
+                full: bool, left: FromClause | None,
+                explicit: tuple[FromClause, ...] = ()) -> list[FromClause]:
     """Replace the FROM the join starts from with the Join, and drop ``target`` if listed."""
     froms = [f for f in froms if f is not target]
     if onclause is not None and not isinstance(onclause, ClauseElement):
@@ -835,13 +837,30 @@ def _apply_join(froms: list[FromClause], target: FromClause, onclause: Any, isou
                 index = i
                 break
     else:
+        candidates = []
         for i, f in enumerate(froms):
             try:
                 join_condition(f, target)
             except exc.NoForeignKeysError:
                 continue
-            index = i
-            break
+            except exc.AmbiguousForeignKeysError:
+                pass
+            candidates.append(i)
+        if len(candidates) > 1:
+            # Prefer what the statement already joins or selects from explicitly.
+            preferred = [i for i in candidates if isinstance(froms[i], Join)
+                         or any(froms[i] is e for e in explicit)]
+            if len(preferred) == 1:
+                candidates = preferred
+        if len(candidates) > 1:
+            names = ", ".join(_describe(froms[i]) for i in candidates)
+            raise exc.InvalidRequestError(
+                f"join({_describe(target)}): several FROM elements could join to it "
+                f"({names}); say which one with select_from(...) or join_from(left, "
+                f"{_describe(target)}), and give the ON clause if needed"
+            )
+        if candidates:
+            index = candidates[0]
     if index is None:
         if not froms:
             raise exc.InvalidRequestError(

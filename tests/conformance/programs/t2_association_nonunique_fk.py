@@ -94,10 +94,9 @@ except DBAPIError as exc:
     print("saving a team failed:", type(exc).__name__)
     session.rollback()
 
-joe = PlayerModel(name="Joe McMan", position="Quarterback", team_id=1)
+joe = PlayerModel(name="Joe McMan", position="Quarterback", team_id=1, teams=[piggers])
 session.add(joe)
-joe.teams.append(piggers)
-print("in memory:", joe.teams)
+print("in memory:", len(joe.teams), joe.teams[0] is piggers)
 try:
     session.commit()
     print("player with teams saved")
