@@ -114,7 +114,9 @@ def _dependencies(tables: list[Table]) -> list[tuple[Table, Table, ForeignKeyCon
 
 
 def sort_tables(tables: list[Table], ignore_cycles: bool = False) -> list[Table]:
-    """Tables ordered parents first. With ``ignore_cycles`` a cycle's edges are dropped."""
+    """Tables ordered parents first, ties by name (as SQLAlchemy orders them). With
+    ``ignore_cycles`` a cycle's edges are dropped."""
+    tables = sorted(tables, key=lambda t: t.key)
     edges = [(a, b) for a, b, _ in _dependencies(tables)]
     try:
         return topological.sort(tables, edges)
@@ -217,12 +219,18 @@ def _ensure_schemas(conn: Any, dialect: Any, tables: list[Table]) -> None:
             continue
         if not dialect.supports_schemas:
             names = ", ".join(sorted(t.name for t in tables if t.schema == schema))
-            raise exc.ArgumentError(
-                f"table(s) {names} live in schema {schema!r}, but this SQLite database has no "
-                f"database attached under that name. SQLite's schemas are attached databases: "
-                f"run ATTACH DATABASE 'file.db' AS {schema} on each connection (for example "
-                f"with create_engine(..., sqlite_attach={{{schema!r}: 'file.db'}})), or drop "
-                f"the schema from __table_args__ when running on SQLite."
+            # OperationalError, the class SQLAlchemy programs already catch for this case
+            # ("unknown database"), but with a message that says what to do.
+            raise exc.OperationalError(
+                None, None, None,
+                message=(
+                    f"table(s) {names} live in schema {schema!r}, but this SQLite database "
+                    f"has no database attached under that name. SQLite's schemas are "
+                    f"attached databases: create the engine with "
+                    f"create_engine(url, sqlite_attach={{{schema!r}: 'path/to/{schema}.db'}}) "
+                    f"(':memory:' works too), or drop the schema from __table_args__ when "
+                    f"running on SQLite."
+                ),
             )
         conn.execute(CreateSchema(schema, if_not_exists=True))
 

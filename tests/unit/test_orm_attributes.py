@@ -1,0 +1,171 @@
+"""Instrumented attributes without a database: history, collections, and keeping both
+sides of a relationship in step in memory."""
+
+from __future__ import annotations
+
+import pytest
+
+from tether import Column, ForeignKey, Integer, String
+from tether.orm import (
+    InstrumentedList,
+    InstrumentedSet,
+    backref,
+    configure_mappers,
+    declarative_base,
+    get_history,
+    instance_state,
+    relationship,
+    validates,
+)
+
+Base = declarative_base()
+
+
+class Parent(Base):
+    __tablename__ = "parents"
+    id = Column(Integer, primary_key=True)
+    name = Column(String)
+    children = relationship("Child", back_populates="parent")
+    tags = relationship("Tag", backref="owner", collection_class=set)
+
+
+class Child(Base):
+    __tablename__ = "children"
+    id = Column(Integer, primary_key=True)
+    parent_id = Column(Integer, ForeignKey("parents.id"))
+    name = Column(String)
+    parent = relationship("Parent", back_populates="children")
+
+    @validates("name")
+    def _strip(self, key: str, value: str) -> str:
+        return value.strip() if isinstance(value, str) else value
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+    id = Column(Integer, primary_key=True)
+    owner_id = Column(Integer, ForeignKey("parents.id"))
+
+
+class Single(Base):
+    __tablename__ = "single"
+    id = Column(Integer, primary_key=True)
+    parent_id = Column(Integer, ForeignKey("parents.id"))
+    parent = relationship("Parent", backref=backref("single", uselist=False))
+
+
+configure_mappers()
+
+
+def test_reads_are_plain_dict_reads() -> None:
+    c = Child(name="a")
+    assert c.__dict__["name"] == "a"
+    # a column attribute is a non-data descriptor: the instance dict wins on read
+    assert not hasattr(type(Child.__dict__["name"]), "__set__")
+
+
+def test_column_history_records_old_value_once() -> None:
+    c = Child(name="a")
+    state = instance_state(c)
+    assert state.transient
+    c.name = "b"
+    c.name = "c"
+    added, unchanged, deleted = get_history(c, "name")
+    assert added == ["c"]
+    assert state.modified
+
+
+def test_validator_runs_on_set() -> None:
+    assert Child(name="  x ").name == "x"
+
+
+def test_append_sets_parent_and_setting_parent_appends() -> None:
+    p = Parent(name="p")
+    c1 = Child(name="c1")
+    p.children.append(c1)
+    assert c1.parent is p
+    c2 = Child(name="c2")
+    c2.parent = p
+    assert p.children == [c1, c2]
+    assert isinstance(p.children, InstrumentedList)
+
+
+def test_moving_child_removes_it_from_old_collection() -> None:
+    p1, p2 = Parent(name="1"), Parent(name="2")
+    c = Child(name="c", parent=p1)
+    assert p1.children == [c]
+    p2.children.append(c)
+    assert c.parent is p2
+    assert p1.children == [] and p2.children == [c]
+    c.parent = p1
+    assert p1.children == [c] and p2.children == []
+    c.parent = None
+    assert p1.children == []
+
+
+def test_remove_and_collection_operations_keep_backref() -> None:
+    p = Parent()
+    kids = [Child(name=str(i)) for i in range(4)]
+    p.children.extend(kids)
+    assert all(k.parent is p for k in kids)
+    p.children.remove(kids[0])
+    assert kids[0].parent is None
+    popped = p.children.pop()
+    assert popped.parent is None
+    del p.children[0]
+    assert kids[1].parent is None
+    p.children[0:1] = [kids[0]]
+    assert kids[0].parent is p and kids[2].parent is None
+    p.children = [kids[3]]
+    assert kids[3].parent is p and kids[0].parent is None
+    p.children.clear()
+    assert kids[3].parent is None
+
+
+def test_constructor_with_relationship_keywords() -> None:
+    c = Child(name="c")
+    p = Parent(name="p", children=[c])
+    assert c.parent is p
+    c2 = Child(name="d", parent=p)
+    assert p.children == [c, c2]
+
+
+def test_set_collection_and_backref_string() -> None:
+    p = Parent()
+    t = Tag()
+    p.tags.add(t)
+    assert isinstance(p.tags, InstrumentedSet)
+    assert t.owner is p
+    p.tags.discard(t)
+    assert t.owner is None
+    t.owner = p
+    assert p.tags == {t}
+
+
+def test_one_to_one_backref_is_scalar() -> None:
+    p = Parent()
+    s1, s2 = Single(), Single()
+    p.single = s1
+    assert s1.parent is p
+    p.single = s2
+    assert s2.parent is p and s1.parent is None
+    assert p.single is s2
+
+
+def test_collection_history_added_and_removed() -> None:
+    p = Parent()
+    a, b = Child(), Child()
+    p.children.append(a)
+    p.children.append(b)
+    p.children.remove(a)
+    hist = instance_state(p).collections["children"]
+    assert list(hist.added.values()) == [b]
+    assert not hist.removed
+
+
+def test_unknown_attribute_on_instance_is_plain_python() -> None:
+    c = Child()
+    c.scratch = 5
+    assert c.scratch == 5 and "scratch" in c.__dict__
+    with pytest.raises(AttributeError):
+        _ = c.nothing_here
