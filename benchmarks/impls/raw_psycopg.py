@@ -94,13 +94,15 @@ class Impl:
 
     def full_objects(self) -> Any:
         rows = self.conn.execute("SELECT id, name, category, qty, price FROM items").fetchall()
-        return (
-            len(rows),
-            sum(r[0] for r in rows),
-            sum(r[3] for r in rows),
-            sum(len(r[1]) + len(r[2]) for r in rows),
-            sum(r[4] for r in rows),
-        )
+        n = s_id = s_qty = s_len = 0
+        s_price = 0.0
+        for id_, name, category, qty, price in rows:
+            n += 1
+            s_id += id_
+            s_qty += qty
+            s_len += len(name) + len(category)
+            s_price += price
+        return (n, s_id, s_qty, s_len, s_price)
 
     def get_by_pk(self) -> Any:
         conn = self.conn

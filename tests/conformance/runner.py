@@ -16,9 +16,10 @@ documented difference, see DESIGN.md), SQLAlchemy leaves them off; without the p
 would print different results for every program that violates a key, and the oracle would not
 show what the program means.  The bootstrap below is the only code that runs before a program.
 
-Run a single program by hand::
+Run a single program by hand, or see where tether stands on every program::
 
-    python tests/conformance/runner.py programs/game_store.py [sqlite|postgresql]
+    python tests/conformance/runner.py t1_game_store.py [sqlite|postgresql]
+    python tests/conformance/runner.py --status [sqlite] [postgresql]
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ PENDING_FILE = HERE / "pending.txt"
 BACKENDS = ("sqlite", "postgresql")
 
 #: Seconds one program may run before it is considered hung.
-RUN_TIMEOUT = 120
+RUN_TIMEOUT = 60
 
 _HEADER_SHOWS = re.compile(r"^#\s*conformance:\s*(?P<text>.+?)\s*$")
 _HEADER_REQUIRES = re.compile(r"^#\s*requires:\s*(?P<text>.+?)\s*$")
@@ -244,16 +245,47 @@ def discover_programs() -> list[Program]:
     return [read_header(p) for p in sorted(PROGRAMS_DIR.glob("*.py")) if not p.name.startswith("_")]
 
 
-def pending_issues() -> set[int]:
-    """Issue numbers listed in pending.txt (one per line; '#' starts a comment)."""
-    if not PENDING_FILE.exists():
-        return set()
+@dataclass(frozen=True)
+class Pending:
+    """What pending.txt says is not expected to work on tether yet.
+
+    Each line is an issue number (every program whose ``# requires:`` names it), a program name
+    (``core_types``: both backends) or a program on one backend (``core_types[sqlite]``).  '#'
+    starts a comment.  Program lines let an issue leave the list while a few of its programs
+    still fail.
+    """
+
+    issues: frozenset[int] = frozenset()
+    programs: frozenset[str] = frozenset()
+
+    def reason(self, program: Program, backend: str) -> str | None:
+        """Why this case is expected to fail, or None when it is expected to pass."""
+        reasons = [f"needs issue {n}" for n in program.requires if n in self.issues]
+        if program.name in self.programs or f"{program.name}[{backend}]" in self.programs:
+            reasons.append("listed in pending.txt")
+        return ", ".join(reasons) or None
+
+
+def read_pending(path: Path = PENDING_FILE) -> Pending:
+    """Parse pending.txt (see :class:`Pending`); a missing file means nothing is pending."""
+    if not path.exists():
+        return Pending()
     issues: set[int] = set()
-    for line in PENDING_FILE.read_text(encoding="utf-8").splitlines():
+    programs: set[str] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
         text = line.split("#", 1)[0].strip()
-        if text:
+        if not text:
+            continue
+        if text.isdigit():
             issues.add(int(text))
-    return issues
+        else:
+            programs.add(text)
+    return Pending(frozenset(issues), frozenset(programs))
+
+
+def pending_issues() -> set[int]:
+    """Issue numbers listed in pending.txt."""
+    return set(read_pending().issues)
 
 
 def rewrite_imports(source: str) -> str:
@@ -309,10 +341,14 @@ def conformance_pg_url(base_url: str, role: str) -> str:
     The conformance runs drop every schema of the database they use, so they never touch the
     database named in ``TETHER_TEST_PG_URL`` itself (other tests may keep tables there).  Each
     role has its own database so that the oracle and tether can run at the same time.  When the
-    server refuses to create a database, the given database is used as it is.
+    server refuses to create a database, the given database is used for both roles, and
+    :func:`run_pair` runs them one after the other.
     """
     import psycopg
 
+    key = (base_url, role)
+    if key in _PG_URLS:
+        return _PG_URLS[key]
     name = f"{_database_name(base_url)}_conformance_{role}"
     target = _with_database(base_url, name)
     try:
@@ -323,10 +359,12 @@ def conformance_pg_url(base_url: str, role: str) -> str:
     except psycopg.errors.UniqueViolation:
         pass  # created by a concurrent run
     except psycopg.Error:
-        if role != "oracle":
-            raise
-        return base_url
+        target = base_url  # no CREATEDB privilege: share the given database
+    _PG_URLS[key] = target
     return target
+
+
+_PG_URLS: dict[tuple[str, str], str] = {}
 
 
 def clean_pg_database(url: str) -> None:
@@ -495,11 +533,18 @@ def run_tether(program: Program, backend: str) -> tuple[RunResult, str]:
 
 def run_pair(program: Program, backend: str, oracle: RunResult | None = None) -> RunPair:
     """Run the oracle (unless a result is given) and tether side by side, each on its own DB."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    base = pg_base_url()
+    shared_db = (
+        backend == "postgresql"
+        and base is not None
+        and conformance_pg_url(base, "oracle") == conformance_pg_url(base, "tether")
+    )
+    with ThreadPoolExecutor(max_workers=1 if shared_db else 2) as pool:
         oracle_future = None if oracle is not None else pool.submit(run_oracle, program, backend)
         tether_future = pool.submit(run_tether, program, backend)
-        oracle_result = oracle if oracle_future is None else oracle_future.result()
+        oracle_result = oracle_future.result() if oracle_future is not None else oracle
         tether_result, source = tether_future.result()
+    assert oracle_result is not None
     return RunPair(program, backend, oracle_result, tether_result, source)
 
 
@@ -508,8 +553,57 @@ def source_digest(program: Program) -> str:
     return hashlib.sha256(program.path.read_bytes()).hexdigest()[:16]
 
 
+def status(backends: tuple[str, ...]) -> int:
+    """Run every program on tether and SQLAlchemy and print what passes, per issue.
+
+    The last lines suggest a pending.txt that makes the suite green for the tree as it is:
+    issues none of whose programs pass stay listed; for the others, each failing case is listed
+    by name.
+    """
+    results: dict[tuple[str, str], str] = {}
+    programs = discover_programs()
+    for program in programs:
+        cells = []
+        for backend in backends:
+            pair = run_pair(program, backend)
+            if pair.oracle.returncode != 0:
+                outcome = "ORACLE-FAILS"
+            elif pair.same():
+                outcome = "same"
+            else:
+                outcome = "differs"
+            results[(program.name, backend)] = outcome
+            cells.append(f"{backend}={outcome}")
+        issues = ",".join(str(n) for n in program.requires)
+        print(f"{program.name:34} issues {issues:8} {'  '.join(cells)}")
+    all_issues = sorted({n for p in programs for n in p.requires})
+    keep_issues: list[int] = []
+    failing_cases: list[str] = []
+    for issue in all_issues:
+        cases = [(p, b) for p in programs if issue in p.requires for b in backends]
+        passing = sum(results[(p.name, b)] == "same" for p, b in cases)
+        print(f"issue {issue}: {passing}/{len(cases)} cases pass")
+        if passing == 0:
+            keep_issues.append(issue)
+    for program in programs:
+        if any(n in keep_issues for n in program.requires):
+            continue
+        failing = [b for b in backends if results[(program.name, b)] != "same"]
+        if failing and len(failing) == len(backends):
+            failing_cases.append(program.name)
+        else:
+            failing_cases.extend(f"{program.name}[{b}]" for b in failing)
+    print("--- suggested pending.txt ---")
+    for line in [str(n) for n in keep_issues] + failing_cases:
+        print(line)
+    return 0
+
+
 def main(argv: list[str]) -> int:
-    """Command line: run one program on one backend and print both transcripts and the diff."""
+    """Command line: run one program on one backend and print both transcripts and the diff;
+    or ``--status [backend ...]`` for every program."""
+    if argv and argv[0] == "--status":
+        return status(tuple(argv[1:]) or BACKENDS)
     if not argv:
         print(__doc__)
         return 2

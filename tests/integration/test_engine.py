@@ -432,3 +432,82 @@ def test_echo_logs_statements_and_parameters(db_url: str, capsys: Any) -> None:
         for handler in list(logger.handlers):
             if handler not in handlers_before:
                 logger.removeHandler(handler)
+
+
+# --- isolation levels ------------------------------------------------------------------------
+def test_autocommit_engine_commits_each_statement(db_url: str) -> None:
+    from tether.engine import create_engine
+
+    eng = create_engine(db_url, isolation_level="AUTOCOMMIT")
+    try:
+        with eng.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+            conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+            # no commit: the block ends with a rollback that has nothing to undo
+        with eng.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1
+    finally:
+        eng.dispose()
+
+
+def test_connection_isolation_level_is_reset_on_return(engine: Any) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+    with engine.connect() as conn:
+        default = engine.dialect.default_isolation_level(conn.connection)
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+        conn.rollback()
+        with pytest.raises(exc.InvalidRequestError):
+            conn.exec_driver_sql("SELECT 1")
+            conn.execution_options(isolation_level="SERIALIZABLE")
+    assert count(engine, "t") == 1
+    with engine.connect() as conn:
+        assert engine.dialect.default_isolation_level(conn.connection) == default
+        conn.exec_driver_sql("INSERT INTO t VALUES (2)")
+    assert count(engine, "t") == 1  # back to transactional: the insert was rolled back
+
+
+def test_unknown_isolation_level_is_an_argument_error(db_url: str) -> None:
+    from tether.engine import create_engine
+
+    with pytest.raises(exc.ArgumentError):
+        create_engine(db_url, isolation_level="SOMETIMES")
+
+
+def test_hide_parameters_keeps_values_out_of_logs_and_errors(db_url: str, capsys: Any) -> None:
+    from tether.engine import create_engine
+
+    logger = logging.getLogger("tether.engine")
+    before = list(logger.handlers)
+    eng = create_engine(db_url, echo=True, hide_parameters=True)
+    try:
+        make_tables(eng)
+        with eng.connect() as conn:
+            with pytest.raises(exc.IntegrityError) as info:
+                conn.exec_driver_sql(
+                    sql(eng, "INSERT INTO parent (id, name) VALUES (?, ?)"), (1, None)
+                )
+        assert "s3cr3t" not in str(info.value)
+        with eng.connect() as conn:
+            conn.exec_driver_sql(sql(eng, "SELECT ?"), ("s3cr3t",))
+        out = capsys.readouterr().out
+        assert "s3cr3t" not in out and "hidden" in out
+    finally:
+        eng.echo = False
+        eng.dispose()
+        for handler in list(logger.handlers):
+            if handler not in before:
+                logger.removeHandler(handler)
+
+
+def test_engine_execution_options_make_an_engine_sharing_the_pool(engine: Any) -> None:
+    autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+    assert autocommit.pool is engine.pool and autocommit is not engine
+    with autocommit.connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        conn.exec_driver_sql("INSERT INTO t VALUES (1)")
+    assert count(engine, "t") == 1
+    with engine.connect() as conn:
+        conn.exec_driver_sql("INSERT INTO t VALUES (2)")
+    assert count(engine, "t") == 1

@@ -167,3 +167,66 @@ def test_engine_properties(engine: Any, db_url: str) -> None:
     assert str(engine.url) == str(engine.url)
     assert repr(engine).startswith("Engine(")
     assert engine.echo is False
+
+
+def test_memory_database_second_connection_reads_uncommitted_rows() -> None:
+    """As with SQLAlchemy's per-thread memory connection, a second connection sees rows
+    another connection has not committed yet, instead of a "table is locked" error; a
+    second *writer* gets an error that explains the situation."""
+    eng = create_engine("sqlite://")
+    try:
+        with eng.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (x INTEGER)")
+        with eng.connect() as writer, eng.connect() as reader:
+            writer.exec_driver_sql("INSERT INTO t VALUES (1)")
+            assert reader.exec_driver_sql("SELECT count(*) FROM t").scalar() == 1
+            with pytest.raises(exc.OperationalError) as info:
+                reader.exec_driver_sql("INSERT INTO t VALUES (2)")
+            assert "uncommitted" in str(info.value)
+    finally:
+        eng.dispose()
+
+
+@pytest.mark.postgresql_only
+def test_lost_server_connection_is_invalidated_and_replaced(engine: Any) -> None:
+    with engine.connect() as victim:
+        pid = victim.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        victim.commit()
+        with engine.connect() as killer:
+            killer.exec_driver_sql("SELECT pg_terminate_backend(%s)", (pid,))
+            killer.commit()
+        with pytest.raises(exc.OperationalError):
+            victim.exec_driver_sql("SELECT 1")
+        assert victim.invalidated
+        with pytest.raises(exc.PendingRollbackError):
+            victim.exec_driver_sql("SELECT 1")
+        victim.rollback()  # reconnects
+        assert victim.exec_driver_sql("SELECT 1").scalar() == 1
+        assert victim.exec_driver_sql("SELECT pg_backend_pid()").scalar() != pid
+    assert engine.pool.checkedout() == 0
+
+
+@pytest.mark.postgresql_only
+def test_pre_ping_replaces_a_connection_the_server_dropped(pg_url: str, _pg_admin: Any) -> None:
+    eng = create_engine(pg_url, pool_pre_ping=True)
+    try:
+        with eng.connect() as conn:
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            pooled = conn.connection
+        _pg_admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        with eng.connect() as conn:  # the pooled connection is dead; pre-ping notices
+            assert conn.connection is not pooled
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+    finally:
+        eng.dispose()
+
+
+def test_raw_connection_returns_to_the_pool_on_close(engine: Any) -> None:
+    raw = engine.raw_connection()
+    assert engine.pool.checkedout() == 1
+    cursor = raw.cursor()
+    cursor.execute("SELECT 1")
+    assert cursor.fetchone()[0] == 1
+    cursor.close()
+    raw.close()
+    assert engine.pool.checkedout() == 0 and engine.pool.checkedin() == 1

@@ -8,7 +8,12 @@ from typing import Optional
 import pytest
 
 from tether import Column, ForeignKey, Integer, MetaData, String, Table, UniqueConstraint, select
-from tether.exc import AmbiguousForeignKeysError, ArgumentError, InvalidRequestError, NoForeignKeysError
+from tether.exc import (
+    AmbiguousForeignKeysError,
+    ArgumentError,
+    InvalidRequestError,
+    NoForeignKeysError,
+)
 from tether.ext.declarative import declarative_base as legacy_declarative_base
 from tether.orm import (
     MANYTOONE,
@@ -91,13 +96,13 @@ def test_typed_declarative_optional_means_nullable() -> None:
         name: Mapped[str] = mapped_column(String(30))
         nickname: Mapped[Optional[str]]  # noqa: UP045 - testing the Optional spelling
         note: Mapped[str | None] = mapped_column(String(100))
-        orders: Mapped[list["Order"]] = relationship(back_populates="customer")
+        orders: Mapped[list[Order]] = relationship(back_populates="customer")
 
     class Order(Base):
         __tablename__ = "orders"
         id: Mapped[int] = mapped_column(primary_key=True)
         customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
-        customer: Mapped["Customer"] = relationship(back_populates="orders")
+        customer: Mapped[Customer] = relationship(back_populates="orders")
 
     t = Customer.__table__
     assert [(c.name, c.nullable) for c in t.c] == [
@@ -249,12 +254,9 @@ def test_backref_creates_other_side_and_string_resolution_errors() -> None:
         pets = relationship("Pett")
 
     with pytest.raises(InvalidRequestError) as info:
-        configure_mappers()
-    assert "Pett" in str(info.value)
-    from tether.orm import clear_mappers
-
+        Base2.registry.configure()
+    assert "Pett" in str(info.value) and "Owner" in str(info.value)
     Owner.__mapper__.registry.dispose()
-    clear_mappers()
 
 
 def test_back_populates_to_missing_attribute_is_reported() -> None:
@@ -272,6 +274,6 @@ def test_back_populates_to_missing_attribute_is_reported() -> None:
         parent = relationship("P", back_populates="kids")
 
     with pytest.raises(ArgumentError) as info:
-        configure_mappers()
+        Base.registry.configure()
     assert "parnt" in str(info.value) and "parent" in str(info.value)
     P.__mapper__.registry.dispose()

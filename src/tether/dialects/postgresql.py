@@ -12,42 +12,60 @@ from __future__ import annotations
 import sys
 from typing import Any, ClassVar
 
+from tether import exc
 from tether.dialects import dbapi_error_class
 from tether.engine.interfaces import Dialect
 
 # --- PostgreSQL-specific types, re-exported from tether.sql.types ------------------------
-# (maintained with the types layer: add a name here when tether.sql.types gains it)
-from tether.sql import types as _types
-
-_PG_TYPE_NAMES = (
-    "ARRAY",
-    "JSON",
-    "JSONB",
-    "UUID",
-    "INTERVAL",
-    "BYTEA",
-    "DOUBLE_PRECISION",
-    "REAL",
-    "TIMESTAMP",
-    "TIME",
-    "DATE",
-    "INTEGER",
-    "BIGINT",
-    "SMALLINT",
-    "BOOLEAN",
-    "NUMERIC",
-    "TEXT",
-    "VARCHAR",
-    "CHAR",
-    "ENUM",
-    "Interval",
+# ``from sqlalchemy.dialects.postgresql import JSONB`` becomes
+# ``from tether.dialects.postgresql import JSONB``. Maintained with the types layer: when
+# tether.sql.types gains a PostgreSQL type (INTERVAL, BYTEA, DOUBLE_PRECISION, ENUM, INET,
+# ...), import it here and add it to __all__.
+from tether.sql.types import (
+    ARRAY,
+    BIGINT,
+    BOOLEAN,
+    CHAR,
+    DATE,
+    FLOAT,
+    INTEGER,
+    JSON,
+    JSONB,
+    NUMERIC,
+    REAL,
+    SMALLINT,
+    TEXT,
+    TIME,
+    TIMESTAMP,
+    UUID,
+    VARCHAR,
+    Interval,
 )
-for _name in _PG_TYPE_NAMES:
-    if hasattr(_types, _name):
-        globals()[_name] = getattr(_types, _name)
+
 # --- end of the PostgreSQL type re-exports -----------------------------------------------
 
-__all__ = ["PGDialect", "dialect"] + [n for n in _PG_TYPE_NAMES if hasattr(_types, n)]
+__all__ = [
+    "ARRAY",
+    "BIGINT",
+    "BOOLEAN",
+    "CHAR",
+    "DATE",
+    "FLOAT",
+    "INTEGER",
+    "JSON",
+    "JSONB",
+    "NUMERIC",
+    "REAL",
+    "SMALLINT",
+    "TEXT",
+    "TIME",
+    "TIMESTAMP",
+    "UUID",
+    "VARCHAR",
+    "Interval",
+    "PGDialect",
+    "dialect",
+]
 
 
 class PGDialect(Dialect):
@@ -152,6 +170,33 @@ class PGDialect(Dialect):
             # so one wrapper serves both column types.
             wrapper = self._json_wrapper = Json
         return wrapper(value)
+
+    isolation_levels: ClassVar[frozenset[str]] = frozenset(
+        {"AUTOCOMMIT", "READ COMMITTED", "READ UNCOMMITTED", "REPEATABLE READ", "SERIALIZABLE"}
+    )
+
+    def set_isolation_level(self, dbapi_connection: Any, level: str) -> None:
+        import psycopg
+
+        level = level.upper().replace("_", " ")
+        if level not in self.isolation_levels:
+            raise exc.ArgumentError(
+                f"PostgreSQL has no isolation level {level!r}; use one of "
+                f"{', '.join(sorted(self.isolation_levels))}."
+            )
+        if level == "AUTOCOMMIT":
+            dbapi_connection.autocommit = True
+        else:
+            dbapi_connection.autocommit = False
+            dbapi_connection.isolation_level = psycopg.IsolationLevel[level.replace(" ", "_")]
+
+    def default_isolation_level(self, dbapi_connection: Any) -> str:
+        if dbapi_connection.autocommit:
+            return "AUTOCOMMIT"
+        level = dbapi_connection.isolation_level
+        if level is None:
+            return "READ COMMITTED"  # the server default, which psycopg leaves alone
+        return str(level.name).replace("_", " ")
 
     # --- transactions: psycopg opens one implicitly at the first statement -------------
     def do_begin(self, dbapi_connection: Any) -> None:

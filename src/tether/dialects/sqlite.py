@@ -136,7 +136,7 @@ class SQLiteDialect(Dialect):
         return self.is_memory_url(url)
 
     def connect(self, url: Any, **connect_args: Any) -> sqlite3.Connection:
-        args: dict[str, Any] = {"timeout": 30.0}
+        args: dict[str, Any] = {"timeout": 5.0}  # sqlite3's own default: how long a writer waits
         for key, value in url.query.items():
             if key in ("timeout",):
                 args[key] = float(value)  # type: ignore[arg-type]
@@ -153,8 +153,16 @@ class SQLiteDialect(Dialect):
             database = url.database
             if database.startswith("file:"):
                 args["uri"] = True
+        args.setdefault("factory", _Connection)
         conn = sqlite3.connect(database, **args)
         self.on_connect(conn)
+        if args.get("uri") and "mode=memory" in database and "cache=shared" in database:
+            # In a shared-cache database a reader is refused ("table is locked") while
+            # another connection has uncommitted writes to the table. SQLAlchemy serves a
+            # memory database through one connection per thread, so its users see their
+            # own uncommitted rows from a second connection; reading uncommitted data
+            # gives the same result here instead of an error.
+            conn.execute("PRAGMA read_uncommitted=ON")
         return conn
 
     def on_connect(self, dbapi_connection: Any) -> None:
@@ -163,8 +171,30 @@ class SQLiteDialect(Dialect):
         )
 
     # --- transactions ----------------------------------------------------------------
+    isolation_levels: ClassVar[frozenset[str]] = frozenset(
+        {"SERIALIZABLE", "READ UNCOMMITTED", "AUTOCOMMIT"}
+    )
+
+    def set_isolation_level(self, dbapi_connection: Any, level: str) -> None:
+        level = level.upper().replace("_", " ")
+        if level not in self.isolation_levels:
+            raise exc.ArgumentError(
+                f"SQLite has no isolation level {level!r}; use one of "
+                f"{', '.join(sorted(self.isolation_levels))}."
+            )
+        dbapi_connection.tether_autocommit = level == "AUTOCOMMIT"
+        if level != "AUTOCOMMIT":
+            on = "ON" if level == "READ UNCOMMITTED" else "OFF"
+            dbapi_connection.execute(f"PRAGMA read_uncommitted={on}")
+
+    def default_isolation_level(self, dbapi_connection: Any) -> str:
+        if dbapi_connection.execute("PRAGMA read_uncommitted").fetchone()[0]:
+            return "READ UNCOMMITTED"
+        return "SERIALIZABLE"
+
     def do_begin(self, dbapi_connection: Any) -> None:
-        dbapi_connection.execute("BEGIN")
+        if not getattr(dbapi_connection, "tether_autocommit", False):
+            dbapi_connection.execute("BEGIN")
 
     def do_commit(self, dbapi_connection: Any) -> None:
         if dbapi_connection.in_transaction:
@@ -193,6 +223,13 @@ class SQLiteDialect(Dialect):
         message = f"({type(error).__module__}.{type(error).__name__}) {text}"
         if cls is exc.IntegrityError and "FOREIGN KEY constraint failed" in text:
             message += "\n" + _explain_foreign_key_failure(statement, params, dbapi_connection)
+        elif "database table is locked" in text:
+            message += (
+                "\nAnother connection of this engine has uncommitted changes to that table "
+                "in the shared in-memory database; commit or roll back that connection (or "
+                "session) first, or use a file database (sqlite:///file.db), where writers "
+                "wait for each other."
+            )
         return cls(statement, params, error, message)
 
     # --- introspection ---------------------------------------------------------------
@@ -230,6 +267,12 @@ class SQLiteDialect(Dialect):
             "ESCAPE '~' ORDER BY name"
         ).all()
         return [r[0] for r in rows]
+
+
+class _Connection(sqlite3.Connection):
+    """sqlite3's connection with room for tether's per-connection state."""
+
+    tether_autocommit = False
 
 
 def _quote(name: str) -> str:

@@ -152,7 +152,7 @@ def get_columns(conn: Any, table: str, schema: str | None) -> list[dict[str, Any
     rows = _pragma(conn, "table_xinfo", table, schema)
     pk_cols = [r for r in rows if r[5]]
     out = []
-    for cid, name, declared, notnull, default, pk, *rest in rows:
+    for _cid, name, declared, notnull, default, pk, *rest in rows:
         hidden = rest[0] if rest else 0
         if hidden in (1,):  # columns of virtual tables' internals
             continue
@@ -165,7 +165,6 @@ def get_columns(conn: Any, table: str, schema: str | None) -> list[dict[str, Any
             "nullable": not notnull and not pk,
             "default": default,
             "autoincrement": bool(rowid),
-            "primary_key": int(pk),
         })
     return out
 

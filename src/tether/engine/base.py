@@ -17,6 +17,7 @@ INFO; ``echo="debug"`` adds result rows at DEBUG.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -35,6 +36,18 @@ _DEBUG = logging.DEBUG
 _DRIVER_META: dict[tuple[str, ...], ResultMetaData] = {}
 # Fallback store for compiled objects that do not accept new attributes.
 _COMPILED_META: dict[int, tuple[Any, ResultMetaData]] = {}
+
+
+# tether.sql imports the engine package, so the compiler is looked up at first use.
+_compile_statement: Any = None
+
+
+def _load_compiler() -> Any:
+    global _compile_statement
+    from tether.sql.compiler import compile_statement
+
+    _compile_statement = compile_statement
+    return compile_statement
 
 
 def _compiled_meta(compiled: Any) -> ResultMetaData:
@@ -115,6 +128,8 @@ class Connection:
         self._closed = False
         self._invalidated = False
         self._execution_options: dict[str, Any] = {}
+        #: The isolation level to restore before the pool gets the connection back.
+        self._reset_isolation: str | None = None
         self.info: dict[str, Any] = {}
 
     # --- state -----------------------------------------------------------------------
@@ -145,7 +160,20 @@ class Connection:
         return self._nested[-1] if self._nested else None
 
     def execution_options(self, **options: Any) -> Connection:
-        """Record execution options (kept for compatibility; none change behaviour yet)."""
+        """Set options on this connection. ``isolation_level`` (``"AUTOCOMMIT"``,
+        ``"SERIALIZABLE"``, ...) applies until the connection is closed and must be set
+        outside a transaction; other options are recorded."""
+        level = options.get("isolation_level")
+        if level is not None:
+            self._check_open()
+            if self._transaction is not None:
+                raise exc.InvalidRequestError(
+                    "isolation_level cannot change inside a transaction; call commit() or "
+                    "rollback() first, or set it right after connect()."
+                )
+            if self._reset_isolation is None:
+                self._reset_isolation = self.dialect.default_isolation_level(self._dbapi)
+            self.dialect.set_isolation_level(self._dbapi, level)
         self._execution_options.update(options)
         return self
 
@@ -210,6 +238,7 @@ class Connection:
             self._transaction.rollback()
         elif self._invalidated:
             self._invalidated = False
+            self._reset_isolation = None
             self._dbapi = self.engine._checkout()
 
     def _do(self, func: Any, statement: str) -> None:
@@ -285,10 +314,10 @@ class Connection:
                 f"conn.execute(text({shown!r})). For driver-level SQL use "
                 f"conn.exec_driver_sql()."
             )
-        self._check_open()
-        from tether.sql.compiler import compile_statement
-
-        if parameters is None or isinstance(parameters, Mapping):
+        if self._closed or self._invalidated:
+            self._check_open()
+        compile_statement = _compile_statement or _load_compiler()
+        if parameters is None or type(parameters) is dict or isinstance(parameters, Mapping):
             compiled, bound = compile_statement(statement, self.dialect, parameters)
             return self._execute_one(compiled, bound, parameters)
         if isinstance(parameters, (list, tuple)):
@@ -318,10 +347,11 @@ class Connection:
         string = compiled.string
         if log.isEnabledFor(_INFO):
             log.info(string)
-            log.info("[compiled] %s", _show_params(args, False))
-        cursor = self._dbapi.cursor()
+            log.info("[compiled] %s", self._shown(args, False))
         try:
-            cursor.execute(string, args)
+            # Both drivers offer connection.execute(), which makes and runs a cursor in one
+            # call (in C for sqlite3): the hottest line of every query.
+            cursor = self._dbapi.execute(string, args)
             if compiled.returns_rows:
                 # text() knows no columns: the driver's description names them.
                 if compiled.result_keys is None:
@@ -333,11 +363,10 @@ class Connection:
                 meta = None
                 rows = None
             rowcount = cursor.rowcount
-            lastrowid = getattr(cursor, "lastrowid", None)
+            lastrowid = getattr(cursor, "lastrowid", None) if compiled.is_insert else None
+            cursor.close()
         except Exception as error:
             raise self._wrap(error, string, args) from error
-        finally:
-            cursor.close()
         if rows is not None and log.isEnabledFor(_DEBUG):
             self._log_rows(meta, rows)  # type: ignore[arg-type]
         if not compiled.is_insert:
@@ -355,7 +384,7 @@ class Connection:
         string = compiled.string
         if log.isEnabledFor(_INFO):
             log.info(string)
-            log.info("[compiled] %s", _show_params(arg_sets, True))
+            log.info("[compiled] %s", self._shown(arg_sets, True))
         cursor = self._dbapi.cursor()
         args: Any = arg_sets
         try:
@@ -455,7 +484,7 @@ class Connection:
         )
         if log.isEnabledFor(_INFO):
             log.info(statement)
-            log.info("[raw sql] %s", _show_params(parameters if parameters is not None else (), many))
+            log.info("[raw sql] %s", self._shown(parameters if parameters is not None else (), many))
         cursor = self._dbapi.cursor()
         try:
             if many:
@@ -486,11 +515,18 @@ class Connection:
         for row in rows:
             log.debug("Row %r", tuple(row))
 
+    def _shown(self, params: Any, many: bool) -> str:
+        if self.engine.hide_parameters:
+            return "[SQL parameters hidden: hide_parameters=True]"
+        return _show_params(params, many)
+
     def _wrap(self, error: Exception, statement: str | None, params: Any) -> Exception:
         """Turn a driver error into its tether.exc class; invalidate a dead connection."""
         dialect = self.dialect
         if isinstance(error, exc.TetherError) or not dialect.is_dbapi_error(error):
             return error
+        if self.engine.hide_parameters:
+            params = None
         if dialect.is_disconnect(error, self._dbapi):
             self._invalidate()
             wrapped = dialect.wrap_dbapi_error(error, statement, params)
@@ -538,6 +574,15 @@ class Connection:
             self._nested.clear()
         self._closed = True
         if not self._invalidated:
+            if self._reset_isolation is not None:
+                try:
+                    self.dialect.do_rollback(self._dbapi)
+                    self.dialect.set_isolation_level(self._dbapi, self._reset_isolation)
+                except Exception:
+                    # A connection whose settings cannot be restored must not be reused.
+                    self.engine.pool.invalidate(self._dbapi)
+                    self._dbapi = None
+                    return
             self.engine.pool.release(self._dbapi)
         self._dbapi = None
 
@@ -550,6 +595,31 @@ class Connection:
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("in transaction" if self._transaction else "idle")
         return f"<Connection {self.engine.url} {state}>"
+
+
+class _PooledDBAPIConnection:
+    """A checked-out DB-API connection whose ``close()`` returns it to its pool."""
+
+    def __init__(self, pool: Any, dbapi_connection: Any) -> None:
+        self._pool = pool
+        self.dbapi_connection = self.driver_connection = dbapi_connection
+
+    def close(self) -> None:
+        if self.dbapi_connection is not None:
+            conn, self.dbapi_connection = self.dbapi_connection, None
+            self.driver_connection = None
+            self._pool.release(conn)
+
+    def __getattr__(self, name: str) -> Any:
+        if self.dbapi_connection is None:
+            raise exc.ResourceClosedError("This raw connection was closed (returned to the pool).")
+        return getattr(self.dbapi_connection, name)
+
+    def __enter__(self) -> _PooledDBAPIConnection:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
 
 
 class Transaction:
@@ -637,9 +707,14 @@ class Engine:
         dialect: Any,
         pool_factory: Any,
         echo: bool | str = False,
+        hide_parameters: bool = False,
     ) -> None:
         self.url = url
         self.dialect = dialect
+        #: Keep parameter values out of logs and error messages.
+        self.hide_parameters = hide_parameters
+        #: Options every new connection gets (see ``execution_options``).
+        self._connection_options: dict[str, Any] = {}
         self._pool_factory = pool_factory
         self.pool = pool_factory()
         self._echo: bool | str = False
@@ -678,13 +753,16 @@ class Engine:
 
     def connect(self) -> Connection:
         """A new Connection (check it back in with ``close()`` or a ``with`` block)."""
-        return Connection(self)
+        conn = Connection(self)
+        if self._connection_options:
+            conn.execution_options(**self._connection_options)
+        return conn
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
         """``with engine.begin() as conn:`` a Connection in a transaction that commits at
         the end of the block, or rolls back if the block raises."""
-        conn = Connection(self)
+        conn = self.connect()
         try:
             transaction = conn.begin()
             try:
@@ -704,8 +782,9 @@ class Engine:
             yield conn
 
     def raw_connection(self) -> Any:
-        """A DB-API connection from the pool; give it back with ``engine.pool.release``."""
-        return self._checkout()
+        """A DB-API connection from the pool, wrapped so that ``close()`` gives it back
+        to the pool; the driver's own object is ``.dbapi_connection``."""
+        return _PooledDBAPIConnection(self.pool, self._checkout())
 
     def dispose(self, close: bool = True) -> None:
         """Close the pool's idle connections and start a fresh pool. For an in-memory
@@ -718,8 +797,14 @@ class Engine:
         self.pool = self._pool_factory()
 
     def execution_options(self, **options: Any) -> Engine:
-        """Accepted for compatibility; options are recorded on connections only."""
-        return self
+        """A copy of this engine, sharing its pool, whose connections start with these
+        options (for example ``isolation_level="AUTOCOMMIT"``)."""
+        clone = copy.copy(self)
+        clone._connection_options = {**self._connection_options, **options}
+        return clone
+
+    def get_execution_options(self) -> dict[str, Any]:
+        return dict(self._connection_options)
 
     def __repr__(self) -> str:
         return f"Engine({self.url})"

@@ -37,13 +37,10 @@ _ACCEPTED_AND_IGNORED = frozenset(
         "insertmanyvalues_page_size",
         "use_insertmanyvalues",
         "label_length",
-        "hide_parameters",
         "json_serializer",
         "json_deserializer",
         "plugins",
         "enable_from_linting",
-        "isolation_level",
-        "execution_options",
         "module",
     }
 )
@@ -88,6 +85,9 @@ def create_engine(
     pool_recycle: float = -1,
     future: bool = True,
     sqlite_enforce_foreign_keys: bool = True,
+    isolation_level: str | None = None,
+    hide_parameters: bool = False,
+    execution_options: dict[str, Any] | None = None,
     **kw: Any,
 ) -> Engine:
     """Make an Engine for ``url`` (``sqlite:///file.db``, ``sqlite://``,
@@ -115,8 +115,19 @@ def create_engine(
     dialect = dialect_cls(**dialect_kwargs)
     args = dict(connect_args or {})
 
+    if isolation_level is not None:
+        level = isolation_level.upper().replace("_", " ")
+        if level not in dialect.isolation_levels:
+            raise exc.ArgumentError(
+                f"{dialect.name} has no isolation level {isolation_level!r}; use one of "
+                f"{', '.join(sorted(dialect.isolation_levels))}."
+            )
+
     def creator() -> Any:
-        return dialect.connect(u, **args)
+        conn = dialect.connect(u, **args)
+        if isolation_level is not None:
+            dialect.set_isolation_level(conn, isolation_level)
+        return conn
 
     keep_alive = dialect.keeps_database_alive(u)
     configure_echo(logging.getLogger("tether.pool"), echo_pool)
@@ -134,4 +145,7 @@ def create_engine(
             echo=bool(echo_pool),
         )
 
-    return Engine(u, dialect, pool_factory, echo=echo)
+    engine = Engine(u, dialect, pool_factory, echo=echo, hide_parameters=hide_parameters)
+    if execution_options:
+        engine._connection_options = dict(execution_options)
+    return engine

@@ -139,6 +139,19 @@ class Dialect:
     def do_close(self, dbapi_connection: Any) -> None:
         dbapi_connection.close()
 
+    #: Names accepted by ``create_engine(isolation_level=...)`` and
+    #: ``Connection.execution_options(isolation_level=...)``.
+    isolation_levels: ClassVar[frozenset[str]] = frozenset()
+
+    def set_isolation_level(self, dbapi_connection: Any, level: str) -> None:
+        """Put a connection (outside any transaction) in ``level``; ``"AUTOCOMMIT"`` makes
+        every statement commit by itself."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
+    def default_isolation_level(self, dbapi_connection: Any) -> str:
+        """The level a fresh connection of this dialect starts in."""
+        raise NotImplementedError  # pragma: no cover - abstract
+
     def fetch_inserted_key(self, dbapi_connection: Any, table: Any, column_key: str) -> Any:
         """The database-generated value of ``table.c[column_key]`` for the row the last
         INSERT on this connection made, when the INSERT had no RETURNING and the driver

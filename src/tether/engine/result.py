@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import partial
 from operator import itemgetter
 from typing import Any
 
@@ -205,10 +206,8 @@ def _row_maker(cls: type[Row], processors: tuple[Any, ...]) -> Callable[[Any], R
     """A generated function building a ``cls`` from a driver row, applying processors."""
     new = tuple.__new__
     if not any(processors):
-        def plain(raw: Any) -> Row:
-            return new(cls, raw)  # type: ignore[no-any-return]
-
-        return plain
+        # partial() calls tuple.__new__ without a Python frame per row.
+        return partial(new, cls)  # type: ignore[return-value]
     # One expression per column, compiled once per shape: cheaper than a per-row loop.
     names: dict[str, Any] = {"new": new, "cls": cls}
     parts = []
@@ -488,6 +487,16 @@ class Result(_Fetcher):
         return MappingResult(self, lambda raw: RowMapping(make_row(raw)))
 
     # --- single values ---------------------------------------------------------------
+    def first(self) -> Any:
+        """The first row or None; closes the result."""
+        if self._seen is not None or self._closed or self._metadata is None:
+            return _Fetcher.first(self)
+        # Fast path (the common ``conn.execute(...).first()``): no filtering to apply.
+        rows, pos = self._rows, self._pos
+        self._closed = True
+        self._rows = []
+        return self._transform(rows[pos]) if pos < len(rows) else None
+
     def scalar(self) -> Any:
         """The first column of the first row, or None; closes the result."""
         row = self.first()

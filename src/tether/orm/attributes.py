@@ -13,7 +13,7 @@ declarative base, which hands mapped keys to :meth:`set` so history is recorded.
 from __future__ import annotations
 
 import operator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tether.orm.collections import CollectionHistory, make_collection
 from tether.orm.exc import DetachedInstanceError
@@ -33,6 +33,7 @@ __all__ = [
     "ColumnAttribute",
     "QueryableAttribute",
     "RelationshipAttribute",
+    "History",
     "detached_error",
     "get_history",
     "set_attribute",
@@ -42,6 +43,14 @@ __all__ = [
 def detached_error(state: InstanceState, key: str) -> DetachedInstanceError:
     """The error for touching unloaded attribute ``key`` of a detached object, in words."""
     cls = type(state.obj).__name__
+    prop = state.mapper.attrs.get(key)
+    if getattr(prop, "is_relationship", False) or hasattr(prop, "direction"):
+        eager = (
+            f"a loader option such as select({cls}).options(selectinload({cls}.{key})), "
+            "or read the attribute before the session closes"
+        )
+    else:
+        eager = "read the attribute, or session.refresh() the object, before it is detached"
     if state.expired_by_commit:
         why = (
             "the session committed with expire_on_commit=True, which expired every loaded "
@@ -59,8 +68,7 @@ def detached_error(state: InstanceState, key: str) -> DetachedInstanceError:
         "Ways out: (1) keep the session open while you use the object (do the work inside "
         "the `with Session(...)` block); (2) create the session with "
         "expire_on_commit=False so values loaded before commit stay readable; (3) load it "
-        "eagerly while the session is open (read the attribute, or for a relationship use "
-        f"a loader option such as selectinload({cls}.{key}))."
+        f"eagerly while the session is open ({eager})."
     )
 
 
@@ -410,8 +418,25 @@ def set_attribute(obj: Any, key: str, value: Any) -> None:
     getattr(type(obj), key).set(obj, value)
 
 
-def get_history(obj: Any, key: str) -> tuple[list[Any], list[Any], list[Any]]:
-    """``(added, unchanged, deleted)`` for attribute ``key`` of ``obj`` since the last flush."""
+class History(NamedTuple):
+    """``(added, unchanged, deleted)`` of one attribute since the last flush."""
+
+    added: list[Any]
+    unchanged: list[Any]
+    deleted: list[Any]
+
+    def has_changes(self) -> bool:
+        return bool(self.added or self.deleted)
+
+    def empty(self) -> bool:
+        return not (self.added or self.unchanged or self.deleted)
+
+    def sum(self) -> list[Any]:
+        return self.added + self.unchanged + self.deleted
+
+
+def get_history(obj: Any, key: str) -> History:
+    """The history of attribute ``key`` of ``obj`` since the last flush."""
     state = instance_state(obj)
     d = obj.__dict__
     attr = getattr(type(obj), key)
@@ -419,17 +444,20 @@ def get_history(obj: Any, key: str) -> tuple[list[Any], list[Any], list[Any]]:
         current = list(d.get(key, ()))
         hist = (state.collections or {}).get(key)
         if hist is None:
-            return [], current, []
-        added = list(hist.added.values())
-        return added, [i for i in current if id(i) not in hist.added], list(hist.removed.values())
+            return History([], current, [])
+        return History(
+            list(hist.added.values()),
+            [i for i in current if id(i) not in hist.added],
+            list(hist.removed.values()),
+        )
     if key not in d:
-        return [], [], []
+        return History([], [], [])
     value = d[key]
-    if key in state.committed:
-        old = state.committed[key]
-        if old is NO_VALUE:
-            return [value], [], []
-        if old is value or (not attr.is_relationship and old == value):
-            return [], [value], []
-        return [value], [], [old] if old is not None or attr.is_relationship is False else []
-    return [], [value], []
+    if key not in state.committed:
+        return History([], [value], [])
+    old = state.committed[key]
+    if old is NO_VALUE:
+        return History([value], [], [])
+    if old is value or (not attr.is_relationship and type(old) is type(value) and old == value):
+        return History([], [value], [])
+    return History([value], [], [old])

@@ -77,7 +77,7 @@ class RelationshipComparator:
         from tether.sql.selectable import Select, exists  # type: ignore[attr-defined]
 
         prop = self.prop
-        crit = []
+        crit: list[Any] = []
         if prop.direction is MANYTOMANY:
             assert prop.join is not None
             crit.extend(p == s for p, s in prop.join.pairs)

@@ -19,7 +19,12 @@ import uuid
 from typing import Any, Generic, TypeVar, Union
 
 from tether.exc import ArgumentError, InvalidRequestError
-from tether.orm.mapper import ColumnProperty, Mapper, configure_mappers, register_registry
+from tether.orm.mapper import (
+    ColumnProperty,
+    Mapper,
+    configure_registry,
+    register_registry,
+)
 from tether.orm.relationships import RelationshipProperty
 from tether.orm.state import STATE_KEY, instance_state
 
@@ -57,6 +62,12 @@ class MappedColumn:
         self.args = args
         self.kwargs = kwargs
         self.column: Any = None
+
+    def __clause_element__(self) -> Any:
+        # remote_side=[id] inside the class body names the mapped_column() object itself
+        if self.column is None:
+            raise ArgumentError("mapped_column() used before its class was mapped")
+        return self.column
 
     def build(self, key: str, annotation: Any, reg: registry) -> Any:
         from tether.sql.schema import Column
@@ -319,7 +330,7 @@ class _Inspect:
             raise AttributeError("_tether_inspect")
 
         def inspect_class() -> Any:
-            configure_mappers()
+            mapper.registry.configure_if_needed()
             return mapper
 
         return inspect_class
@@ -360,6 +371,8 @@ class registry:  # noqa: N801 - the name users import
         self.type_annotation_map = dict(type_annotation_map or {})
         self.constructor = constructor
         self.mappers: list[Mapper] = []
+        #: some mapper of this registry still needs configuring
+        self._dirty = False
         register_registry(self)
 
     # mapping
@@ -401,10 +414,12 @@ class registry:  # noqa: N801 - the name users import
         return metaclass(name, bases, ns)
 
     def configure(self, cascade: bool = False) -> None:
-        configure_mappers()
+        """Configure this registry's mappers; raises the relationship problems found."""
+        configure_registry(self)
 
     def configure_if_needed(self) -> None:
-        configure_mappers()
+        if self._dirty:
+            configure_registry(self)
 
     def dispose(self, cascade: bool = False) -> None:
         for mapper in self.mappers:
@@ -442,7 +457,7 @@ class registry:  # noqa: N801 - the name users import
         if found is None:
             known = sorted(k for k in self._class_registry if "." not in k)
             close = difflib.get_close_matches(name, known, n=3)
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "."
             raise InvalidRequestError(
                 f"{prop.what if prop is not None else 'relationship'}: no mapped class named "
                 f"{name!r} in this declarative base{hint} Known classes: {', '.join(known)}"
@@ -686,7 +701,7 @@ def _as_declarative(cls: type, reg: registry) -> None:
             col_keys.append((key, col))
     if table is None:
         args, kwargs = _table_args(cls)
-        table = Table(tablename, reg.metadata, *columns, *args, **kwargs)
+        table = Table(str(tablename), reg.metadata, *columns, *args, **kwargs)
         cls.__table__ = table  # type: ignore[attr-defined]
     properties: dict[str, Any] = {}
     for key, col in col_keys:

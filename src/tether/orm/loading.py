@@ -17,37 +17,65 @@ from tether.orm.state import STATE_KEY, InstanceState
 __all__ = ["ORMResult", "ORMRow", "ScalarResult", "instances", "row_loader"]
 
 
-def row_loader(session: Any, mapper: Any, offset: int = 0) -> Any:
+def row_loader(session: Any, mapper: Any, offset: int = 0, exact: bool = False) -> Any:
     """A function ``row -> object`` for rows whose columns ``offset:offset+n`` are
-    ``mapper``'s table columns in table order."""
+    ``mapper``'s table columns in table order. ``exact``: the rows hold exactly those
+    columns, so the whole row can be zipped into ``__dict__``."""
     cls = mapper.class_
     new = cls.__new__
     keys = mapper.load_keys
-    n = len(keys)
-    all_mapped = mapper.all_keys_mapped
     ident_cls = mapper.identity_class
     pk_pos = [p + offset for p in mapper.pk_positions]
     imap = session.identity_map
+    imap_get = imap.get
     init_state = InstanceState
     pairs = [(k, i + offset) for i, k in enumerate(keys) if k is not None]
-    single_pk = pk_pos[0] if len(pk_pos) == 1 else None
+    whole_row = exact and offset == 0 and mapper.all_keys_mapped
 
-    def load(row: Sequence[Any]) -> Any:
-        if single_pk is not None:
-            pkv = row[single_pk]
+    def fill_expired(obj: Any, row: Sequence[Any]) -> None:
+        state = obj.__dict__[STATE_KEY]
+        if state.expired:
+            d = obj.__dict__
+            for k, i in pairs:
+                if k not in d:
+                    d[k] = row[i]
+            state.expired = False
+            state.expired_by_commit = False
+
+    if len(pk_pos) == 1 and whole_row:
+        p0 = pk_pos[0]
+
+        def load_fast(row: Sequence[Any]) -> Any:
+            pkv = row[p0]
             if pkv is None:
                 return None
-            ident: tuple[Any, ...] = (pkv,)
-        else:
-            ident = tuple(row[p] for p in pk_pos)
-            if None in ident:
-                return None
+            ikey = (ident_cls, (pkv,))
+            obj = imap_get(ikey)
+            if obj is None:
+                obj = new(cls)
+                d = obj.__dict__
+                d.update(zip(keys, row))
+                state = init_state(obj, mapper)
+                state.key = ikey
+                state.session = session
+                d[STATE_KEY] = state
+                imap[ikey] = obj
+            else:
+                fill_expired(obj, row)
+            return obj
+
+        return load_fast
+
+    def load(row: Sequence[Any]) -> Any:
+        ident = tuple([row[p] for p in pk_pos])
+        if None in ident:
+            return None
         ikey = (ident_cls, ident)
-        obj = imap.get(ikey)
+        obj = imap_get(ikey)
         if obj is None:
             obj = new(cls)
             d = obj.__dict__
-            if offset == 0 and all_mapped and len(row) == n:
+            if whole_row:
                 d.update(zip(keys, row))
             else:
                 for k, i in pairs:
@@ -57,15 +85,8 @@ def row_loader(session: Any, mapper: Any, offset: int = 0) -> Any:
             state.session = session
             d[STATE_KEY] = state
             imap[ikey] = obj
-            return obj
-        state = obj.__dict__[STATE_KEY]
-        if state.expired:
-            d = obj.__dict__
-            for k, i in pairs:
-                if k not in d:
-                    d[k] = row[i]
-            state.expired = False
-            state.expired_by_commit = False
+        else:
+            fill_expired(obj, row)
         return obj
 
     return load
@@ -73,7 +94,9 @@ def row_loader(session: Any, mapper: Any, offset: int = 0) -> Any:
 
 def instances(session: Any, mapper: Any, rows: Iterable[Sequence[Any]]) -> list[Any]:
     """Objects for ``rows`` of ``mapper``'s table (duplicates kept, identity-mapped)."""
-    load = row_loader(session, mapper)
+    rows = list(rows)
+    exact = bool(rows) and len(rows[0]) == len(mapper.load_keys)
+    load = row_loader(session, mapper, 0, exact)
     return [load(row) for row in rows]
 
 
@@ -190,16 +213,39 @@ class ScalarResult(_ResultBase):
 
 
 class ORMResult(_ResultBase):
-    """Rows of objects and values from an ORM statement."""
+    """Rows of objects and values from an ORM statement.
 
-    def __init__(self, rows: list[ORMRow], fields: Sequence[str]) -> None:
-        self._items = rows
+    For a select of one entity the objects are kept as a plain list and rows are only
+    built if asked for, so ``session.scalars(select(User))`` costs no row objects.
+    """
+
+    def __init__(self, rows: list[Any] | None, fields: Sequence[str],
+                 objects: list[Any] | None = None) -> None:
         self._fields = list(fields)
+        self._objects = objects
+        self._rows = rows
+
+    @property
+    def _items(self) -> list[Any]:  # type: ignore[override]
+        if self._rows is None:
+            row_cls = _row_class(self._fields)
+            self._rows = [row_cls((o,)) for o in self._objects or ()]
+            self._objects = None
+        return self._rows
+
+    @_items.setter
+    def _items(self, value: list[Any]) -> None:
+        self._rows = value
+        self._objects = None
 
     def keys(self) -> list[str]:
         return list(self._fields)
 
     def scalars(self, index: int = 0) -> ScalarResult:
+        if self._objects is not None and index == 0:
+            objects, self._objects = self._objects, []
+            self._rows = []
+            return ScalarResult(objects)
         return ScalarResult([row[index] for row in self._items])
 
     def scalar(self) -> Any:
@@ -213,6 +259,8 @@ class ORMResult(_ResultBase):
         return None if row is None else row[0]
 
     def unique(self) -> ORMResult:
+        if self._objects is not None:
+            return ORMResult(None, self._fields, _unique(self._objects))
         return ORMResult(_unique(self._items), self._fields)
 
     def tuples(self) -> ORMResult:
@@ -254,8 +302,10 @@ def build_result(session: Any, statement: Any, raw_rows: list[Any]) -> ORMResult
     row_cls = _row_class(fields)
     out: list[ORMRow] = []
     if len(plan) == 1 and plan[0][0] == "entity":
-        load = plan[0][1]
-        out = [row_cls((load(r),)) for r in raw_rows]
+        mapper = entities[0].__mapper__
+        exact = bool(raw_rows) and len(raw_rows[0]) == len(mapper.load_keys)
+        load = row_loader(session, mapper, 0, exact)
+        return ORMResult(None, fields, [load(r) for r in raw_rows])
     else:
         for r in raw_rows:
             items = []

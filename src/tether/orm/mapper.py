@@ -22,7 +22,6 @@ from tether.orm.relationships import (
     ONETOMANY,
     JoinInfo,
     RelationshipProperty,
-    _Backref,
 )
 
 if TYPE_CHECKING:
@@ -113,6 +112,7 @@ class Mapper:
         install(self)
         class_.__mapper__ = self  # type: ignore[attr-defined]
         registry.mappers.append(self)
+        registry._dirty = True
         _new_mappers = True
 
     # --- properties ----------------------------------------------------------------------
@@ -139,6 +139,7 @@ class Mapper:
             self._setup_load_plan()
         else:
             self.configured = False
+            self.registry._dirty = True
             _new_mappers = True
 
     def get_property(self, key: str) -> Any:
@@ -238,7 +239,7 @@ def _link(prop: RelationshipProperty) -> None:
         other = target.attrs.get(prop.back_populates)
         if other is None or not isinstance(other, RelationshipProperty):
             have = [k for k, p in target.attrs.items() if isinstance(p, RelationshipProperty)]
-            raise ArgumentError(
+            raise RelationshipConfigError(
                 f"{prop.what}: back_populates={prop.back_populates!r} but "
                 f"{target.class_.__name__} has no relationship of that name (its "
                 f"relationships: {', '.join(have) or 'none'})"
@@ -251,7 +252,7 @@ def _link(prop: RelationshipProperty) -> None:
         name, kwargs = (spec, {}) if isinstance(spec, str) else (spec.name, dict(spec.kwargs))
         if name in target.attrs:
             existing = target.attrs[name]
-            if existing.reverse_property is prop:
+            if getattr(existing, "reverse_property", None) is prop:
                 return
             raise ArgumentError(
                 f"{prop.what}: backref {name!r} would create {target.class_.__name__}.{name}, "
@@ -273,6 +274,10 @@ def _link(prop: RelationshipProperty) -> None:
         _configure_from_join(other)
         prop.reverse_property = other
         other.reverse_property = prop
+
+
+class RelationshipConfigError(ArgumentError, InvalidRequestError):
+    """A relationship names something on the other class that is not there."""
 
 
 def _reverse_join(join: JoinInfo | None) -> JoinInfo:
@@ -317,8 +322,25 @@ def configure_mappers() -> None:
     with _configure_lock:
         if not _new_mappers:
             return
+        failures: list[Exception] = []
+        for reg in list(_registries):
+            if reg._dirty:
+                try:
+                    configure_registry(reg)
+                except Exception as err:  # report the first; the rest stay dirty
+                    failures.append(err)
+        if failures:
+            raise failures[0]
+        _new_mappers = False
+
+
+def configure_registry(reg: Any) -> None:
+    """Configure the mappers of one registry (``registry.configure()``)."""
+    with _configure_lock:
+        if not reg._dirty:
+            return
         problems: list[Exception] = []
-        mappers = [m for reg in list(_registries) for m in reg.mappers if not m.configured]
+        mappers = [m for m in reg.mappers if not m.configured]
         for mapper in mappers:
             mapper._configure_relationships(problems)
         if not problems:
@@ -328,7 +350,12 @@ def configure_mappers() -> None:
             _raise_problems(problems)
         for mapper in mappers:
             mapper.configured = True
-        _new_mappers = False
+        # backrefs may have added properties to mappers of this registry
+        if any(not m.configured for m in reg.mappers):
+            reg._dirty = True
+            configure_registry(reg)
+            return
+        reg._dirty = False
 
 
 def _raise_problems(problems: list[Exception]) -> None:
@@ -365,7 +392,7 @@ def class_mapper(class_: type) -> Mapper:
     mapper = getattr(class_, "__mapper__", None)
     if mapper is None:
         raise UnmappedClassError(f"class {getattr(class_, '__name__', class_)!r} is not mapped")
-    configure_mappers()
+    mapper.registry.configure_if_needed()
     return mapper  # type: ignore[no-any-return]
 
 

@@ -9,6 +9,7 @@ Writing is delegated to the unit of work (``unitofwork.flush``); row-to-object c
 from __future__ import annotations
 
 import itertools
+from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -17,7 +18,7 @@ from tether.exc import InvalidRequestError, PendingRollbackError
 from tether.orm import loading
 from tether.orm.exc import ObjectDeletedError, UnmappedClassError, UnmappedInstanceError
 from tether.orm.identity import IdentityMap
-from tether.orm.mapper import Mapper, configure_mappers, needs_configure
+from tether.orm.mapper import Mapper, needs_configure
 from tether.orm.state import (
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
@@ -41,8 +42,6 @@ _order = itertools.count()
 
 
 def _mapper_of(entity: Any) -> Mapper:
-    if needs_configure():
-        configure_mappers()
     mapper = getattr(entity, "__mapper__", None)
     if mapper is None:
         if isinstance(entity, Mapper):
@@ -50,6 +49,7 @@ def _mapper_of(entity: Any) -> Mapper:
         raise UnmappedClassError(
             f"{getattr(entity, '__name__', entity)!r} is not a mapped class"
         )
+    mapper.registry.configure_if_needed()
     return mapper  # type: ignore[no-any-return]
 
 
@@ -393,10 +393,12 @@ class Session:
             self._cascade_from(state, obj)
 
     def _cascade_from(self, state: InstanceState, obj: Any) -> None:
-        stack = [(state, obj)]
+        # breadth first, so objects get their insert order level by level as SQLAlchemy
+        # users see it (parents, then all their children, then grandchildren)
+        stack = deque([(state, obj)])
         seen = {id(obj)}
         while stack:
-            st, o = stack.pop()
+            st, o = stack.popleft()
             d = o.__dict__
             for prop in st.mapper.relationships.values():
                 if not prop.cascade_save_update:
@@ -430,7 +432,9 @@ class Session:
             self._save_or_update(state, instance)
         elif state.session is not self:
             raise InvalidRequestError("object is attached to another session")
-        self._delete_cascade(state, instance, set())
+        # loading the children to cascade to must not flush a half-marked graph
+        with self.no_autoflush:
+            self._delete_cascade(state, instance, set())
 
     def _delete_cascade(self, state: InstanceState, obj: Any, seen: set[int]) -> None:
         if id(obj) in seen:
@@ -442,6 +446,8 @@ class Session:
         for prop in state.mapper.relationships.values():
             if "delete" not in prop.cascade:
                 continue
+            if prop.passive_deletes and prop.key not in obj.__dict__:
+                continue  # unloaded: the database's ON DELETE takes care of the rows
             value = getattr(obj, prop.key)
             items = list(value) if prop.uselist else ([value] if value is not None else [])
             for item in items:
@@ -627,7 +633,10 @@ class Session:
         """Run a statement; a select of mapped classes returns objects."""
         self._check_failed()
         if needs_configure():
-            configure_mappers()
+            for entity in getattr(statement, "_entities", ()):
+                mapper = getattr(entity, "__mapper__", None)
+                if mapper is not None:
+                    mapper.registry.configure_if_needed()
         self._autoflush()
         conn = self._connection()
         if loading.is_orm_statement(statement):
@@ -678,27 +687,28 @@ class Session:
             if target is None and load:
                 target = self.get(mapper.class_, pk)
         if target is None:
-            target = mapper.class_.__new__(mapper.class_)
+            cls: Any = mapper.class_
+            target = cls.__new__(cls)
             instance_state(target)
             self.add(target)
         memo[id(obj)] = target
         for prop in mapper.column_attrs:
             if prop.key in d:
                 setattr(target, prop.key, d[prop.key])
-        for prop in mapper.relationships.values():
-            if "merge" not in prop.cascade or prop.key not in d:
+        for rel in mapper.relationships.values():
+            if "merge" not in rel.cascade or rel.key not in d:
                 continue
-            value = d[prop.key]
-            if prop.uselist:
-                setattr(target, prop.key, [self._merge(v, load, memo) for v in value])
+            value = d[rel.key]
+            if rel.uselist:
+                setattr(target, rel.key, [self._merge(v, load, memo) for v in value])
             else:
-                setattr(target, prop.key, None if value is None else self._merge(value, load, memo))
+                setattr(target, rel.key, None if value is None else self._merge(value, load, memo))
         return target
 
     # --- inspection -----------------------------------------------------------------------------
     def __contains__(self, instance: Any) -> bool:
         state = instance.__dict__.get(STATE_KEY)
-        return state is not None and state.session is self
+        return state is not None and state.session is self and not state.flushed_deleted
 
     def __iter__(self) -> Iterator[Any]:
         return iter(list(self._new.values()) + list(self.identity_map.values()))

@@ -23,7 +23,7 @@ from tether.exc import CircularDependencyError
 from tether.orm import persistence, sync
 from tether.orm.exc import FlushError
 from tether.orm.relationships import MANYTOMANY, MANYTOONE, ONETOMANY, RelationshipProperty
-from tether.orm.state import NO_VALUE, STATE_KEY, InstanceState, instance_state
+from tether.orm.state import NO_VALUE, InstanceState, instance_state
 from tether.util.topological import CycleError
 from tether.util.topological import sort as topo_sort
 
@@ -157,9 +157,10 @@ class _Flush:
 
     @staticmethod
     def _m2m_key(prop: RelationshipProperty, parent: Any, child: Any) -> Any:
-        # both sides of a bidirectional many-to-many report the same row: key it once
-        base = prop.reverse_property if prop._is_backref and prop.reverse_property else prop
-        if base is prop:
+        # both sides of a bidirectional many-to-many report the same row: key it once,
+        # from the side that sorts first
+        reverse = prop.reverse_property
+        if reverse is None or _side_key(prop) <= _side_key(reverse):
             return (id(prop.secondary), id(parent), id(child))
         return (id(prop.secondary), id(child), id(parent))
 
@@ -286,11 +287,9 @@ class _Flush:
             self.delete_component(comp, [s for s in deleted if s.mapper in comp])
 
     def save(self, mapper: Any, new: list[InstanceState], modified: Iterable[InstanceState]) -> None:
+        # UPDATEs before INSERTs (as SQLAlchemy does): a row giving up a unique key (a
+        # replaced one-to-one child) must let go of it before the new row takes it.
         session = self.session
-        if new:
-            persistence.insert_rows(self.conn, mapper, new, self.assigned)
-            for state in new:
-                self._inserted(state)
         upd = [s for s in modified if s.key is not None and not s.marked_deleted
                and s not in self.written and s.session is session]
         if upd:
@@ -299,6 +298,10 @@ class _Flush:
             for st in upd:
                 self.written.add(st)
                 st.committed = {}
+        if new:
+            persistence.insert_rows(self.conn, mapper, new, self.assigned)
+            for state in new:
+                self._inserted(state)
 
     def update_again(self, states: set[InstanceState]) -> None:
         by_mapper: dict[Any, list[InstanceState]] = {}
@@ -523,6 +526,10 @@ class _Flush:
             session._new[state] = state.obj
 
 
+def _side_key(prop: RelationshipProperty) -> tuple[str, str]:
+    return (prop.parent.class_.__name__, prop.key)
+
+
 def _old(state: InstanceState, key: str) -> Any:
     old = state.committed.get(key, NO_VALUE)
     if old is not NO_VALUE:
@@ -608,7 +615,7 @@ def _cycle_error(err: CycleError, edges: list[tuple[Any, Any, Any]]) -> Circular
     for a, b, prop in edges:
         if id(a) in in_cycle and id(b) in in_cycle and prop not in props:
             props.append(prop)
-    classes = sorted({type(x.obj).__name__ for x in err.remaining})
+    classes = sorted({type(x.obj).__name__ for x in err.remaining})  # type: ignore[attr-defined]
     rels = ", ".join(f"{p.parent.class_.__name__}.{p.key}" for p in props) or "unknown"
     return CircularDependencyError(
         f"Cannot order the flush: rows of {', '.join(classes)} depend on each other in a "

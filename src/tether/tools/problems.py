@@ -25,6 +25,9 @@ WARNING = "warning"
 
 # "declared at models.py:12" or "(models.py:12)" inside an exception text.
 _WHERE_RE = re.compile(r"(?:declared at |\()(?P<file>[^\s():]+\.py):(?P<line>\d+)")
+_DECLARED_RE = re.compile(r"\s*\(declared at [^)]*\)")
+# "relationship Parent.children" names the class and attribute a message is about.
+_ATTR_RE = re.compile(r"\b(?:relationship|attribute|property) (?P<cls>[A-Za-z_]\w*)\.(?P<attr>\w+)")
 
 
 @dataclass(frozen=True)
@@ -84,11 +87,20 @@ def _from_plain_exception(error: BaseException, severity: str = ERROR) -> Proble
         if marker in text:
             text, fix = text.split(marker, 1)
             break
+    if fix is None and "; " in text:
+        # tether's messages say what is wrong, then "; " and what to do about it.
+        text, fix = text.split("; ", 1)
+    text = _DECLARED_RE.sub("", text)
     code = getattr(error, "code", None)
     if not isinstance(code, str) or not code:
         code = type(error).__name__
     classes = tuple(getattr(error, "classes", ()) or ())
     attributes = tuple(getattr(error, "attributes", ()) or ())
+    if not attributes:
+        found = _ATTR_RE.findall(text)
+        attributes = tuple(dict.fromkeys(f"{c}.{a}" for c, a in found))
+        if not classes:
+            classes = tuple(dict.fromkeys(c for c, _ in found))
     return Problem(
         code=code,
         message=text,

@@ -2,7 +2,20 @@
 # requires: issue-2
 import os
 
-from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, create_engine, exists, func, insert, select, union
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    exists,
+    func,
+    insert,
+    select,
+    union,
+)
 from sqlalchemy.exc import ArgumentError, NoForeignKeysError
 
 metadata = MetaData()

@@ -4,7 +4,15 @@ import os
 
 from sqlalchemy import ForeignKey, String, create_engine, func, select
 from sqlalchemy.exc import MultipleResultsFound, NoResultFound
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, aliased, joinedload, mapped_column, relationship
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    aliased,
+    joinedload,
+    mapped_column,
+    relationship,
+)
 
 
 class Base(DeclarativeBase):

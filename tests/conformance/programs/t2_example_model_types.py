@@ -11,7 +11,18 @@ fills them, and shows that leaving one out is an IntegrityError.
 import os
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, DateTime, Float, Integer, PickleType, String, Text, create_engine, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Integer,
+    PickleType,
+    String,
+    Text,
+    create_engine,
+    text,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.declarative import declarative_base
 from sqlalchemy.orm import sessionmaker

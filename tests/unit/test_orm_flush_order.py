@@ -1,0 +1,76 @@
+"""Flush ordering without a database: mappers ordered parents first, cycles grouped for
+row-level ordering, and the circular-dependency message."""
+
+from __future__ import annotations
+
+from tether import Column, ForeignKey, Integer
+from tether.orm import configure_mappers, declarative_base, relationship
+from tether.orm.unitofwork import _components, _cycle_error, _Flush
+from tether.util.topological import CycleError
+
+Base = declarative_base()
+
+
+class Country(Base):
+    __tablename__ = "countries"
+    id = Column(Integer, primary_key=True)
+
+
+class City(Base):
+    __tablename__ = "cities"
+    id = Column(Integer, primary_key=True)
+    country_id = Column(Integer, ForeignKey("countries.id"))
+    country = relationship("Country", backref="cities")
+
+
+class Street(Base):
+    __tablename__ = "streets"
+    id = Column(Integer, primary_key=True)
+    city_id = Column(Integer, ForeignKey("cities.id"))
+    city = relationship("City")
+
+
+class Employee(Base):
+    __tablename__ = "employees"
+    id = Column(Integer, primary_key=True)
+    boss_id = Column(Integer, ForeignKey("employees.id"))
+    reports = relationship("Employee")
+
+
+configure_mappers()
+
+
+def test_parents_before_children_whatever_the_input_order() -> None:
+    mappers = [Street.__mapper__, City.__mapper__, Country.__mapper__]
+    edges = _Flush._mapper_edges(None, mappers, True)  # type: ignore[arg-type]
+    comps, selfref = _components(mappers, edges)
+    assert comps == [[Country.__mapper__], [City.__mapper__], [Street.__mapper__]]
+    assert not selfref
+
+
+def test_self_reference_marks_row_level_ordering() -> None:
+    mappers = [Employee.__mapper__, Country.__mapper__]
+    edges = _Flush._mapper_edges(None, mappers, True)  # type: ignore[arg-type]
+    comps, selfref = _components(mappers, edges)
+    assert selfref == {Employee.__mapper__}
+    assert [Employee.__mapper__] in comps
+
+
+def test_mutual_dependency_forms_one_component() -> None:
+    a, b, c = "a", "b", "c"
+    comps, selfref = _components([c, a, b], [(a, b), (b, a), (b, c)])
+    assert comps == [[a, b], [c]]
+    assert selfref == {a, b}
+
+
+def test_cycle_error_names_relationships_and_suggests_post_update() -> None:
+    class FakeState:
+        def __init__(self, obj: object) -> None:
+            self.obj = obj
+
+    x, y = FakeState(City()), FakeState(Country())
+    prop = City.country.prop
+    err = _cycle_error(CycleError([[x, y]], [x, y]), [(x, y, prop), (y, x, prop)])
+    message = str(err)
+    assert "City.country" in message and "post_update=True" in message
+    assert "City" in message and "Country" in message
