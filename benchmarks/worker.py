@@ -2,7 +2,9 @@
 
     python -m benchmarks.worker --impl X --workload Y --db sqlite|postgresql --scale N
 
-Prints exactly one JSON object on its last stdout line.  An implementation that fails
+Prints exactly one JSON object on its last stdout line.  ``--profile FILE`` wraps only the
+workload in cProfile, writes the stats to FILE and prints the top functions to stderr (the
+time it reports is then inflated by the profiler).  An implementation that fails
 (at setup, in the workload, or in verification) yields ``"error": "<one line>"`` and exit
 status 0: a failure is a result, not a crash of the suite.
 """
@@ -10,8 +12,10 @@ status 0: a failure is a result, not a crash of the suite.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
 import json
+import pstats
 import resource
 import sys
 import time
@@ -38,7 +42,9 @@ def one_line(exc: BaseException) -> str:
     return text[:300]
 
 
-def run(impl: str, workload: str, db: str, scale: float) -> dict[str, Any]:
+def run(
+    impl: str, workload: str, db: str, scale: float, profile: str | None = None
+) -> dict[str, Any]:
     params = workloads.Params.for_scale(scale)
     out: dict[str, Any] = {"impl": impl, "workload": workload, "db": db, "scale": scale}
     stage = "setup"
@@ -55,11 +61,21 @@ def run(impl: str, workload: str, db: str, scale: float) -> dict[str, Any]:
         gc.collect()
         out["rss_before_mib"] = round(_maxrss_mib(), 1)
         stage = "workload"
+        profiler = cProfile.Profile() if profile else None
         t0 = time.perf_counter()
-        result = method()
+        if profiler is not None:
+            result = profiler.runcall(method)
+        else:
+            result = method()
         elapsed = time.perf_counter() - t0
+        if profiler is not None and profile:
+            profiler.dump_stats(profile)
+            pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
+            out["profiled"] = True
         out["peak_mib"] = round(_maxrss_mib(), 1)
         out["seconds"] = elapsed
+        if impl == "tether" and "sqlalchemy" in sys.modules:
+            raise RuntimeError("tether run imported sqlalchemy")
         stage = "close"
         obj.close()
         obj = None
@@ -86,8 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workload", required=True, choices=workloads.WORKLOADS)
     ap.add_argument("--db", required=True, choices=("sqlite", "postgresql"))
     ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--profile", metavar="FILE", help="cProfile the workload into FILE")
     args = ap.parse_args(argv)
-    result = run(args.impl, args.workload, args.db, args.scale)
+    result = run(args.impl, args.workload, args.db, args.scale, args.profile)
     sys.stdout.write(json.dumps(result) + "\n")
     return 0
 

@@ -29,7 +29,9 @@ def _forget_loaded_models() -> Iterator[None]:
     """Dispose of the model modules a test loaded in this process: a broken one left alive
     would fail every later ``configure_mappers()`` in the test run."""
     yield
-    for name in [n for n in sys.modules if n.startswith("_tether_models_")]:
+    loaded = [n for n, m in list(sys.modules.items())
+              if str(getattr(m, "__file__", None) or "").startswith(str(MODELS))]
+    for name in loaded:
         module = sys.modules.pop(name)
         for value in list(vars(module).values()):
             registry = getattr(value, "registry", None)
@@ -291,3 +293,35 @@ def test_warnings_are_reported_but_do_not_fail(capsys: pytest.CaptureFixture[str
     assert warning["severity"] == "warning" and warning["code"] == "UserWarning"
     assert warning["message"] == "Thing has no relationships yet"
     assert warning["file"].endswith("warns_on_import.py") and warning["line"] == 16
+
+
+def test_file_inside_a_package_keeps_its_relative_imports(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    pkg = tmp_path / "shopapp"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "base.py").write_text("from tether.orm import declarative_base\n"
+                                 "Base = declarative_base()\n")
+    (pkg / "models.py").write_text(
+        "from tether import Column, ForeignKey, Integer\n"
+        "from tether.orm import relationship\n"
+        "from .base import Base\n\n\n"
+        "class Shop(Base):\n"
+        "    __tablename__ = 'shop'\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        "    items = relationship('Item', back_populates='shop')\n\n\n"
+        "class Item(Base):\n"
+        "    __tablename__ = 'item'\n"
+        "    id = Column(Integer, primary_key=True)\n"
+        "    shop_id = Column(ForeignKey('shop.id'), nullable=False)\n"
+        "    shop = relationship('Shop', back_populates='items')\n")
+    try:
+        code, out, err = run(capsys, "erd", str(pkg / "models.py"))
+        assert code == 0, err
+        assert 'shop ||--o{ item : "Item.shop / Shop.items"' in out
+    finally:
+        for name in [n for n in sys.modules if n == "shopapp" or n.startswith("shopapp.")]:
+            module = sys.modules.pop(name)
+            registry = getattr(getattr(module, "Base", None), "registry", None)
+            if registry is not None:
+                registry.dispose()

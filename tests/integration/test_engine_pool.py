@@ -230,3 +230,34 @@ def test_raw_connection_returns_to_the_pool_on_close(engine: Any) -> None:
     cursor.close()
     raw.close()
     assert engine.pool.checkedout() == 0 and engine.pool.checkedin() == 1
+
+
+def test_connection_open_across_dispose_goes_back_to_its_own_pool(db_url: str) -> None:
+    eng = create_engine(db_url)
+    try:
+        conn = eng.connect()
+        old_pool = eng.pool
+        eng.dispose()
+        assert eng.pool is not old_pool
+        assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        conn.close()
+        assert eng.pool.checkedout() == 0 and eng.pool.checkedin() == 0
+        assert old_pool.checkedout() == 0 and old_pool.checkedin() == 0  # closed, not kept
+    finally:
+        eng.dispose()
+
+
+def test_forgotten_connections_return_to_the_pool(db_url: str) -> None:
+    import gc
+
+    eng = create_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=1)
+    try:
+        for _ in range(3):
+            # never closed: each is collected and its connection returned, rolled back
+            eng.connect().exec_driver_sql("SELECT 1").scalar()
+            gc.collect()
+        assert eng.pool.checkedout() == 0
+        with eng.connect() as conn:
+            assert conn.exec_driver_sql("SELECT 2").scalar() == 2
+    finally:
+        eng.dispose()

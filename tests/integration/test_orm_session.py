@@ -240,3 +240,36 @@ def test_execute_text_and_rows_of_entities(db: Any) -> None:
         assert s.execute(select(Post.title).order_by(Post.title)).scalars().all() == ["p1", "p2"]
         assert s.execute(text("SELECT count(*) FROM posts")).scalar() == 2
         assert s.scalars(select(User)).unique().all() == [u]
+
+
+def test_scoped_session_one_per_thread(db: Any) -> None:
+    import threading
+
+    from tether.orm import scoped_session
+
+    registry = scoped_session(sessionmaker(bind=db))
+    registry.add(User(name="ann"))
+    registry.commit()
+    assert registry() is registry()
+    seen: list[Any] = []
+    thread = threading.Thread(target=lambda: seen.append(registry()))
+    thread.start()
+    thread.join()
+    assert seen[0] is not registry()
+    assert registry.scalars(select(User.name)).all() == ["ann"]
+    registry.remove()
+    assert not registry.has()
+
+
+def test_is_modified_new_dirty_deleted(db: Any) -> None:
+    with Session(db) as s:
+        a, b = User(name="a"), User(name="b")
+        s.add_all([a, b])
+        assert set(s.new) == {a, b}
+        s.commit()
+        a.name = "A"
+        assert s.dirty == [a] and s.is_modified(a) and not s.is_modified(b)
+        s.delete(b)
+        assert s.deleted == [b]
+        s.commit()
+        assert not s.dirty and not s.deleted

@@ -30,7 +30,9 @@ def _forget_loaded_models() -> Iterator[None]:
     """Dispose of the model modules a test loaded in this process: a broken one left alive
     would fail every later ``configure_mappers()`` in the test run."""
     yield
-    for name in [n for n in sys.modules if n.startswith("_tether_models_")]:
+    loaded = [n for n, m in list(sys.modules.items())
+              if str(getattr(m, "__file__", None) or "").startswith(str(MODELS))]
+    for name in loaded:
         module = sys.modules.pop(name)
         for value in list(vars(module).values()):
             registry = getattr(value, "registry", None)
@@ -297,3 +299,32 @@ def test_svg_names_every_table() -> None:
     assert isinstance(svg, str) and "<svg" in svg
     for name in ("users", "games", "user_library", "hours_played"):
         assert name in svg
+
+
+def test_two_foreign_keys_to_one_table_are_two_lines() -> None:
+    from tether.orm import declarative_base, relationship
+
+    Base = declarative_base()
+
+    class Person(Base):
+        __tablename__ = "person"
+        id = Column(Integer, primary_key=True)
+
+    class Message(Base):
+        __tablename__ = "message"
+        id = Column(Integer, primary_key=True)
+        sender_id = Column(ForeignKey("person.id"), nullable=False)
+        recipient_id = Column(ForeignKey("person.id"))
+        sender = relationship("Person", foreign_keys=[sender_id], backref="sent")
+        recipient = relationship("Person",
+                                 primaryjoin="Message.recipient_id == Person.id")
+
+    try:
+        _, links = parse_mermaid(erd.render(Base))
+    finally:
+        Base.registry.dispose()
+    by_label = {lk["label"]: lk for lk in links}
+    assert set(by_label) == {"Message.sender / Person.sent", "Message.recipient"}
+    assert by_label["Message.sender / Person.sent"]["left_end"] == "||"  # NOT NULL key
+    assert by_label["Message.recipient"]["left_end"] == "|o"  # nullable key
+    assert all(lk["line"] == "--" for lk in links)  # no extra bare foreign-key line

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -99,6 +100,16 @@ def _driver_to_python(compiled: Any, key: str, value: Any, dialect: Any) -> Any:
     return value if proc is None else proc(value)
 
 
+def _release_forgotten(pool: Any, dbapi_connection: Any) -> None:
+    """Give back the DB-API connection of a Connection that was garbage-collected without
+    ``close()`` (rolled back, like any return), so forgotten connections do not drain
+    the pool."""
+    try:
+        pool.release(dbapi_connection)
+    except Exception:  # at interpreter exit the pool or driver may be half torn down
+        pass
+
+
 def _show_params(params: Any, many: bool) -> str:
     if not many:
         return repr(params)
@@ -121,7 +132,11 @@ class Connection:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect
-        self._dbapi: Any = engine._checkout()
+        # The pool this connection came from gets it back, even if the engine has been
+        # disposed (and has a new pool) meanwhile.
+        self._pool = engine.pool
+        self._dbapi: Any = engine._checkout(self._pool)
+        self._finalizer = weakref.finalize(self, _release_forgotten, self._pool, self._dbapi)
         self._transaction: RootTransaction | None = None
         self._nested: list[NestedTransaction] = []
         self._savepoint_seq = 0
@@ -239,7 +254,9 @@ class Connection:
         elif self._invalidated:
             self._invalidated = False
             self._reset_isolation = None
-            self._dbapi = self.engine._checkout()
+            self._pool = self.engine.pool
+            self._dbapi = self.engine._checkout(self._pool)
+            self._finalizer = weakref.finalize(self, _release_forgotten, self._pool, self._dbapi)
 
     def _do(self, func: Any, statement: str) -> None:
         try:
@@ -544,7 +561,8 @@ class Connection:
         if self._transaction is not None:
             self._transaction._active = False
             self._transaction = None
-        self.engine.pool.invalidate(self._dbapi)
+        self._finalizer.detach()
+        self._pool.invalidate(self._dbapi)
 
     def invalidate(self) -> None:
         """Discard the DB-API connection (it is closed, not returned to the pool)."""
@@ -573,6 +591,7 @@ class Connection:
                 nested._active = False
             self._nested.clear()
         self._closed = True
+        self._finalizer.detach()
         if not self._invalidated:
             if self._reset_isolation is not None:
                 try:
@@ -580,10 +599,10 @@ class Connection:
                     self.dialect.set_isolation_level(self._dbapi, self._reset_isolation)
                 except Exception:
                     # A connection whose settings cannot be restored must not be reused.
-                    self.engine.pool.invalidate(self._dbapi)
+                    self._pool.invalidate(self._dbapi)
                     self._dbapi = None
                     return
-            self.engine.pool.release(self._dbapi)
+            self._pool.release(self._dbapi)
         self._dbapi = None
 
     def __enter__(self) -> Connection:
@@ -741,9 +760,9 @@ class Engine:
         configure_echo(log, value)
 
     # --- connections -------------------------------------------------------------------
-    def _checkout(self) -> Any:
+    def _checkout(self, pool: Any = None) -> Any:
         try:
-            return self.pool.connect()
+            return (pool or self.pool).connect()
         except exc.TetherError:
             raise
         except Exception as error:
@@ -784,7 +803,8 @@ class Engine:
     def raw_connection(self) -> Any:
         """A DB-API connection from the pool, wrapped so that ``close()`` gives it back
         to the pool; the driver's own object is ``.dbapi_connection``."""
-        return _PooledDBAPIConnection(self.pool, self._checkout())
+        pool = self.pool
+        return _PooledDBAPIConnection(pool, self._checkout(pool))
 
     def dispose(self, close: bool = True) -> None:
         """Close the pool's idle connections and start a fresh pool. For an in-memory

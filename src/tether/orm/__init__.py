@@ -39,6 +39,7 @@ from tether.orm.relationships import (
     backref,
     relationship,
 )
+from tether.orm.scoping import scoped_session
 from tether.orm.session import (
     Session,
     SessionTransaction,
@@ -92,6 +93,7 @@ __all__ = [
     "object_session",
     "registry",
     "relationship",
+    "scoped_session",
     "sessionmaker",
     "set_attribute",
     "synonym",

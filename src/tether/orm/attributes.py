@@ -287,8 +287,12 @@ class RelationshipAttribute(QueryableAttribute):
         if old is NO_VALUE and state.key is not None and state.session is not None and (
             self.prop.reverse_property is not None or "delete-orphan" in self.prop.cascade
         ):
-            # The old value is needed to take obj out of its previous owner's collection.
-            old = self.__get__(obj, type(obj))
+            # The old value is needed to take obj out of its previous owner's collection;
+            # found without SQL when it is in the identity map (else its collection is not
+            # loaded either, or the flush sorts it out from the foreign key).
+            old = self.prop.strategy.load(state, state.session, passive=True)
+            if old is not NO_VALUE and not self.prop.uselist:
+                d.setdefault(key, old)
         if old is value and key in d:
             return
         if key not in state.committed:

@@ -106,7 +106,8 @@ class LazyLoader:
         self._statement = stmt
         self._bind_keys = bind_keys
 
-    def load(self, state: InstanceState, session: Any) -> Any:
+    def load(self, state: InstanceState, session: Any, passive: bool = False) -> Any:
+        """The related object(s). ``passive``: never run SQL; NO_VALUE when it would."""
         if self._statement is None:
             self._build()
         prop = self.prop
@@ -114,6 +115,8 @@ class LazyLoader:
         d = obj.__dict__
         params = {}
         for name, key in self._bind_keys:
+            if key not in d and passive:
+                return NO_VALUE
             value = d[key] if key in d else getattr(obj, key)
             if value is None and prop.direction is MANYTOONE:
                 return None
@@ -124,6 +127,8 @@ class LazyLoader:
             found = session.identity_map.get((prop.mapper.identity_class, ident))
             if found is not None:
                 return found
+        if passive:
+            return NO_VALUE
         objs = session._load_related(self._statement, params, prop.mapper)
         if prop.uselist:
             return objs
@@ -137,7 +142,7 @@ class NoLoader:
     def __init__(self, prop: RelationshipProperty) -> None:
         self.prop = prop
 
-    def load(self, state: InstanceState, session: Any) -> Any:
+    def load(self, state: InstanceState, session: Any, passive: bool = False) -> Any:
         return NO_VALUE
 
 
@@ -145,8 +150,10 @@ class NoLoader:
 class RaiseLoader(LazyLoader):
     """Refuse to load lazily (``lazy="raise"``): the code must load it eagerly."""
 
-    def load(self, state: InstanceState, session: Any) -> Any:
+    def load(self, state: InstanceState, session: Any, passive: bool = False) -> Any:
         prop = self.prop
+        if passive:
+            return NO_VALUE
         if prop.lazy == "raise_on_sql":
             if self._statement is None:
                 self._build()

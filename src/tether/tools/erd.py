@@ -219,7 +219,8 @@ def _relationship_link(prop: Any, reverse: Any, covered: set[tuple[int, tuple[in
     target = prop.mapper.local_table
     if direction == "MANYTOMANY":
         sec = prop.secondary
-        for pairs in (prop.join.pairs if prop.join else [], getattr(prop.join, "secondary_pairs", [])):
+        sides = (prop.join.pairs, prop.join.secondary_pairs) if prop.join else ()
+        for pairs in sides:
             cols = tuple(sorted(id(p[1]) for p in pairs))
             covered.add((id(sec), cols))
         return Link(source.key, target.key, "many-to-many", label, left_optional=True,
@@ -232,7 +233,10 @@ def _relationship_link(prop: Any, reverse: Any, covered: set[tuple[int, tuple[in
     fk_cols = [p[1] for p in prop.join.pairs] if prop.join else []
     covered.add((id(many), tuple(sorted(id(c) for c in fk_cols))))
     scalar_one_side = one_prop is not None and not one_prop.uselist
-    kind = "one-to-one" if scalar_one_side else "one-to-many"
+    # Without a reverse side to ask, a foreign key that is unique on its own (often the
+    # whole primary key) still allows only one row per parent.
+    unique_key = one_prop is None and bool(fk_cols) and _columns_unique(many, fk_cols)
+    kind = "one-to-one" if scalar_one_side or unique_key else "one-to-many"
     optional = any(c.nullable for c in fk_cols)
     return Link(one.key, many.key, kind, label, left_optional=optional, attributes=attrs)
 

@@ -128,6 +128,9 @@ def _import(spec: str) -> ModuleType:
             path = init
         if not os.path.exists(path):
             raise LoadError(f"{spec}: no such file")
+        packaged = _import_in_package(spec, path)
+        if packaged is not None:
+            return packaged
         directory = os.path.dirname(path)
         # Let the models file import its neighbours, as it would when run as a script.
         if directory not in sys.path:
@@ -160,6 +163,40 @@ def _import(spec: str) -> ModuleType:
     except Exception as error:
         raise LoadError(f"cannot import {spec}: {type(error).__name__}: {_one_line(error)}"
                         f"{_where(error)}") from error
+
+
+def _import_in_package(spec: str, path: str) -> ModuleType | None:
+    """Import a file that sits inside a package under its dotted name, so that its relative
+    imports (``from .base import Base``) work; None when it is not in a package, or when
+    that name leads to another file (the plain file import is used then)."""
+    parts = [os.path.splitext(os.path.basename(path))[0]]
+    if parts[0] == "__init__":
+        parts = []
+    directory = os.path.dirname(path)
+    while os.path.exists(os.path.join(directory, "__init__.py")):
+        parts.insert(0, os.path.basename(directory))
+        directory = os.path.dirname(directory)
+    if len(parts) < 2 or not all(p.isidentifier() for p in parts):
+        return None
+    dotted = ".".join(parts)
+    existing = sys.modules.get(dotted)
+    if existing is not None and os.path.abspath(getattr(existing, "__file__", "") or "") != path:
+        return None
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
+    try:
+        module = importlib.import_module(dotted)
+    except ModuleNotFoundError as error:
+        if error.name and dotted.startswith(error.name):
+            return None  # the package name is taken by something else on sys.path
+        raise LoadError(f"cannot import {spec}: ModuleNotFoundError: {_one_line(error)}"
+                        f"{_where(error)}") from error
+    except Exception as error:
+        raise LoadError(f"cannot import {spec}: {type(error).__name__}: {_one_line(error)}"
+                        f"{_where(error)}") from error
+    if os.path.abspath(getattr(module, "__file__", "") or "") != path:
+        return None
+    return module
 
 
 def _one_line(error: BaseException) -> str:
