@@ -68,12 +68,12 @@ def run(
         else:
             result = method()
         elapsed = time.perf_counter() - t0
+        out["peak_mib"] = round(_maxrss_mib(), 1)
+        out["seconds"] = elapsed
         if profiler is not None and profile:
             profiler.dump_stats(profile)
             pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(30)
             out["profiled"] = True
-        out["peak_mib"] = round(_maxrss_mib(), 1)
-        out["seconds"] = elapsed
         if impl == "tether" and "sqlalchemy" in sys.modules:
             raise RuntimeError("tether run imported sqlalchemy")
         stage = "close"

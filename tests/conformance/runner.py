@@ -8,7 +8,9 @@ database and prints deterministic output.  This module owns:
 * rewriting its import lines from ``sqlalchemy`` to ``tether`` (nothing else in the source changes),
 * giving each run a fresh, empty database (a new SQLite file, or a PostgreSQL database whose
   schemas were dropped and recreated), and
-* running the oracle and the tether variant in subprocesses of the current interpreter.
+* running the oracle and the tether variant in child processes of the current interpreter
+  (forked from one pre-imported interpreter per role, or a new interpreter per run), and
+* ``--status``: where tether stands on every program, and the pending.txt that matches.
 
 One deliberate adjustment is made to the oracle run: on SQLite it enables ``PRAGMA
 foreign_keys=ON`` on every connection.  Tether enforces SQLite foreign keys by default (a
@@ -27,7 +29,6 @@ from __future__ import annotations
 import ast
 import atexit
 import difflib
-import hashlib
 import json
 import os
 import re
@@ -336,20 +337,21 @@ def _database_name(url: str) -> str:
 
 
 def conformance_pg_url(base_url: str, role: str) -> str:
-    """A database of our own for one role ("oracle" or "tether"), created when missing.
+    """A database of our own for one role ("oracle" or "tether"), created on first use.
 
     The conformance runs drop every schema of the database they use, so they never touch the
     database named in ``TETHER_TEST_PG_URL`` itself (other tests may keep tables there).  Each
-    role has its own database so that the oracle and tether can run at the same time.  When the
-    server refuses to create a database, the given database is used for both roles, and
-    :func:`run_pair` runs them one after the other.
+    role has its own database so that the oracle and tether can run at the same time, and the
+    names carry the process id so that two test sessions on one server do not meet; they are
+    dropped when the process ends.  When the server refuses to create a database, the given
+    database is used for both roles, and :func:`run_pair` runs them one after the other.
     """
     import psycopg
 
     key = (base_url, role)
     if key in _PG_URLS:
         return _PG_URLS[key]
-    name = f"{_database_name(base_url)}_conformance_{role}"
+    name = f"{_database_name(base_url)}_conformance_{os.getpid()}_{role}"
     target = _with_database(base_url, name)
     try:
         with psycopg.connect(_libpq_url(base_url), autocommit=True) as conn:
@@ -357,14 +359,29 @@ def conformance_pg_url(base_url: str, role: str) -> str:
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.errors.UniqueViolation:
-        pass  # created by a concurrent run
+        pass  # created meanwhile by another thread of this process
     except psycopg.Error:
         target = base_url  # no CREATEDB privilege: share the given database
+    else:
+        _CREATED_DBS.append((base_url, name))
     _PG_URLS[key] = target
     return target
 
 
 _PG_URLS: dict[tuple[str, str], str] = {}
+_CREATED_DBS: list[tuple[str, str]] = []
+
+
+def _drop_created_databases() -> None:
+    """Drop the per-process databases (registered with atexit after the fork servers stop)."""
+    import psycopg
+
+    for base_url, name in _CREATED_DBS:
+        try:
+            with psycopg.connect(_libpq_url(base_url), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        except psycopg.Error:
+            pass  # the server is already gone (a throwaway cluster stopped first)
 
 
 def clean_pg_database(url: str) -> None:
@@ -500,6 +517,9 @@ def _fork_server(mode: str) -> _ForkServer | None:
         return server
 
 
+atexit.register(_drop_created_databases)  # runs after _stop_fork_servers (atexit is LIFO)
+
+
 @atexit.register
 def _stop_fork_servers() -> None:
     for server in _SERVERS.values():
@@ -548,9 +568,16 @@ def run_pair(program: Program, backend: str, oracle: RunResult | None = None) ->
     return RunPair(program, backend, oracle_result, tether_result, source)
 
 
-def source_digest(program: Program) -> str:
-    """A short hash of a program's text (handy for caching oracle runs by content)."""
-    return hashlib.sha256(program.path.read_bytes()).hexdigest()[:16]
+def _first_difference(pair: RunPair) -> str:
+    """One line saying how tether's run went wrong: its error, or the first line that differs."""
+    if pair.tether.returncode != 0:
+        errors = [line for line in pair.tether.stderr.splitlines() if line and not line.startswith(" ")]
+        if errors:
+            return errors[-1][:160]
+    for line in pair.diff().splitlines()[2:]:
+        if line[:1] in "+-":
+            return line[:160]
+    return "(no line differs; the exit status does)"
 
 
 def status(backends: tuple[str, ...]) -> int:
@@ -563,7 +590,8 @@ def status(backends: tuple[str, ...]) -> int:
     results: dict[tuple[str, str], str] = {}
     programs = discover_programs()
     for program in programs:
-        cells = []
+        cells: list[str] = []
+        reasons: list[str] = []
         for backend in backends:
             pair = run_pair(program, backend)
             if pair.oracle.returncode != 0:
@@ -572,10 +600,13 @@ def status(backends: tuple[str, ...]) -> int:
                 outcome = "same"
             else:
                 outcome = "differs"
+                reasons.append(f"    {backend}: {_first_difference(pair)}")
             results[(program.name, backend)] = outcome
             cells.append(f"{backend}={outcome}")
         issues = ",".join(str(n) for n in program.requires)
         print(f"{program.name:34} issues {issues:8} {'  '.join(cells)}")
+        for line in reasons:
+            print(line)
     all_issues = sorted({n for p in programs for n in p.requires})
     keep_issues: list[int] = []
     failing_cases: list[str] = []

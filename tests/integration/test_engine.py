@@ -511,3 +511,65 @@ def test_engine_execution_options_make_an_engine_sharing_the_pool(engine: Any) -
     with engine.connect() as conn:
         conn.exec_driver_sql("INSERT INTO t VALUES (2)")
     assert count(engine, "t") == 1
+
+
+def test_echo_is_per_engine(db_url: str, capsys: Any) -> None:
+    from tether.engine import create_engine
+
+    logger = logging.getLogger("tether.engine")
+    before = list(logger.handlers)
+    loud = create_engine(db_url, echo=True)
+    quiet = create_engine(db_url)
+    try:
+        with quiet.connect() as conn:
+            conn.exec_driver_sql("SELECT 'from quiet'")
+        with loud.connect() as conn:
+            conn.exec_driver_sql("SELECT 'from loud'")
+        out = capsys.readouterr().out
+        assert "from loud" in out and "from quiet" not in out
+    finally:
+        loud.dispose()
+        quiet.dispose()
+        for handler in list(logger.handlers):
+            if handler not in before:
+                logger.removeHandler(handler)
+
+
+def test_echo_pool_logs_pool_events(db_url: str, capsys: Any) -> None:
+    from tether.engine import create_engine
+
+    logger = logging.getLogger("tether.pool")
+    before = list(logger.handlers)
+    eng = create_engine(db_url, echo_pool=True)
+    try:
+        with eng.connect():
+            pass
+        assert "created a new connection" in capsys.readouterr().out
+    finally:
+        eng.dispose()
+        for handler in list(logger.handlers):
+            if handler not in before:
+                logger.removeHandler(handler)
+
+
+def test_a_connection_that_only_read_does_not_block_a_writer(engine: Any) -> None:
+    """Reading inside a transaction must not hold SQLite locks that make another
+    connection's COMMIT wait (as with the sqlite3 driver under SQLAlchemy)."""
+    make_tables(engine)
+    insert = sql(engine, "INSERT INTO parent (id, name) VALUES (?, ?)")
+    with engine.connect() as reader, engine.connect() as writer:
+        assert reader.exec_driver_sql("SELECT count(*) FROM parent").scalar() == 0
+        assert reader.in_transaction()
+        writer.exec_driver_sql(insert, (1, "a"))
+        writer.commit()
+        reader.rollback()
+        assert reader.exec_driver_sql("SELECT count(*) FROM parent").scalar() == 1
+
+
+def test_savepoint_release_does_not_commit_the_outer_transaction(engine: Any) -> None:
+    make_tables(engine)
+    with engine.connect() as conn:
+        with conn.begin_nested():
+            conn.exec_driver_sql(sql(engine, "INSERT INTO parent (id, name) VALUES (?, ?)"), (1, "a"))
+        conn.rollback()
+    assert count(engine) == 0

@@ -261,3 +261,19 @@ def test_forgotten_connections_return_to_the_pool(db_url: str) -> None:
             assert conn.exec_driver_sql("SELECT 2").scalar() == 2
     finally:
         eng.dispose()
+
+
+def test_pool_recycle_replaces_old_connections(db_url: str) -> None:
+    import time
+
+    eng = create_engine(db_url, pool_recycle=0.05)
+    try:
+        with eng.connect() as conn:
+            first = conn.connection
+        time.sleep(0.1)
+        with eng.connect() as conn:
+            assert conn.connection is not first
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        assert eng.pool.checkedin() == 1
+    finally:
+        eng.dispose()

@@ -233,3 +233,60 @@ def test_inserted_primary_key_generated_by_the_database(engine: Any, schema: Any
             assert conn.execute(select(users.c.name).where(users.c.id == key)).scalar_one() == name
         # the transaction is intact
         assert conn.scalar(select(func.count()).select_from(users)) == 3
+
+
+@pytest.mark.parametrize("where", ["memory", "file"])
+def test_sqlite_schemas_as_attached_databases(tmp_path: Any, where: str) -> None:
+    from tether.engine import create_engine
+
+    if where == "memory":
+        eng = create_engine("sqlite://", sqlite_attach={"example": ":memory:"})
+    else:
+        eng = create_engine(
+            f"sqlite:///{tmp_path / 'main.db'}",
+            sqlite_attach={"example": str(tmp_path / "example.db")},
+        )
+    try:
+        md = MetaData()
+        things = Table(
+            "things", md, Column("id", Integer, primary_key=True), Column("name", String(9)),
+            schema="example",
+        )
+        md.create_all(eng)
+        with eng.begin() as conn:
+            assert eng.dialect.has_schema(conn, "example")
+            conn.execute(insert(things), {"name": "a"})
+        with eng.connect() as a, eng.connect() as b:
+            assert a.execute(select(things.c.name)).scalars().all() == ["a"]
+            assert b.execute(select(things.c.name)).scalars().all() == ["a"]
+            assert eng.dialect.has_table(b, "things", schema="example")
+            assert not eng.dialect.has_table(b, "things")
+        if where == "file":
+            assert (tmp_path / "example.db").exists()
+    finally:
+        eng.dispose()
+
+
+def test_sqlite_schema_without_attach_says_how_to_fix(tmp_path: Any) -> None:
+    from tether.engine import create_engine
+
+    eng = create_engine(f"sqlite:///{tmp_path / 'main.db'}")
+    try:
+        md = MetaData()
+        Table("things", md, Column("id", Integer, primary_key=True), schema="example")
+        with pytest.raises(exc.OperationalError) as info:
+            md.create_all(eng)
+        assert "sqlite_attach" in str(info.value)
+    finally:
+        eng.dispose()
+
+
+def test_raw_all_gives_processed_tuples_for_loaders(engine: Any, schema: Any) -> None:
+    _, users, _, _ = schema
+    with engine.begin() as conn:
+        conn.execute(insert(users), [{"name": "ann"}, {"name": "bob"}])
+        rows = conn.execute(select(users.c.id, users.c.joined).order_by(users.c.id))._raw_all()
+        assert rows == [(1, datetime.datetime(2020, 1, 2, 3, 4, 5, 6)), (2, datetime.datetime(2020, 1, 2, 3, 4, 5, 6))]
+        result = conn.execute(select(users.c.name).order_by(users.c.id))
+        assert result.fetchone() == ("ann",)
+        assert [tuple(r) for r in result._raw_all()] == [("bob",)]

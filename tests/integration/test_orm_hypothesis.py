@@ -148,6 +148,10 @@ def run_program(engine: Any, ops: list[tuple[Any, ...]]) -> None:
                     continue
                 if parent in s.new:
                     continue
+                # Links made since the last flush are written first: like SQLAlchemy, a
+                # flush would otherwise write them pointing at the deleted row
+                # (IntegrityError), which is the program's mistake, not the ORM's.
+                s.flush()
                 s.delete(parent)
                 model.parents.discard(pname)
                 for c, p in model.children.items():

@@ -360,3 +360,49 @@ def test_relationship_target_forms() -> None:
 
     configure_mappers()
     assert Thing.o1.prop.mapper is Thing.o2.prop.mapper is Thing.o3.prop.mapper is Owner.__mapper__
+
+
+def test_existing_table_set_collection_and_merge_with_children(engine: Any) -> None:
+    from tether import MetaData, Table
+
+    md = MetaData()
+    groups = Table("groups", md, Column("id", Integer, primary_key=True), Column("name", String(20)))
+    B4 = declarative_base(metadata=md)
+
+    class Group(B4):
+        __table__ = groups
+        members = relationship("Member", collection_class=set, backref="group")
+
+    class Member(B4):
+        __tablename__ = "members"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(20))
+        group_id = Column(Integer, ForeignKey("groups.id"))
+
+    md.create_all(engine)
+    with Session(engine) as s:
+        g = Group(name="g", members={Member(name="a"), Member(name="b")})
+        s.add(g)
+        s.commit()
+        assert {m.name for m in g.members} == {"a", "b"}
+        assert isinstance(g.members, set)
+        gid = g.id
+    detached = Group(id=gid, name="renamed", members={Member(name="c")})
+    with Session(engine) as s:
+        merged = s.merge(detached)
+        assert merged.name == "renamed" and {m.name for m in merged.members} == {"c"}
+        s.commit()
+        rows = _rows(s, select(Member.name, Member.group_id).order_by(Member.name))
+        assert rows == [("a", None), ("b", None), ("c", gid)]
+
+
+def test_lazy_load_autoflushes_pending_changes(db: Any) -> None:
+    with Session(db) as s:
+        a = Author(name="a")
+        s.add(a)
+        s.commit()
+        s.add(Book(title="new", author_id=a.id))  # not through the relationship
+        with count_statements() as log:
+            titles = [b.title for b in a.books]
+        assert titles == ["new"]
+        assert log.of_kind("INSERT")  # the pending book was flushed before the load

@@ -273,3 +273,26 @@ def test_is_modified_new_dirty_deleted(db: Any) -> None:
         assert s.deleted == [b]
         s.commit()
         assert not s.dirty and not s.deleted
+
+
+def test_session_on_a_connection_joins_its_transaction(db: Any) -> None:
+    with db.connect() as conn:
+        trans = conn.begin()
+        with Session(conn) as s:
+            s.add(User(name="inside"))
+            s.commit()  # the caller's transaction stays open
+            assert s.scalars(select(User.name)).all() == ["inside"]
+        trans.rollback()
+    with Session(db) as s:
+        assert s.scalars(select(User.name)).all() == []
+
+
+def test_primary_key_change_updates_row_and_identity(db: Any) -> None:
+    with Session(db) as s:
+        u = User(id=5, name="ann")
+        s.add(u)
+        s.commit()
+        u.id = 6
+        s.commit()
+        assert s.get(User, 6) is u and s.get(User, 5) is None
+        assert s.scalars(select(User.id)).all() == [6]

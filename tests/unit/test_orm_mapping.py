@@ -277,3 +277,47 @@ def test_back_populates_to_missing_attribute_is_reported() -> None:
         Base.registry.configure()
     assert "parnt" in str(info.value) and "parent" in str(info.value)
     P.__mapper__.registry.dispose()
+
+
+def test_mixins_abstract_bases_and_declared_attr() -> None:
+    from tether import DateTime
+    from tether.orm import declared_attr
+
+    class Stamped:
+        created = Column(DateTime)
+
+        @declared_attr
+        def __tablename__(cls) -> str:  # noqa: N805 - declared_attr passes the class
+            return cls.__name__.lower()
+
+    Base = declarative_base()
+
+    class Thing(Stamped, Base):
+        id = Column(Integer, primary_key=True)
+
+    class Other(Stamped, Base):
+        id = Column(Integer, primary_key=True)
+        thing_id = Column(ForeignKey("thing.id"))
+
+        @declared_attr
+        def thing(cls) -> object:  # noqa: N805
+            return relationship("Thing")
+
+    assert [c.name for c in Thing.__table__.c] == ["created", "id"]
+    assert Thing.__table__.c.created is not Other.__table__.c.created
+    Base.registry.configure()
+    assert Other.thing.prop.mapper is Thing.__mapper__
+
+    class TypedBase(DeclarativeBase):
+        pass
+
+    class WithId(TypedBase):
+        __abstract__ = True
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    class Row(WithId):
+        __tablename__ = "rows"
+        value: Mapped[str]
+
+    assert [c.name for c in Row.__table__.c] == ["id", "value"]
+    assert not hasattr(WithId, "__table__")

@@ -114,14 +114,12 @@ class PGDialect(Dialect):
         "datetime_tz": "TIMESTAMP WITH TIME ZONE",
         "date": "DATE",
         "time": "TIME WITHOUT TIME ZONE",
-        "time_tz": "TIME WITH TIME ZONE",
         "interval": "INTERVAL",
         "large_binary": "BYTEA",
         "json": "JSON",
         "jsonb": "JSONB",
         "enum": "VARCHAR",
         "uuid": "UUID",
-        "array": "{item}[]",
         "null": "NULL",
     }
 

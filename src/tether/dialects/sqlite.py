@@ -13,10 +13,13 @@ memory database private to the engine, so all of the engine's connections see on
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 import sqlite3
 import uuid
+from collections.abc import Mapping
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from tether import exc
 from tether.dialects import dbapi_error_class
@@ -117,12 +120,25 @@ class SQLiteDialect(Dialect):
         """.split()
     )
 
-    def __init__(self, sqlite_enforce_foreign_keys: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        sqlite_enforce_foreign_keys: bool = True,
+        sqlite_attach: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.enforce_foreign_keys = sqlite_enforce_foreign_keys
         # One name per engine: every connection this dialect opens to "memory" reaches the
         # same shared-cache database, and no other engine's.
-        self._memory_uri = f"file:tether-memory-{uuid.uuid4().hex}?mode=memory&cache=shared"
+        token = uuid.uuid4().hex
+        self._memory_uri = f"file:tether-memory-{token}?mode=memory&cache=shared"
+        #: schema name -> what to ATTACH under it on every connection. SQLite's schemas
+        #: are attached databases; ':memory:' becomes a shared in-memory database too.
+        self.attached: dict[str, str] = {}
+        for schema, target in (sqlite_attach or {}).items():
+            if target in ("", ":memory:"):
+                target = f"file:tether-memory-{token}-{schema}?mode=memory&cache=shared"
+            self.attached[schema] = str(target)
 
     # --- connecting ------------------------------------------------------------------
     @staticmethod
@@ -133,7 +149,7 @@ class SQLiteDialect(Dialect):
         return "mode=memory" in database
 
     def keeps_database_alive(self, url: Any) -> bool:
-        return self.is_memory_url(url)
+        return self.is_memory_url(url) or any("mode=memory" in t for t in self.attached.values())
 
     def connect(self, url: Any, **connect_args: Any) -> sqlite3.Connection:
         args: dict[str, Any] = {"timeout": 5.0}  # sqlite3's own default: how long a writer waits
@@ -153,10 +169,15 @@ class SQLiteDialect(Dialect):
             database = url.database
             if database.startswith("file:"):
                 args["uri"] = True
+            elif any(t.startswith("file:") for t in self.attached.values()):
+                # Attaching a shared memory database needs URI filenames on this
+                # connection, so the main file is named by URI as well.
+                database = "file:" + quote(os.path.abspath(database), safe="/:")
+                args["uri"] = True
         args.setdefault("factory", _Connection)
         conn = sqlite3.connect(database, **args)
         self.on_connect(conn)
-        if args.get("uri") and "mode=memory" in database and "cache=shared" in database:
+        if args.get("uri") and "cache=shared" in database + "".join(self.attached.values()):
             # In a shared-cache database a reader is refused ("table is locked") while
             # another connection has uncommitted writes to the table. SQLAlchemy serves a
             # memory database through one connection per thread, so its users see their
@@ -169,6 +190,8 @@ class SQLiteDialect(Dialect):
         dbapi_connection.execute(
             "PRAGMA foreign_keys=ON" if self.enforce_foreign_keys else "PRAGMA foreign_keys=OFF"
         )
+        for schema, target in self.attached.items():
+            dbapi_connection.execute(f"ATTACH DATABASE ? AS {_quote(schema)}", (target,))
 
     # --- transactions ----------------------------------------------------------------
     isolation_levels: ClassVar[frozenset[str]] = frozenset(
@@ -193,7 +216,13 @@ class SQLiteDialect(Dialect):
         return "SERIALIZABLE"
 
     def do_begin(self, dbapi_connection: Any) -> None:
-        if not getattr(dbapi_connection, "tether_autocommit", False):
+        # The real BEGIN waits for the first statement that writes (do_begin_write), as
+        # with the sqlite3 driver under SQLAlchemy: a connection that has only read holds
+        # no lock, so another connection's COMMIT is not blocked by an idle reader.
+        return None
+
+    def do_begin_write(self, dbapi_connection: Any) -> None:
+        if not dbapi_connection.in_transaction and not dbapi_connection.tether_autocommit:
             dbapi_connection.execute("BEGIN")
 
     def do_commit(self, dbapi_connection: Any) -> None:

@@ -100,6 +100,23 @@ def _driver_to_python(compiled: Any, key: str, value: Any, dialect: Any) -> Any:
     return value if proc is None else proc(value)
 
 
+_READ_ONLY_STARTS = ("SELECT", "PRAGMA", "EXPLAIN", "VALUES", "SHOW")
+_MAY_WRITE: dict[str, bool] = {}
+
+
+def _may_write(sql: str) -> bool:
+    """False for SQL text that certainly only reads (by its first word), True otherwise.
+    Cached by text: text() statements and driver SQL repeat."""
+    answer = _MAY_WRITE.get(sql)
+    if answer is None:
+        head = sql.lstrip(" \t\r\n(").split(None, 1)
+        answer = not head or head[0].upper() not in _READ_ONLY_STARTS
+        if len(_MAY_WRITE) > 2000:
+            _MAY_WRITE.clear()
+        _MAY_WRITE[sql] = answer
+    return answer
+
+
 def _release_forgotten(pool: Any, dbapi_connection: Any) -> None:
     """Give back the DB-API connection of a Connection that was garbage-collected without
     ``close()`` (rolled back, like any return), so forgotten connections do not drain
@@ -205,9 +222,17 @@ class Connection:
             )
 
     # --- transactions ----------------------------------------------------------------
+    def _logs(self, level: int) -> bool:
+        """Whether to log at ``level``: the engine's ``echo`` decides when set (as in
+        SQLAlchemy, echo is per engine), otherwise the logger's configuration."""
+        echo = self.engine._echo_level
+        if echo:
+            return level >= echo
+        return log.isEnabledFor(level)
+
     def _log_info(self, message: str, *args: Any) -> None:
-        if log.isEnabledFor(_INFO):
-            log.info(message, *args)
+        if self._logs(_INFO):
+            log._log(_INFO, message, args)
 
     def _autobegin(self) -> RootTransaction:
         self._log_info("BEGIN (implicit)")
@@ -237,6 +262,8 @@ class Connection:
         self._savepoint_seq += 1
         name = f"tether_sp_{self._savepoint_seq}"
         self._log_info("SAVEPOINT %s", name)
+        # A SAVEPOINT outside a real transaction would start one that its RELEASE commits.
+        self._do(self.dialect.do_begin_write, "BEGIN")
         self._do(lambda c: self.dialect.do_savepoint(c, name), f"SAVEPOINT {name}")
         nested = NestedTransaction(self, name)
         self._nested.append(nested)
@@ -362,10 +389,12 @@ class Connection:
             self._autobegin()
         args = compiled.construct_params(bound, params)
         string = compiled.string
-        if log.isEnabledFor(_INFO):
-            log.info(string)
-            log.info("[compiled] %s", self._shown(args, False))
+        if self._logs(_INFO):
+            log._log(_INFO, string, ())
+            log._log(_INFO, "[compiled] %s", (self._shown(args, False),))
         try:
+            if not compiled.is_select and (not compiled.is_text or _may_write(string)):
+                self.dialect.do_begin_write(self._dbapi)
             # Both drivers offer connection.execute(), which makes and runs a cursor in one
             # call (in C for sqlite3): the hottest line of every query.
             cursor = self._dbapi.execute(string, args)
@@ -384,7 +413,7 @@ class Connection:
             cursor.close()
         except Exception as error:
             raise self._wrap(error, string, args) from error
-        if rows is not None and log.isEnabledFor(_DEBUG):
+        if rows is not None and self._logs(_DEBUG):
             self._log_rows(meta, rows)  # type: ignore[arg-type]
         if not compiled.is_insert:
             return Result(meta, rows, rowcount, lastrowid)
@@ -399,12 +428,13 @@ class Connection:
         construct = compiled.construct_params
         arg_sets = [construct(bound, p) for p in param_sets]
         string = compiled.string
-        if log.isEnabledFor(_INFO):
-            log.info(string)
-            log.info("[compiled] %s", self._shown(arg_sets, True))
+        if self._logs(_INFO):
+            log._log(_INFO, string, ())
+            log._log(_INFO, "[compiled] %s", (self._shown(arg_sets, True),))
         cursor = self._dbapi.cursor()
         args: Any = arg_sets
         try:
+            self.dialect.do_begin_write(self._dbapi)
             if compiled.returns_rows and compiled.result_keys is not None:
                 # RETURNING with many parameter sets: run each and gather the rows in order.
                 meta = _compiled_meta(compiled)
@@ -499,11 +529,14 @@ class Connection:
             and bool(parameters)
             and isinstance(parameters[0], (tuple, list, Mapping))
         )
-        if log.isEnabledFor(_INFO):
-            log.info(statement)
-            log.info("[raw sql] %s", self._shown(parameters if parameters is not None else (), many))
+        if self._logs(_INFO):
+            log._log(_INFO, statement, ())
+            shown = self._shown(parameters if parameters is not None else (), many)
+            log._log(_INFO, "[raw sql] %s", (shown,))
         cursor = self._dbapi.cursor()
         try:
+            if many or _may_write(statement):
+                self.dialect.do_begin_write(self._dbapi)
             if many:
                 self.dialect.do_executemany(cursor, statement, parameters)
             elif parameters is None:
@@ -523,14 +556,14 @@ class Connection:
             raise self._wrap(error, statement, parameters) from error
         finally:
             cursor.close()
-        if rows is not None and log.isEnabledFor(_DEBUG):
+        if rows is not None and self._logs(_DEBUG):
             self._log_rows(meta, rows)  # type: ignore[arg-type]
         return Result(meta, rows, rowcount, lastrowid)
 
     def _log_rows(self, meta: ResultMetaData, rows: list[Any]) -> None:
-        log.debug("Col %r", meta.keys)
+        log._log(_DEBUG, "Col %r", (meta.keys,))
         for row in rows:
-            log.debug("Row %r", tuple(row))
+            log._log(_DEBUG, "Row %r", (tuple(row),))
 
     def _shown(self, params: Any, many: bool) -> str:
         if self.engine.hide_parameters:
@@ -737,6 +770,8 @@ class Engine:
         self._pool_factory = pool_factory
         self.pool = pool_factory()
         self._echo: bool | str = False
+        #: 0 when echo is off, else the lowest level this engine's echo shows.
+        self._echo_level = 0
         self.echo = echo
 
     # --- properties --------------------------------------------------------------------
@@ -756,8 +791,9 @@ class Engine:
     def echo(self, value: bool | str) -> None:
         from tether.engine.create import configure_echo
 
-        self._echo = value
         configure_echo(log, value)
+        self._echo = value
+        self._echo_level = {True: _INFO, "debug": _DEBUG}.get(value, 0)  # type: ignore[call-overload]
 
     # --- connections -------------------------------------------------------------------
     def _checkout(self, pool: Any = None) -> Any:

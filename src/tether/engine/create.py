@@ -45,27 +45,14 @@ _ACCEPTED_AND_IGNORED = frozenset(
     }
 )
 
-# Loggers whose level tether set because of echo, so echo=False can undo exactly that.
-_echo_configured: set[str] = set()
-
-
 def configure_echo(logger: logging.Logger, echo: bool | str | None) -> None:
-    """Make ``logger`` show INFO (``echo=True``) or DEBUG (``echo="debug"``) records,
-    adding a stdout handler when it has none; ``echo=False`` undoes what echo set."""
+    """Prepare ``logger`` for ``echo``: validate the value and, when echo is on, add a
+    stdout handler if the logger has none. Which records an engine emits is decided per
+    engine (``Connection._logs``), so one echoing engine does not make others echo."""
     if echo in (None, False):
-        if logger.name in _echo_configured:
-            logger.setLevel(logging.NOTSET)
-            _echo_configured.discard(logger.name)
         return
-    if echo == "debug":
-        level = logging.DEBUG
-    elif echo is True:
-        level = logging.INFO
-    else:
+    if echo not in (True, "debug"):
         raise exc.ArgumentError(f"echo must be True, False or 'debug', not {echo!r}")
-    if logger.level == logging.NOTSET or logger.level > level:
-        logger.setLevel(level)
-        _echo_configured.add(logger.name)
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter(_FORMAT))
@@ -85,6 +72,7 @@ def create_engine(
     pool_recycle: float = -1,
     future: bool = True,
     sqlite_enforce_foreign_keys: bool = True,
+    sqlite_attach: dict[str, str] | None = None,
     isolation_level: str | None = None,
     hide_parameters: bool = False,
     execution_options: dict[str, Any] | None = None,
@@ -92,6 +80,13 @@ def create_engine(
 ) -> Engine:
     """Make an Engine for ``url`` (``sqlite:///file.db``, ``sqlite://``,
     ``postgresql://user@host/db``, ``postgresql+psycopg://...``).
+
+    SQLite options: ``sqlite_enforce_foreign_keys`` (default True: ``PRAGMA
+    foreign_keys=ON`` on every connection) and ``sqlite_attach={"schema": "path.db" or
+    ":memory:"}``, which attaches databases on every connection so that tables with
+    ``schema="schema"`` work. ``isolation_level`` (e.g. ``"AUTOCOMMIT"``,
+    ``"SERIALIZABLE"``) applies to every connection; ``hide_parameters`` keeps parameter
+    values out of logs and errors.
 
     No connection is opened until the first ``connect()`` (except for an in-memory SQLite
     database, which is created at once). Raises ArgumentError for a malformed URL or an
@@ -110,8 +105,11 @@ def create_engine(
     dialect_kwargs: dict[str, Any] = {}
     if u.get_backend_name() == "sqlite":
         dialect_kwargs["sqlite_enforce_foreign_keys"] = sqlite_enforce_foreign_keys
-    elif sqlite_enforce_foreign_keys is not True:
-        raise exc.ArgumentError("sqlite_enforce_foreign_keys applies only to sqlite:// URLs.")
+        dialect_kwargs["sqlite_attach"] = sqlite_attach
+    elif sqlite_enforce_foreign_keys is not True or sqlite_attach:
+        raise exc.ArgumentError(
+            "sqlite_enforce_foreign_keys and sqlite_attach apply only to sqlite:// URLs."
+        )
     dialect = dialect_cls(**dialect_kwargs)
     args = dict(connect_args or {})
 

@@ -92,6 +92,10 @@ class Dialect:
     def do_begin(self, dbapi_connection: Any) -> None:
         """Start a transaction (the driver may already have one open)."""
 
+    def do_begin_write(self, dbapi_connection: Any) -> None:
+        """Called before each statement that may write (and before a SAVEPOINT) inside a
+        transaction; a dialect whose ``do_begin`` defers the real BEGIN issues it here."""
+
     def do_commit(self, dbapi_connection: Any) -> None:
         dbapi_connection.commit()
 

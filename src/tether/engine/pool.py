@@ -72,8 +72,8 @@ class Pool:
     # --- public ----------------------------------------------------------------------
     def connect(self) -> Any:
         """Check out a DB-API connection; raises PoolTimeoutError when none frees in time."""
-        conn = self._checkout()
-        if self.pre_ping and not self._dialect.do_ping(conn):
+        conn, fresh = self._checkout()
+        if self.pre_ping and not fresh and not self._dialect.do_ping(conn):
             self._log("connection failed pre-ping; replacing it")
             self._discard(conn)
             conn = self._replace_after_discard()
@@ -140,7 +140,8 @@ class Pool:
     def _limit(self) -> int | None:
         return None if self.max_overflow == -1 else self.size + self.max_overflow
 
-    def _checkout(self) -> Any:
+    def _checkout(self) -> tuple[Any, bool]:
+        """A connection and whether it was opened just now."""
         deadline = None
         with self._lock:
             if self._disposed:
@@ -171,17 +172,17 @@ class Pool:
                     )
         if conn is None:
             try:
-                conn = self._create()
+                return self._create(), True
             except BaseException:
                 with self._lock:
                     self._checked_out -= 1
                     self._available.notify()
                 raise
-        elif self.recycle >= 0 and time.monotonic() - opened > self.recycle:
+        if self.recycle >= 0 and time.monotonic() - opened > self.recycle:
             self._log("recycling a connection older than pool_recycle")
             self._discard(conn)
-            return self._replace_after_discard()
-        return conn
+            return self._replace_after_discard(), True
+        return conn, False
 
     def _discard(self, conn: Any) -> None:
         """Close a connection while keeping its checked-out slot for a replacement."""
@@ -213,5 +214,6 @@ class Pool:
         self._log("closed a connection")
 
     def _log(self, message: str) -> None:
-        if self.echo or log.isEnabledFor(logging.DEBUG):
-            log.info("%s (%s)", message, self.status() if not self._lock.locked() else "")
+        # echo_pool shows pool events whatever the logger's level (like echo for engines).
+        if self.echo or log.isEnabledFor(logging.INFO):
+            log._log(logging.INFO, "%s (%s)", (message, self.status()))

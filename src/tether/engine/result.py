@@ -438,6 +438,18 @@ class Result(_Fetcher):
             return self._inserted_pk_rows
         return [self._inserted_pk] if self._inserted_pk is not None else []
 
+    def _raw_all(self) -> list[Any]:
+        """Every remaining row as a tuple with result processors applied, for tether's own
+        loaders (the ORM), which index rows by position. Without processors this is the
+        driver's own list of plain tuples, not copied."""
+        raw = self._raw_rows()
+        pos, self._pos = self._pos, len(raw)
+        rest = raw if pos == 0 else raw[pos:]
+        meta = self._metadata
+        if meta is None or not any(meta.processors):
+            return rest
+        return list(map(meta.make_row, rest))  # Rows are tuples; made by generated code
+
     # --- shaping ---------------------------------------------------------------------
     def unique(self, strategy: Callable[[Any], Any] | None = None) -> Result:
         """Drop rows equal to one already returned (or with the same ``strategy(row)``)."""

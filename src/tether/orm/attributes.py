@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tether.orm.collections import CollectionHistory, make_collection
 from tether.orm.exc import DetachedInstanceError
+from tether.orm.relationships import MANYTOONE
 from tether.orm.state import (
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
@@ -96,6 +97,15 @@ class QueryableAttribute:
     def set(self, obj: Any, value: Any, initiator: Any = None) -> None:  # pragma: no cover
         raise NotImplementedError
 
+    def make_setter(self) -> Any:
+        """The function ``(obj, value)`` that ``obj.key = value`` calls."""
+        set_ = self.set
+
+        def setter(obj: Any, value: Any) -> None:
+            set_(obj, value)
+
+        return setter
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.class_.__name__}.{self.key}>"
 
@@ -172,6 +182,27 @@ class ColumnAttribute(QueryableAttribute):
         session._load_unloaded(state)
         return obj.__dict__.get(self.key)
 
+    def make_setter(self) -> Any:
+        if self.validator is not None:
+            return super().make_setter()
+        key = self.key
+        get_state = instance_state
+
+        # The write hot path: record the old value once, store, flag the object modified.
+        def setter(obj: Any, value: Any) -> None:
+            d = obj.__dict__
+            state = d.get(STATE_KEY)
+            if state is None:
+                state = get_state(obj)
+            committed = state.committed
+            if key not in committed:
+                committed[key] = d.get(key, NO_VALUE)
+            d[key] = value
+            if not state.modified:
+                state.mark_modified()
+
+        return setter
+
     def set(self, obj: Any, value: Any, initiator: Any = None) -> None:
         if self.validator is not None:
             value = self.validator(obj, self.key, value)
@@ -242,6 +273,12 @@ class RelationshipAttribute(QueryableAttribute):
         if value is NO_VALUE:  # strategies like noload give the empty default
             value = () if self.prop.uselist else None
         if self.prop.uselist:
+            hist = state.collections.get(self.key) if state.collections else None
+            if hist is not None and (hist.added or hist.removed):
+                # changes made through the other side while this was unloaded
+                value = [v for v in value if id(v) not in hist.removed]
+                ids = {id(v) for v in value}
+                value.extend(v for v in hist.added.values() if id(v) not in ids)
             value = make_collection(self.prop.collection_class, obj, self, value)
         # A load triggered by a flush of a backref may have stored a value already.
         return d.setdefault(self.key, value)
@@ -290,8 +327,15 @@ class RelationshipAttribute(QueryableAttribute):
             # The old value is needed to take obj out of its previous owner's collection;
             # found without SQL when it is in the identity map (else its collection is not
             # loaded either, or the flush sorts it out from the foreign key).
-            old = self.prop.strategy.load(state, state.session, passive=True)
-            if old is not NO_VALUE and not self.prop.uselist:
+            # As SQLAlchemy: a many-to-one by primary key looks only in the identity map;
+            # anything else (one-to-one from the parent side) loads, without autoflush.
+            strategy = self.prop.strategy
+            if self.prop.direction is MANYTOONE and getattr(strategy, "_use_get", False):
+                old = strategy.load(state, state.session, passive=True)
+            else:
+                with state.session.no_autoflush:
+                    old = strategy.load(state, state.session)
+            if old is not NO_VALUE:
                 d.setdefault(key, old)
         if old is value and key in d:
             return
@@ -371,7 +415,11 @@ class RelationshipAttribute(QueryableAttribute):
             coll = d.get(self.key)
             if coll is None:
                 if state.key is not None:
-                    return  # persistent and unloaded: the flush makes the database agree
+                    # persistent and unloaded: remember the change without loading; a
+                    # later load merges it in, and the flush sees it in the history
+                    self._history(state).add(item)
+                    state.mark_modified()
+                    return
                 coll = self.__get__(obj, type(obj))
             if item in coll:
                 return
@@ -399,6 +447,10 @@ class RelationshipAttribute(QueryableAttribute):
         state = d.get(STATE_KEY) or instance_state(obj)
         if self.prop.uselist:
             coll = d.get(self.key)
+            if coll is None and state.key is not None:
+                self._history(state).remove(item)
+                state.mark_modified()
+                return
             if coll is None or item not in coll:
                 return
             if isinstance(coll, set):

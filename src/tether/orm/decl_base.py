@@ -288,24 +288,34 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
     cls = type(self)
     instance_state(self)
     attrs = getattr(cls, "_tether_attrs", {})
+    d = self.__dict__
     for key, value in kwargs.items():
-        if key not in attrs and not hasattr(cls, key):
-            raise TypeError(
-                f"{key!r} is an invalid keyword argument for {cls.__name__}: it has no "
-                f"attribute of that name. Its attributes are: {', '.join(attrs) or 'none'}"
-            )
-        setattr(self, key, value)
+        attr = attrs.get(key)
+        if attr is None:
+            if not hasattr(cls, key):
+                raise TypeError(
+                    f"{key!r} is an invalid keyword argument for {cls.__name__}: it has no "
+                    f"attribute of that name. Its attributes are: {', '.join(attrs) or 'none'}"
+                )
+            setattr(self, key, value)
+        elif attr.is_relationship or attr.validator is not None:
+            setattr(self, key, value)
+        else:
+            # a brand-new object has no history to keep: store the column value directly
+            d[key] = value
 
 
 _default_constructor.__name__ = "__init__"
 
 
 def _tether_setattr(self: Any, key: str, value: Any) -> None:
-    attr = type(self).__dict__.get("_tether_attrs", _EMPTY).get(key)
-    if attr is None:
+    # one dict lookup decides: a mapped key goes to its setter (which records history),
+    # anything else is a plain attribute
+    setter = type(self)._tether_setters.get(key)
+    if setter is None:
         object.__setattr__(self, key, value)
     else:
-        attr.set(self, value)
+        setter(self, value)
 
 
 def _tether_delattr(self: Any, key: str) -> None:
@@ -403,6 +413,7 @@ class registry:  # noqa: N801 - the name users import
             "metadata": self.metadata,
             "__abstract__": True,
             "_tether_attrs": {},
+            "_tether_setters": {},
             "__doc__": cls.__doc__ if cls is not object else None,
         }
         if cls is object or "__init__" not in getattr(cls, "__dict__", {}):
@@ -546,6 +557,8 @@ class registry:  # noqa: N801 - the name users import
 def _install_base_methods(cls: type, constructor: Any, only_missing: bool = False) -> None:
     if constructor is not None and "__init__" not in cls.__dict__:
         cls.__init__ = constructor  # type: ignore[misc]
+    if "_tether_setters" not in cls.__dict__:
+        cls._tether_setters = {}  # type: ignore[attr-defined]
     if "__setattr__" not in cls.__dict__:
         cls.__setattr__ = _tether_setattr  # type: ignore[assignment, method-assign]
         cls.__delattr__ = _tether_delattr  # type: ignore[assignment, method-assign]
@@ -597,18 +610,20 @@ def _ordered_members(cls: type) -> list[tuple[str, Any, Any]]:
                 if not is_mapped and value is None:
                     continue
             if is_mixin:
-                value = _copy_for_subclass(value)
+                value = _copy_for_subclass(value, key)
             out[key] = (value, annotation)
     return [(k, v, a) for k, (v, a) in out.items()]
 
 
-def _copy_for_subclass(value: Any) -> Any:
+def _copy_for_subclass(value: Any, key: str) -> Any:
+    """A mixin's column is copied for each class that uses it (a Column has one table)."""
     from tether.sql.schema import Column
 
     if isinstance(value, Column):
-        if value.foreign_keys and False:
-            return value
-        return value._copy() if hasattr(value, "_copy") else value.copy()
+        if value.name is None:
+            value.name = key
+            value.key = key
+        return value._copy()
     if isinstance(value, MappedColumn):
         return MappedColumn(value.args, value.kwargs)
     if isinstance(value, RelationshipProperty):
@@ -764,6 +779,7 @@ class DeclarativeBase:
     __table__: typing.ClassVar[Any]
     __mapper__: typing.ClassVar[Mapper]
     _tether_attrs: typing.ClassVar[dict[str, Any]] = {}
+    _tether_setters: typing.ClassVar[dict[str, Any]] = {}
 
     def __init_subclass__(cls, **kw: Any) -> None:
         if DeclarativeBase in cls.__bases__:
@@ -776,6 +792,7 @@ class DeclarativeBase:
             cls.registry = reg
             cls.metadata = reg.metadata
             cls._tether_attrs = {}
+            cls._tether_setters = {}
         else:
             _as_declarative(cls, cls.registry)
         super().__init_subclass__(**kw)

@@ -97,6 +97,7 @@ class Mapper:
                 "primary key; mark a column with primary_key=True"
             )
         class_._tether_attrs = {}  # type: ignore[attr-defined]
+        class_._tether_setters = {}  # type: ignore[attr-defined]
         for key, prop in properties.items():
             self._add(key, prop)
         # Table columns not named in the class are still mapped, under their own key.
@@ -110,6 +111,9 @@ class Mapper:
         from tether.orm.validators import install
 
         install(self)
+        for key, attr in class_._tether_attrs.items():  # type: ignore[attr-defined]
+            if attr.validator is not None:
+                class_._tether_setters[key] = attr.make_setter()  # type: ignore[attr-defined]
         class_.__mapper__ = self  # type: ignore[attr-defined]
         registry.mappers.append(self)
         registry._dirty = True
@@ -130,6 +134,7 @@ class Mapper:
         prop.attr = attr
         setattr(self.class_, key, attr)
         self.class_._tether_attrs[key] = attr  # type: ignore[attr-defined]
+        self.class_._tether_setters[key] = attr.make_setter()  # type: ignore[attr-defined]
 
     def add_property(self, key: str, prop: Any) -> None:
         """Add a property after mapping (backrefs use this)."""

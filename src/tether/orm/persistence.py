@@ -20,9 +20,9 @@ __all__ = ["delete_rows", "insert_rows", "update_rows"]
 _MAX_BINDS = 30000
 #: Most rows per multi-row INSERT, to keep statement shapes few and reusable.
 _MAX_ROWS = 500
-#: Multi-row ``INSERT ... VALUES (...), (...) RETURNING``; off until the compiler renders
-#: it (docs/requests/orm.md), meanwhile one RETURNING statement per row, compiled once.
-_USE_MULTIROW_VALUES = False
+#: Multi-row ``INSERT ... VALUES (...), (...) RETURNING`` (else one RETURNING execution per
+#: row of one compiled statement).
+_USE_MULTIROW_VALUES = True
 
 
 def _python_default(col: Any) -> Any:
@@ -107,23 +107,32 @@ def _insert_returning(
     assigned: list[Any],
 ) -> None:
     from tether.sql.dml import insert
+    from tether.sql.elements import bindparam
 
     prop_keys = [mapper.columntoproperty[c].key for c in missing_pk]
     multirow = conn.dialect.supports_multirow_insert and len(group) > 1
-    if multirow and _USE_MULTIROW_VALUES:
+    if multirow and _USE_MULTIROW_VALUES and keys:
         per = max(1, min(_MAX_ROWS, _MAX_BINDS // max(1, len(keys))))
+        cols = [table.c[k] for k in keys]
         for start in range(0, len(group), per):
             chunk = group[start : start + per]
-            if len(keys) == 0:
-                rows = []
-                stmt = _cached(
-                    mapper, ("insert_ret", keys), lambda: insert(table).returning(*missing_pk)
+            n = len(chunk)
+            # One statement object per (column set, row count), with named binds, so the
+            # compiled form is cached and only the parameters change between flushes.
+            stmt = _cached(
+                mapper,
+                ("insert_multi", keys, n),
+                lambda n=n: insert(table)
+                .values(
+                    [
+                        {c.key: bindparam(f"{c.key}__{i}", type_=c.type) for c in cols}
+                        for i in range(n)
+                    ]
                 )
-                for _, params in chunk:
-                    rows.extend(conn.execute(stmt, params).fetchall())
-            else:
-                stmt = insert(table).values([p for _, p in chunk]).returning(*missing_pk)
-                rows = conn.execute(stmt).fetchall()
+                .returning(*missing_pk),
+            )
+            params = {f"{k}__{i}": v for i, (_, row) in enumerate(chunk) for k, v in row.items()}
+            rows = conn.execute(stmt, params).fetchall()
             for (state, _), row in zip(chunk, rows):
                 d = state.obj.__dict__
                 for key, value in zip(prop_keys, row):
@@ -155,20 +164,18 @@ def _where_pk(mapper: Any, stmt: Any) -> Any:
     from tether.sql.elements import bindparam
 
     return stmt.where(
-        *(col == bindparam(name) for col, name in zip(mapper.primary_key, _pk_binds(mapper)))
+        *(col == bindparam(name, type_=col.type)
+          for col, name in zip(mapper.primary_key, _pk_binds(mapper)))
     )
 
 
-def _old_pk(mapper: Any, state: InstanceState) -> list[Any]:
+def _old_pk(mapper: Any, state: InstanceState) -> tuple[Any, ...] | list[Any]:
+    """The primary key the row has in the database now (before a key change is written):
+    the identity key, which is re-keyed after every UPDATE that changes it."""
+    if state.key is not None:
+        return state.key[1]
     d = state.obj.__dict__
-    committed = state.committed
-    out = []
-    for key in mapper.pk_keys:
-        old = committed.get(key, NO_VALUE)
-        out.append(d.get(key) if old is NO_VALUE else old)
-    if state.key is not None and any(v is None for v in out):
-        return list(state.key[1])
-    return out
+    return [d.get(key) for key in mapper.pk_keys]
 
 
 def changed_columns(mapper: Any, state: InstanceState) -> dict[str, Any]:
@@ -219,7 +226,7 @@ def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[Ins
             mapper,
             ("update", keys),
             lambda keys=keys: _where_pk(mapper, update(table)).values(
-                {table.c[k]: bindparam(f"_tv_{k}") for k in keys}
+                {table.c[k]: bindparam(f"_tv_{k}", type_=table.c[k].type) for k in keys}
             ),
         )
         result = conn.execute(stmt, rows)

@@ -11,7 +11,7 @@ once. The runtime half (attribute events, loading) lives in ``attributes`` and
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -413,9 +413,3 @@ def relationship(argument: Any = None, secondary: Any = None, **kwargs: Any) -> 
     kwargs.setdefault("_declared_at", (frame.f_code.co_filename, frame.f_lineno))
     return RelationshipProperty(argument, secondary, **kwargs)
 
-
-def is_class_argument(value: Any) -> bool:
-    return isinstance(value, type) or hasattr(value, "__mapper__")
-
-
-ResolveFn = Callable[[], Any]

@@ -200,9 +200,16 @@ class Session:
         if conn is None:
             self._autobegin()
             bind = self.get_bind()
-            conn = bind.connect() if hasattr(bind, "connect") else bind
+            if hasattr(bind, "connect"):
+                conn = bind.connect()
+                self._db_transaction = conn.begin()
+            else:
+                # Session(connection): join the caller's transaction if one is open (the
+                # caller commits it), else run our own on that connection
+                conn = bind
+                in_tx = getattr(conn, "in_transaction", None)
+                self._db_transaction = None if in_tx is not None and in_tx() else conn.begin()
             self._connection_ = conn
-            self._db_transaction = conn.begin() if hasattr(conn, "begin") else None
         return conn
 
     def _end_db_transaction(self, commit: bool) -> None:
@@ -351,6 +358,11 @@ class Session:
         """Attach one object; True when it was not in this session before."""
         owner = state.session
         if owner is self:
+            if state.flushed_deleted:
+                raise InvalidRequestError(
+                    f"{type(obj).__name__} object has been deleted (its DELETE already ran in "
+                    "this transaction); make_transient() it to add it as a new row"
+                )
             if state.marked_deleted and state in self._deleted:
                 # add() after delete() before flush: undo the delete
                 del self._deleted[state]
@@ -530,11 +542,38 @@ class Session:
             state.expired_by_commit = True
 
     def expire(self, instance: Any, attribute_names: Iterable[str] | None = None) -> None:
-        """Drop loaded values so they are re-read from the database on next access."""
+        """Drop loaded values so they are re-read from the database on next access
+        (cascading along ``refresh-expire`` relationships)."""
         state = self._state(instance)
         if state.session is not self:
             raise InvalidRequestError(f"{type(instance).__name__} object is not in this session")
+        related = self._refresh_cascade(instance) if not attribute_names else []
         self._expire_state(state, list(attribute_names) if attribute_names else None)
+        for st in related:
+            self._expire_state(st, None)
+
+    def _refresh_cascade(self, obj: Any) -> list[InstanceState]:
+        """Loaded objects reachable from ``obj`` along ``refresh-expire`` cascades."""
+        out: list[InstanceState] = []
+        seen = {id(obj)}
+        stack = [obj]
+        while stack:
+            current = stack.pop()
+            d = current.__dict__
+            for prop in instance_state(current).mapper.relationships.values():
+                if "refresh-expire" not in prop.cascade or prop.key not in d:
+                    continue
+                value = d[prop.key]
+                items = list(value) if prop.uselist else ([value] if value is not None else [])
+                for item in items:
+                    if id(item) in seen:
+                        continue
+                    seen.add(id(item))
+                    st = instance_state(item)
+                    if st.session is self and st.key is not None:
+                        out.append(st)
+                        stack.append(item)
+        return out
 
     def expire_all(self) -> None:
         for obj in list(self.identity_map.values()):
@@ -549,8 +588,15 @@ class Session:
                 f"Could not refresh {type(instance).__name__} object: it is not persistent "
                 "in this session"
             )
+        related = self._refresh_cascade(instance) if not attribute_names else []
         self._expire_state(state, list(attribute_names) if attribute_names else None)
         self._load_unloaded(state, autoflush=False)
+        for st in related:
+            self._expire_state(st, None)
+            try:
+                self._load_unloaded(st, autoflush=False)
+            except ObjectDeletedError:
+                pass
 
     def _load_unloaded(self, state: InstanceState, autoflush: bool = True) -> None:
         """Load the unloaded column attributes of a persistent object (one SELECT)."""
@@ -751,7 +797,8 @@ def _get_statement(mapper: Mapper) -> Any:
 
         names = [f"_pk_{i}" for i in range(len(mapper.primary_key))]
         stmt = Select(mapper.class_).where(
-            *(col == bindparam(name) for col, name in zip(mapper.primary_key, names))
+            *(col == bindparam(name, type_=col.type)
+              for col, name in zip(mapper.primary_key, names))
         )
         mapper._get_bind_names = names  # type: ignore[attr-defined]
         mapper.statement_cache["get"] = stmt

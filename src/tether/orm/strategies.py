@@ -83,13 +83,13 @@ class LazyLoader:
             stmt = Select(target.class_).join(secondary, on)
             for i, (pcol, scol) in enumerate(prop.join.pairs):
                 name = f"_lazy_{i}"
-                criteria.append(scol == bindparam(name))
+                criteria.append(scol == bindparam(name, type_=scol.type))
                 bind_keys.append((name, prop.parent.columntoproperty[pcol].key))
         else:
             stmt = Select(target.class_)
             for i, (local, remote) in enumerate(prop.local_remote_pairs):
                 name = f"_lazy_{i}"
-                criteria.append(remote == bindparam(name))
+                criteria.append(remote == bindparam(name, type_=remote.type))
                 bind_keys.append((name, prop.parent.columntoproperty[local].key))
             if prop.direction is MANYTOONE:
                 remotes = [r for _, r in prop.local_remote_pairs]

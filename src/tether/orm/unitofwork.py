@@ -293,8 +293,10 @@ class _Flush:
         upd = [s for s in modified if s.key is not None and not s.marked_deleted
                and s not in self.written and s.session is session]
         if upd:
+            pk_keys = mapper.pk_keys
             for st in persistence.update_rows(self.conn, mapper, upd):
-                self._updated(st)
+                if any(k in st.committed for k in pk_keys):
+                    self._updated(st)
             for st in upd:
                 self.written.add(st)
                 st.committed = {}
@@ -416,7 +418,9 @@ class _Flush:
         from tether.sql.elements import bindparam
 
         for (table, cols), rows in deletes.items():
-            stmt = delete(table).where(*(c == bindparam(f"_m{i}") for i, c in enumerate(cols)))
+            stmt = delete(table).where(
+                *(c == bindparam(f"_m{i}", type_=c.type) for i, c in enumerate(cols))
+            )
             unique = list({tuple(sorted(r.items())): r for r in rows}.values())
             conn.execute(stmt, unique)
         inserts: dict[Any, list[dict[str, Any]]] = {}

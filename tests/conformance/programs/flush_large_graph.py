@@ -1,5 +1,5 @@
 # conformance: one flush of a large object graph: keys returned per row reach the right children, self-referential chains ordered row by row, batched updates and deletes
-# requires: issue-3, issue-4
+# requires: issue-3, issue-4, issue-5
 import os
 
 from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, func, select

@@ -1,5 +1,5 @@
 # conformance: one-to-many / many-to-one with back_populates on both sides; in-memory sync and foreign keys filled at flush
-# requires: issue-3
+# requires: issue-3, issue-5
 import os
 
 from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, select

@@ -1,5 +1,5 @@
 # conformance: one-to-many with backref="name" and backref(backref(...)) options: order_by, collection_class=set, lazy loading
-# requires: issue-3
+# requires: issue-3, issue-5
 import os
 
 from sqlalchemy import Column, ForeignKey, Integer, String, create_engine

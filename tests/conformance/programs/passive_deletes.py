@@ -66,3 +66,39 @@ with Session(engine) as session:
     session.commit()
     print("after deleting winter:", counts(session), len(loaded))
     print("comments:", sorted((t, a) for t, a in session.execute(select(Comment.text, Comment.album_id))))
+
+print("-- passive_deletes=True versus 'all' for loaded children without a delete cascade")
+
+
+class Poster(Base):
+    __tablename__ = "posters"
+    id = Column(Integer, primary_key=True)
+    stickers = relationship("Sticker", passive_deletes=True)
+    labels = relationship("Label", passive_deletes="all")
+
+
+class Sticker(Base):
+    __tablename__ = "stickers"
+    id = Column(Integer, primary_key=True)
+    poster_id = Column(Integer, ForeignKey("posters.id", ondelete="CASCADE"))
+
+
+class Label(Base):
+    __tablename__ = "labels"
+    id = Column(Integer, primary_key=True)
+    poster_id = Column(Integer, ForeignKey("posters.id", ondelete="CASCADE"))
+
+
+Base.metadata.create_all(engine)
+with Session(engine) as session:
+    session.add(Poster(id=1, stickers=[Sticker(), Sticker()], labels=[Label(), Label()]))
+    session.commit()
+with Session(engine) as session:
+    poster = session.get(Poster, 1)
+    loaded = (list(poster.stickers), list(poster.labels))
+    session.delete(poster)
+    session.commit()
+    # True: the ORM nulls the loaded stickers' keys before the delete, so they survive;
+    # 'all': the ORM leaves the loaded labels alone and the database's cascade removes them
+    print("stickers:", session.execute(select(Sticker.id, Sticker.poster_id).order_by(Sticker.id)).all())
+    print("labels:", session.execute(select(Label.id)).all())

@@ -1,5 +1,5 @@
 # conformance: tutorial 2 (managing relationships): ExampleModel with every column type, in schema "example" on PostgreSQL
-# requires: issue-2, issue-3
+# requires: issue-2, issue-3, issue-5
 """The tutorial's ExampleModel: Integer, String, Text, DateTime, Boolean, Float and PickleType columns.
 
 The tutorial puts the table in the PostgreSQL schema "example" (create_all must create it on an

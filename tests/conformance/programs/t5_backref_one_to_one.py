@@ -1,5 +1,5 @@
 # conformance: tutorial 5 (association tables): backref on Post.owner, and a one-to-one through backref(uselist=False)
-# requires: issue-3, issue-4
+# requires: issue-3, issue-4, issue-5
 """`owner = relationship(User, backref=backref("posts", uselist=True))` places User.posts;
 `user = relationship(User, backref=backref("address", uselist=False))` makes User.address a scalar.
 """

@@ -1,5 +1,5 @@
 # conformance: tutorial 5 (association tables): relationship update cascades, passive_updates on SQLite and PostgreSQL
-# requires: issue-3, issue-4
+# requires: issue-3, issue-4, issue-5
 """Changing a User's primary key while Address rows refer to it.
 
 1. No ON UPDATE action and the default passive_updates=True: the database refuses the change

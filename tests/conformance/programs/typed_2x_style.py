@@ -1,5 +1,5 @@
 # conformance: typed 2.x style: DeclarativeBase, Mapped, mapped_column, Optional for nullable, Mapped[list[...]] collections, select()
-# requires: issue-3
+# requires: issue-3, issue-5
 from __future__ import annotations
 
 import os
