@@ -8,7 +8,7 @@ STAMP := $(VENV)/.tether-installed
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: all venv test demo bench lint clean
+.PHONY: all venv test demo bench bench-quick bench-selfcheck lint clean
 
 all: test
 
@@ -29,6 +29,7 @@ $(STAMP): pyproject.toml
 # Every test runs against SQLite and a throwaway PostgreSQL 15 that the script starts
 # and removes again.
 test: venv
+	scripts/test_tools.sh
 	scripts/with_postgres.sh $(PY) -m pytest $(PYTEST_ARGS)
 
 demo: venv
@@ -37,8 +38,15 @@ demo: venv
 bench: venv
 	scripts/with_postgres.sh $(PY) -m benchmarks.run $(ARGS)
 
+bench-quick: venv
+	scripts/with_postgres.sh $(PY) -m benchmarks.run --quick $(ARGS)
+
+# Exits 1 if any benchmark run fails or gives wrong results.
+bench-selfcheck: venv
+	scripts/with_postgres.sh $(PY) -m benchmarks.run --selfcheck $(ARGS)
+
 lint: venv
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/mypy
 
 clean:

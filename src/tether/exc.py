@@ -91,6 +91,10 @@ class PendingRollbackError(InvalidRequestError):
     """A transaction failed and must be rolled back before the session is used again."""
 
 
+class TimeoutError(TetherError):  # noqa: A001 - SQLAlchemy's name, caught by user code
+    """No pooled connection became free within the pool's timeout."""
+
+
 class CircularDependencyError(TetherError):
     """Rows or tables depend on each other in a cycle that cannot be ordered."""
 
@@ -222,6 +226,7 @@ __all__ = [
     "StatementError",
     "TetherError",
     "TetherWarning",
+    "TimeoutError",
     "UnsupportedCompilationError",
 ]
 

@@ -290,3 +290,15 @@ def test_raw_all_gives_processed_tuples_for_loaders(engine: Any, schema: Any) ->
         result = conn.execute(select(users.c.name).order_by(users.c.id))
         assert result.fetchone() == ("ann",)
         assert [tuple(r) for r in result._raw_all()] == [("bob",)]
+
+
+def test_executemany_update_rowcount_is_the_total(engine: Any, schema: Any) -> None:
+    from tether.sql import bindparam
+
+    _, users, _, _ = schema
+    with engine.begin() as conn:
+        conn.execute(insert(users), [{"name": "a"}, {"name": "b"}, {"name": "c"}])
+        stmt = update(users).where(users.c.id == bindparam("k")).values(name=bindparam("nv"))
+        result = conn.execute(stmt, [{"k": 1, "nv": "x"}, {"k": 2, "nv": "y"}, {"k": 9, "nv": "z"}])
+        assert result.rowcount == 2
+        assert conn.execute(delete(users).where(users.c.id > 0)).rowcount == 3

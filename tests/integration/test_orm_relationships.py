@@ -406,3 +406,29 @@ def test_lazy_load_autoflushes_pending_changes(db: Any) -> None:
             titles = [b.title for b in a.books]
         assert titles == ["new"]
         assert log.of_kind("INSERT")  # the pending book was flushed before the load
+
+
+def test_passive_updates_false_carries_a_changed_key_to_unloaded_children(engine: Any) -> None:
+    B5 = declarative_base()
+
+    class Account(B5):
+        __tablename__ = "accounts"
+        code = Column(String(10), primary_key=True)
+        entries = relationship("Entry", passive_updates=False, backref="account")
+
+    class Entry(B5):
+        __tablename__ = "entries"
+        id = Column(Integer, primary_key=True)
+        # deferred so the parent's key can change first on both databases
+        account_code = Column(String(10), ForeignKey(
+            "accounts.code", deferrable=True, initially="DEFERRED"))
+
+    B5.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Account(code="A", entries=[Entry(), Entry()]))
+        s.commit()
+    with Session(engine) as s:
+        acct = s.get(Account, "A")
+        acct.code = "B"  # entries not loaded
+        s.commit()
+        assert _rows(s, select(Entry.account_code)) == [("B",), ("B",)]

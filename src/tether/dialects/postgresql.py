@@ -83,6 +83,7 @@ class PGDialect(Dialect):
     supports_is_distinct_from: ClassVar[bool] = True
     supports_savepoints: ClassVar[bool] = True
     supports_for_update: ClassVar[bool] = True
+    reflection_module: ClassVar[str | None] = "tether.dialects.postgresql_reflection"
     # Compiler capability flags (read by tether.sql.compiler).
     supports_distinct_on: ClassVar[bool] = True
     supports_delete_using: ClassVar[bool] = True

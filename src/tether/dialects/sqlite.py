@@ -66,6 +66,7 @@ class SQLiteDialect(Dialect):
     # SQLite accepts a foreign key to a table created later, so FK cycles need no ALTER.
     allows_forward_references: ClassVar[bool] = True
     lastrowid_is_primary_key: ClassVar[bool] = True
+    reflection_module: ClassVar[str | None] = "tether.dialects.sqlite_reflection"
 
     supports_schemas: ClassVar[bool] = False
     supports_alter_add_constraint: ClassVar[bool] = False

@@ -23,3 +23,9 @@ __all__ = [
     "create_engine",
     "make_url",
 ]
+
+# Registers inspect(engine) / inspect(connection) -> Inspector. Imported last: it needs
+# Engine/Connection and tether.sql.schema (which imports nothing from the engine).
+from tether.engine.reflection import Inspector  # noqa: E402
+
+__all__ += ["Inspector"]

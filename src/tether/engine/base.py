@@ -367,7 +367,8 @@ class Connection:
         if isinstance(parameters, (list, tuple)):
             first = parameters[0] if parameters else None
             # The first parameter set decides an INSERT/UPDATE's column list.
-            compiled, bound = compile_statement(statement, self.dialect, first)
+            compiled, bound = compile_statement(statement, self.dialect, first,
+                                                executemany=len(parameters) > 1)
             if len(parameters) <= 1:
                 return self._execute_one(compiled, bound, first)
             return self._execute_many(compiled, bound, parameters)
@@ -389,6 +390,7 @@ class Connection:
             self._autobegin()
         args = compiled.construct_params(bound, params)
         string = compiled.string
+        key_row = None
         if self._logs(_INFO):
             log._log(_INFO, string, ())
             log._log(_INFO, "[compiled] %s", (self._shown(args, False),))
@@ -405,6 +407,11 @@ class Connection:
                 else:
                     meta = _compiled_meta(compiled)
                 rows = cursor.fetchall() if meta is not None else None
+            elif compiled.implicit_returning:
+                # The compiler asked for the generated key; the caller sees no rows.
+                key_row = cursor.fetchone()
+                meta = None
+                rows = None
             else:
                 meta = None
                 rows = None
@@ -417,6 +424,14 @@ class Connection:
             self._log_rows(meta, rows)  # type: ignore[arg-type]
         if not compiled.is_insert:
             return Result(meta, rows, rowcount, lastrowid)
+        if compiled.implicit_returning and key_row is not None:
+            from tether.engine.result import row_class
+
+            procs = compiled.result_processors or (None,) * len(key_row)
+            values = [v if (p is None or v is None) else p(v) for p, v in zip(procs, key_row)]
+            pk_row = tuple.__new__(row_class(compiled.result_keys), values)
+            return Result(None, None, rowcount, lastrowid, inserted_primary_key=pk_row,
+                          is_insert=True)
         pk = self._inserted_pk(compiled, meta, rows, params, args, lastrowid)
         return Result(meta, rows, rowcount, lastrowid, inserted_primary_key=pk, is_insert=True)
 

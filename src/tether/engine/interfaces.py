@@ -70,6 +70,10 @@ class Dialect:
     #: The DDL compiler formats them with the type's arguments.
     type_names: ClassVar[dict[str, str]] = {}
 
+    #: The module holding this database's catalogue queries, used by
+    #: ``tether.engine.reflection`` (``inspect(engine)``); None when it has none.
+    reflection_module: ClassVar[str | None] = None
+
     #: Reserved words that force quoting of an identifier.
     reserved_words: ClassVar[frozenset[str]] = frozenset()
 

@@ -5,6 +5,7 @@ Programs written for ``sqlalchemy.orm`` import the same names from here.
 
 from __future__ import annotations
 
+from tether.orm.aliased import AliasedClass, aliased
 from tether.orm.attributes import get_history, set_attribute
 from tether.orm.collections import InstrumentedList, InstrumentedSet
 from tether.orm.decl_base import (
@@ -30,6 +31,20 @@ from tether.orm.exc import (
     UnmappedInstanceError,
 )
 from tether.orm.mapper import Mapper, class_mapper, clear_mappers, configure_mappers, object_mapper
+from tether.orm.options import (
+    contains_eager,
+    defaultload,
+    defer,
+    joinedload,
+    lazyload,
+    load_only,
+    noload,
+    raiseload,
+    selectinload,
+    subqueryload,
+    undefer,
+)
+from tether.orm.query import Query
 from tether.orm.relationships import (
     MANYTOMANY,
     MANYTOONE,
@@ -53,6 +68,19 @@ from tether.orm.state import InstanceState, instance_state
 from tether.orm.validators import validates
 
 __all__ = [
+    "contains_eager",
+    "AliasedClass",
+    "aliased",
+    "undefer",
+    "subqueryload",
+    "selectinload",
+    "raiseload",
+    "noload",
+    "load_only",
+    "lazyload",
+    "joinedload",
+    "defer",
+    "defaultload",
     "MANYTOMANY",
     "MANYTOONE",
     "ONETOMANY",
@@ -68,6 +96,7 @@ __all__ = [
     "MultipleResultsFound",
     "NoResultFound",
     "ObjectDeletedError",
+    "Query",
     "RelationshipDirection",
     "RelationshipProperty",
     "Session",

@@ -253,7 +253,9 @@ class RelationshipAttribute(QueryableAttribute):
         return id(self)
 
     def of_type(self, cls: Any) -> Any:
-        return self.prop.comparator(self).of_type(cls)
+        """This relationship, aimed at ``cls`` (an ``aliased()`` class) in joins and
+        loader options."""
+        return _OfType(self, cls)
 
     # --- reading -----------------------------------------------------------------------
     def load_missing(self, obj: Any) -> Any:
@@ -267,9 +269,16 @@ class RelationshipAttribute(QueryableAttribute):
                 d[self.key] = coll
                 return coll
             return None
+        strategy = self.prop.strategy
+        overrides = state.load_overrides
+        if overrides is not None and self.key in overrides:
+            from tether.orm.strategies import override_strategy
+
+            strategy = override_strategy(self.prop, overrides[self.key])
         if state.session is None:
-            raise detached_error(state, self.key)
-        value = self.prop.strategy.load(state, state.session)
+            if not getattr(strategy, "works_detached", False):
+                raise detached_error(state, self.key)
+        value = strategy.load(state, state.session)
         if value is NO_VALUE:  # strategies like noload give the empty default
             value = () if self.prop.uselist else None
         if self.prop.uselist:
@@ -517,3 +526,24 @@ def get_history(obj: Any, key: str) -> History:
     if old is value or (not attr.is_relationship and type(old) is type(value) and old == value):
         return History([], [value], [])
     return History([value], [], [old])
+
+
+class _OfType:
+    """``User.posts.of_type(alias)``: the relationship with an aliased target."""
+
+    def __init__(self, attr: RelationshipAttribute, target: Any) -> None:
+        self.attr = attr
+        self.prop = attr.prop
+        self._of_type = target
+        self.class_ = attr.class_
+        self.key = attr.key
+
+    def _tether_join_path(self, explicit: Any = None) -> list[tuple[Any, Any]]:
+        from tether.orm.comparators import join_path
+
+        return join_path(self.prop, explicit if explicit is not None else self._of_type)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.attr, name)

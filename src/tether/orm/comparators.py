@@ -25,17 +25,30 @@ def _values_of(prop: RelationshipProperty, obj: Any, cols: list[Any], mapper: An
     return out
 
 
-def join_path(prop: RelationshipProperty, explicit: Any = None) -> list[tuple[Any, Any]]:
-    """The steps ``[(from, onclause), ...]`` that join ``prop``'s parent to its target."""
+def join_path(prop: RelationshipProperty, explicit: Any = None,
+              parent_alias: Any = None) -> list[tuple[Any, Any]]:
+    """The steps ``[(from, onclause), ...]`` that join ``prop``'s parent to its target;
+    ``explicit`` (an ``aliased()`` class) stands for the target, ``parent_alias`` for the
+    parent."""
     from tether.sql.elements import and_
 
     target = explicit if explicit is not None else prop.mapper.class_
+
+    def remote_side(col: Any) -> Any:
+        adapt = getattr(explicit, "adapt", None)
+        return adapt(col) if adapt is not None else col
+
+    def local_side(col: Any) -> Any:
+        adapt = getattr(parent_alias, "adapt", None)
+        return adapt(col) if adapt is not None else col
+
     if prop.direction is MANYTOMANY:
         assert prop.join is not None
-        first = and_(*(p == s for p, s in prop.join.pairs))
-        second = and_(*(t == s for t, s in prop.join.secondary_pairs))
+        first = and_(*(local_side(p) == s for p, s in prop.join.pairs))
+        second = and_(*(remote_side(t) == s for t, s in prop.join.secondary_pairs))
         return [(prop.secondary, first), (target, second)]
-    return [(target, and_(*(local == remote for local, remote in prop.local_remote_pairs)))]
+    return [(target, and_(*(local_side(local) == remote_side(remote)
+                             for local, remote in prop.local_remote_pairs)))]
 
 
 class RelationshipComparator:

@@ -118,7 +118,7 @@ def column_property(column: Any, *more: Any, deferred: bool = False, **kw: Any) 
 
 
 def deferred(column: Any, *more: Any, **kw: Any) -> Any:
-    """Map a column; tether loads it with the rest of the row (deferral is not yet lazy)."""
+    """Map a column that is left out of loaded objects until first accessed."""
     return _ColumnPropertySpec(column, True)
 
 
@@ -238,10 +238,18 @@ def _unwrap_annotation(annotation: Any) -> tuple[Any, bool]:
         args = [a for a in typing.get_args(inner) if a is not type(None)]
         optional = len(args) < len(typing.get_args(inner))
         inner = args[0] if len(args) == 1 else inner
-    if isinstance(inner, str):
-        return _Forward(inner), optional
     if isinstance(inner, typing.ForwardRef):
-        return _Forward(inner.__forward_arg__), optional
+        inner = inner.__forward_arg__
+    if isinstance(inner, str):
+        # Mapped["User | None"], Mapped["Optional[User]"]
+        text = inner.strip()
+        if text.startswith("Optional[") and text.endswith("]"):
+            return _Forward(text[9:-1].strip().strip("'\"")), True
+        parts = [p.strip().strip("'\"") for p in text.split("|")]
+        names = [p for p in parts if p != "None"]
+        if len(names) == 1:
+            return _Forward(names[0]), optional or len(names) < len(parts)
+        return _Forward(text), optional
     return inner, optional
 
 
@@ -665,6 +673,7 @@ def _as_declarative(cls: type, reg: registry) -> None:
             )
         return
     columns: list[Any] = []
+    deferred_keys: set[str] = set()
     props: dict[str, Any] = {}
     col_keys: list[tuple[str, Any]] = []
     for key, value, annotation in _ordered_members(cls):
@@ -695,6 +704,8 @@ def _as_declarative(cls: type, reg: registry) -> None:
                     col.key = key
                 columns.append(col)
             col_keys.append((key, col))
+            if value.deferred:
+                deferred_keys.add(key)
         elif isinstance(value, RelationshipProperty):
             if annotation is not None:
                 target, collection = _relationship_annotation(annotation)
@@ -721,7 +732,7 @@ def _as_declarative(cls: type, reg: registry) -> None:
     properties: dict[str, Any] = {}
     for key, col in col_keys:
         table_col = table.c[col.key] if col.table is not table else col
-        properties[key] = ColumnProperty(key, table_col)
+        properties[key] = ColumnProperty(key, table_col, deferred=key in deferred_keys)
     properties.update(props)
     for key in properties:
         if key in cls.__dict__:

@@ -17,23 +17,35 @@ from tether.orm.state import STATE_KEY, InstanceState
 __all__ = ["ORMResult", "ORMRow", "ScalarResult", "instances", "row_loader"]
 
 
-def row_loader(session: Any, mapper: Any, offset: int = 0, exact: bool = False) -> Any:
+def row_loader(session: Any, mapper: Any, offset: int = 0, exact: bool = False,
+               skip: frozenset[str] | None = None, populate_existing: bool = False) -> Any:
     """A function ``row -> object`` for rows whose columns ``offset:offset+n`` are
     ``mapper``'s table columns in table order. ``exact``: the rows hold exactly those
-    columns, so the whole row can be zipped into ``__dict__``."""
+    columns, so the whole row can be zipped into ``__dict__``. ``skip``: attribute keys
+    left unloaded (deferred columns; by default the mapper's own deferred ones)."""
     cls = mapper.class_
     new = cls.__new__
     keys = mapper.load_keys
+    if skip is None:
+        skip = mapper.deferred_keys
     ident_cls = mapper.identity_class
     pk_pos = [p + offset for p in mapper.pk_positions]
     imap = session.identity_map
     imap_get = imap.get
     init_state = InstanceState
-    pairs = [(k, i + offset) for i, k in enumerate(keys) if k is not None]
-    whole_row = exact and offset == 0 and mapper.all_keys_mapped
+    pairs = [(k, i + offset) for i, k in enumerate(keys) if k is not None and k not in skip]
+    whole_row = exact and offset == 0 and mapper.all_keys_mapped and not skip
 
     def fill_expired(obj: Any, row: Sequence[Any]) -> None:
         state = obj.__dict__[STATE_KEY]
+        if populate_existing:
+            # execution_options(populate_existing=True): the row wins over local changes
+            d = obj.__dict__
+            for k, i in pairs:
+                d[k] = row[i]
+                state.committed.pop(k, None)
+            state.expired = False
+            return
         if state.expired:
             d = obj.__dict__
             for k, i in pairs:
@@ -221,6 +233,8 @@ class ORMResult(_ResultBase):
 
     def __init__(self, rows: list[Any] | None, fields: Sequence[str],
                  objects: list[Any] | None = None) -> None:
+        #: (mapper, objects) per selected entity, for relationship loading after the query
+        self._groups: list[tuple[Any, list[Any]]] = []
         self._fields = list(fields)
         self._objects = objects
         self._rows = rows
@@ -274,16 +288,22 @@ class ORMResult(_ResultBase):
         return len(self._items)
 
 
-def build_result(session: Any, statement: Any, raw_rows: list[Any]) -> ORMResult:
-    """Turn the rows of a select over mapped classes/attributes into an ORMResult."""
-    entities = statement._entities
+def build_result(session: Any, statement: Any, raw_rows: list[Any],
+                 entities: Any = None) -> ORMResult:
+    """Turn the rows of a select over mapped classes/attributes into an ORMResult
+    (``entities``: the selected entities, when the statement grew extra columns)."""
+    if entities is None:
+        entities = statement._entities
+    skips = column_skips(statement)
+    populate = bool(_execution_option(statement, "populate_existing"))
     plan: list[tuple[str, Any, int]] = []  # (kind, loader or None, position)
     fields: list[str] = []
     pos = 0
     for ent in entities:
-        mapper = getattr(ent, "__mapper__", None) if isinstance(ent, type) else None
+        mapper = getattr(ent, "__mapper__", None) if _is_entity(ent) else None
         if mapper is not None:
-            plan.append(("entity", row_loader(session, mapper, pos), pos))
+            plan.append(("entity", row_loader(session, mapper, pos, False, skips.get(mapper),
+                                              populate), pos))
             fields.append(mapper.class_.__name__)
             pos += len(mapper.load_keys)
             continue
@@ -304,8 +324,11 @@ def build_result(session: Any, statement: Any, raw_rows: list[Any]) -> ORMResult
     if len(plan) == 1 and plan[0][0] == "entity":
         mapper = entities[0].__mapper__
         exact = bool(raw_rows) and len(raw_rows[0]) == len(mapper.load_keys)
-        load = row_loader(session, mapper, 0, exact)
-        return ORMResult(None, fields, [load(r) for r in raw_rows])
+        load = row_loader(session, mapper, 0, exact, skips.get(mapper), populate)
+        objects = [load(r) for r in raw_rows]
+        result = ORMResult(None, fields, objects)
+        result._groups = [(mapper, objects)]
+        return result
     else:
         for r in raw_rows:
             items = []
@@ -317,7 +340,20 @@ def build_result(session: Any, statement: Any, raw_rows: list[Any]) -> ORMResult
                 else:
                     items.append(tuple(r[p : p + extra]))
             out.append(row_cls(items))
-    return ORMResult(out, fields)
+    result = ORMResult(out, fields)
+    result._groups = [
+        (entities[i].__mapper__, [row[i] for row in out])
+        for i, (kind, _, _) in enumerate(plan)
+        if kind == "entity"
+    ]
+    return result
+
+
+def _is_entity(value: Any) -> bool:
+    """A mapped class or an ``aliased()`` one."""
+    if isinstance(value, type):
+        return hasattr(value, "__mapper__")
+    return "__mapper__" in getattr(value, "__dict__", ())
 
 
 def is_orm_statement(statement: Any) -> bool:
@@ -325,6 +361,57 @@ def is_orm_statement(statement: Any) -> bool:
     entities = getattr(statement, "_entities", None)
     if not entities or not getattr(statement, "_is_select", False):
         return False
-    return any(isinstance(e, type) and hasattr(e, "__mapper__") for e in entities) or any(
+    return any(_is_entity(e) for e in entities) or any(
         hasattr(e, "prop") and hasattr(e, "class_") for e in entities
     )
+
+
+def needs_relationship_loading(statement: Any, groups: list[tuple[Any, list[Any]]]) -> bool:
+    """Do loader options or eager relationship strategies have work for this result?"""
+    if getattr(statement, "_options", ()):
+        return True
+    return any(has_eager(mapper) for mapper, _ in groups)
+
+
+def has_eager(mapper: Any) -> bool:
+    flag = mapper.__dict__.get("_has_eager")
+    if flag is None:
+        flag = any(getattr(p.strategy, "eager", False) for p in mapper.relationships.values())
+        if mapper.configured:
+            mapper._has_eager = flag
+    return bool(flag)
+
+
+def column_skips(statement: Any) -> dict[Any, frozenset[str]]:
+    """Per mapper, the column keys that ``defer``/``undefer``/``load_only`` options of
+    ``statement`` leave unloaded."""
+    options = getattr(statement, "_options", ())
+    if not options:
+        return {}
+    out: dict[Any, set[str]] = {}
+    for opt in options:
+        kind = getattr(opt, "column_kind", None)
+        if kind is None:
+            continue
+        for attr in opt.attrs:
+            mapper = getattr(attr.class_, "__mapper__", None)
+            if mapper is None:
+                continue
+            skip = out.setdefault(mapper, set(mapper.deferred_keys))
+            if kind == "defer":
+                skip.add(attr.key)
+            elif kind == "undefer":
+                skip.discard(attr.key)
+        if kind == "load_only":
+            named = {a.key for a in opt.attrs}
+            for mapper in {getattr(a.class_, "__mapper__", None) for a in opt.attrs}:
+                if mapper is not None:
+                    keep = named | set(mapper.pk_keys)
+                    out[mapper] = {k for k in mapper.column_keys if k not in keep}
+    return {m: frozenset(keys) for m, keys in out.items()}
+
+
+def _execution_option(statement: Any, name: str) -> Any:
+    getter = getattr(statement, "get_execution_options", None)
+    options = getter() if getter is not None else getattr(statement, "_execution_options", {})
+    return (options or {}).get(name)

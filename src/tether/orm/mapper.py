@@ -202,6 +202,10 @@ class Mapper:
             getter = itemgetter(*pos)
             self.pk_from_row = lambda row: tuple(getter(row))
         self.column_keys: list[str] = [p.key for p in self.column_attrs]
+        #: columns left out of loaded objects until first accessed (``deferred()``)
+        self.deferred_keys: frozenset[str] = frozenset(
+            p.key for p in self.column_attrs if p.deferred
+        )
         #: attribute key -> Column, for building statements from an object's dict.
         self.key_to_column: dict[str, Any] = {p.key: p.column for p in self.column_attrs}
         self.statement_cache: dict[Any, Any] = {}

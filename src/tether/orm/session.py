@@ -628,7 +628,13 @@ class Session:
         self._check_failed()
         self._autoflush()
         result = self._connection().execute(statement, params)
-        return loading.instances(self, mapper, result.fetchall())
+        objs = loading.instances(self, mapper, result.fetchall())
+        if objs and loading.has_eager(mapper):
+            from tether.orm.options import apply_loading
+
+            with self.no_autoflush:
+                apply_loading(self, mapper, objs, {}, 1)
+        return objs
 
     # --- reading --------------------------------------------------------------------------
     def get(self, entity: Any, ident: Any, *, options: Any = None, populate_existing: bool = False,
@@ -686,14 +692,28 @@ class Session:
         self._autoflush()
         conn = self._connection()
         if loading.is_orm_statement(statement):
-            result = conn.execute(statement, params) if params is not None else conn.execute(statement)
-            orm_result = loading.build_result(self, statement, result.fetchall())
-            options = getattr(statement, "_options", ())
-            for opt in options:
+            if any(type(o).__name__ == "ContainsEager" for o in getattr(statement, "_options", ())):
+                from tether.orm.options import execute_with_contains_eager
+
+                orm_result = execute_with_contains_eager(self, conn, statement, params)
+            else:
+                result = conn.execute(statement, params) if params is not None else \
+                    conn.execute(statement)
+                orm_result = loading.build_result(self, statement, result.fetchall())
+            if loading.needs_relationship_loading(statement, orm_result._groups):
+                from tether.orm.options import process_statement
+
+                with self.no_autoflush:
+                    process_statement(self, statement, orm_result._groups)
+            for opt in getattr(statement, "_options", ()):
                 hook = getattr(opt, "process_result", None)
                 if hook is not None:
                     hook(self, statement, orm_result)
             return orm_result
+        from tether.orm import bulk
+
+        if bulk.is_orm_dml(statement):
+            return bulk.execute_dml(self, statement, params)
         if params is not None:
             return conn.execute(statement, params)
         return conn.execute(statement)
@@ -705,10 +725,10 @@ class Session:
         return self.execute(statement, params, **kw).scalar()
 
     def query(self, *entities: Any, **kw: Any) -> Any:
-        """Legacy ``session.query(...)`` (issue 5: tether.orm.query)."""
-        from tether.orm.query import Query  # type: ignore[import-not-found]
+        """The legacy ``session.query(...)`` API (see ``tether.orm.query``)."""
+        from tether.orm.query import Query
 
-        return Query(entities, self, **kw)
+        return Query(entities, self)
 
     # --- merge ----------------------------------------------------------------------------------
     def merge(self, instance: Any, *, load: bool = True, options: Any = None) -> Any:

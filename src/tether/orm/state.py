@@ -60,6 +60,7 @@ class InstanceState:
         "was_deleted",
         "detached_reason",
         "insert_order",
+        "load_overrides",
         "__weakref__",
     )
 
@@ -84,6 +85,9 @@ class InstanceState:
         self.was_deleted = False
         self.detached_reason: str | None = None
         self.insert_order = 0
+        #: relationship key -> strategy name chosen by a loader option of the query that
+        #: loaded this object (``raiseload``, ``lazyload``)
+        self.load_overrides: dict[str, str] | None = None
 
     # lifecycle predicates, named as SQLAlchemy's inspection API names them
     @property

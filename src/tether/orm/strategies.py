@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tether.exc import ArgumentError, InvalidRequestError
+from tether.orm import loading
 from tether.orm.relationships import MANYTOMANY, MANYTOONE, RelationshipProperty
 from tether.orm.state import NO_VALUE, InstanceState
 
@@ -43,6 +44,18 @@ def strategy_for(prop: RelationshipProperty) -> Any:
     return factory(prop)
 
 
+def override_strategy(prop: RelationshipProperty, name: str) -> Any:
+    """The strategy object for ``name`` on ``prop`` (for per-query loader options)."""
+    cache = prop.__dict__.setdefault("_strategy_overrides", {})
+    strategy = cache.get(name)
+    if strategy is None:
+        factory = STRATEGIES[name]
+        strategy = cache[name] = factory(prop)
+        if name in ("raise", "raise_on_sql"):
+            strategy.lazy_name = name
+    return strategy
+
+
 def _order_by_clauses(prop: RelationshipProperty) -> list[Any]:
     order = prop.order_by
     if order is False or order is None:
@@ -54,13 +67,12 @@ def _order_by_clauses(prop: RelationshipProperty) -> list[Any]:
     return list(order)
 
 
-@register("select", "immediate", "selectin", "joined", "subquery", "dynamic", "write_only")
+@register("select", "dynamic", "write_only")
 class LazyLoader:
-    """Load on first access with one SELECT (``lazy="select"``).
+    """Load on first access with one SELECT (``lazy="select"``)."""
 
-    The eager names (``selectin``, ``joined``, ...) map here until their own strategies
-    exist: they give the same objects, with more statements.
-    """
+    #: loads for every object of a query result at once, right after the query
+    eager = False
 
     def __init__(self, prop: RelationshipProperty) -> None:
         self.prop = prop
@@ -106,6 +118,17 @@ class LazyLoader:
         self._statement = stmt
         self._bind_keys = bind_keys
 
+    def load_for_values(self, session: Any, values: dict[str, Any]) -> list[Any]:
+        """Related objects for the parent key ``values`` (attribute key -> value), e.g. the
+        key a row had before it changed. Runs SQL whatever the strategy."""
+        if self._statement is None:
+            self._build()
+        params = {name: values[key] for name, key in self._bind_keys}
+        with session.no_autoflush:
+            return session._load_related(  # type: ignore[no-any-return]
+                self._statement, params, self.prop.mapper
+            )
+
     def load(self, state: InstanceState, session: Any, passive: bool = False) -> Any:
         """The related object(s). ``passive``: never run SQL; NO_VALUE when it would."""
         if self._statement is None:
@@ -139,22 +162,31 @@ class LazyLoader:
 class NoLoader:
     """Never load: the attribute starts empty (``lazy="noload"``)."""
 
+    works_detached = True
+
     def __init__(self, prop: RelationshipProperty) -> None:
         self.prop = prop
 
     def load(self, state: InstanceState, session: Any, passive: bool = False) -> Any:
         return NO_VALUE
 
+    def load_for_values(self, session: Any, values: dict[str, Any]) -> list[Any]:
+        return LazyLoader(self.prop).load_for_values(session, values)
+
 
 @register("raise", "raise_on_sql")
 class RaiseLoader(LazyLoader):
     """Refuse to load lazily (``lazy="raise"``): the code must load it eagerly."""
 
+    #: raises its own error (also on a detached object), never needs the session
+    works_detached = True
+
     def load(self, state: InstanceState, session: Any, passive: bool = False) -> Any:
         prop = self.prop
         if passive:
             return NO_VALUE
-        if prop.lazy == "raise_on_sql":
+        lazy = getattr(self, "lazy_name", prop.lazy)
+        if lazy == "raise_on_sql" and session is not None:
             if self._statement is None:
                 self._build()
             if self._use_get:
@@ -168,7 +200,186 @@ class RaiseLoader(LazyLoader):
                     return found
         cls = prop.parent.class_.__name__
         raise InvalidRequestError(
-            f"'{cls}.{prop.key}' is not available due to lazy={prop.lazy!r}: it is never "
+            f"'{cls}.{prop.key}' is not available due to lazy={lazy!r}: it is never "
             f"loaded on access; load it with the query, e.g. "
             f"select({cls}).options(selectinload({cls}.{prop.key}))"
         )
+
+
+_BATCH = 500
+
+
+@register("selectin", "subquery", "immediate", "joined")
+class SelectInLoader(LazyLoader):
+    """``lazy="selectin"``: after a query, one ``IN`` query per relationship loads it for
+    every object the query returned (in batches of 500 keys).
+
+    ``joined``/``subquery``/``immediate`` use it too for now: the same objects, one
+    statement per relationship instead of a JOIN.
+    """
+
+    eager = True
+
+    def __init__(self, prop: RelationshipProperty) -> None:
+        super().__init__(prop)
+        self._batch_statement: Any = None
+
+    def _build_batch(self) -> None:
+        from tether.sql.elements import bindparam, tuple_
+        from tether.sql.selectable import Select
+
+        prop = self.prop
+        target = prop.mapper
+        assert prop.join is not None
+        if prop.direction is MANYTOMANY:
+            from tether.sql.elements import and_
+
+            on = and_(*(tcol == scol for tcol, scol in prop.join.secondary_pairs))
+            key_cols = [scol for _, scol in prop.join.pairs]
+            stmt = Select(target.class_, *key_cols).join(prop.secondary, on)
+            self._parent_keys = [prop.parent.columntoproperty[p].key for p, _ in prop.join.pairs]
+        elif prop.direction is MANYTOONE:
+            key_cols = [remote for _, remote in prop.local_remote_pairs]
+            stmt = Select(target.class_)
+            self._parent_keys = [prop.parent.columntoproperty[lc].key for lc, _ in prop.local_remote_pairs]
+            self._child_keys = [target.columntoproperty[rc].key for rc in key_cols]
+        else:
+            key_cols = [remote for _, remote in prop.local_remote_pairs]
+            stmt = Select(target.class_)
+            self._parent_keys = [prop.parent.columntoproperty[lc].key for lc, _ in prop.local_remote_pairs]
+            self._child_keys = [target.columntoproperty[rc].key for rc in key_cols]
+        if len(key_cols) == 1:
+            crit = key_cols[0].in_(bindparam("_keys", expanding=True))
+            self._composite = False
+        else:
+            self._composite = True
+            self._key_cols = key_cols
+            crit = None
+        self._base = stmt
+        if crit is not None:
+            stmt = stmt.where(crit)
+        order_by = _order_by_clauses(prop)
+        if order_by:
+            stmt = stmt.order_by(*order_by)
+        self._order_by = order_by
+        self._batch_statement = stmt
+        del tuple_
+
+    def load_many(self, session: Any, objs: list[Any]) -> list[Any]:
+        """Load this relationship for every object in ``objs`` that has not got it loaded;
+        returns the related objects (for loading the next level)."""
+        from tether.orm.state import STATE_KEY
+
+        if self._batch_statement is None:
+            self._build_batch()
+        prop = self.prop
+        key = prop.key
+        attr = prop.attr
+        todo = [o for o in objs if key not in o.__dict__]
+        if not todo:
+            return []
+        related: list[Any] = []
+        by_key: dict[tuple[Any, ...], list[Any]] = {}
+        for o in todo:
+            d = o.__dict__
+            values = tuple(d[k] if k in d else getattr(o, k) for k in self._parent_keys)
+            by_key.setdefault(values, []).append(o)
+        if prop.direction is MANYTOONE:
+            found: dict[tuple[Any, ...], Any] = {}
+            missing = []
+            imap = session.identity_map
+            for values in by_key:
+                if None in values:
+                    found[values] = None
+                    continue
+                if self._use_get_many():
+                    hit = imap.get((prop.mapper.identity_class, values))
+                    if hit is not None:
+                        found[values] = hit
+                        continue
+                missing.append(values)
+            for target in self._run(session, missing):
+                td = target.__dict__
+                found[tuple(td.get(k) for k in self._child_keys)] = target
+            for values, owners in by_key.items():
+                value = found.get(values)
+                for o in owners:
+                    attr.set_loaded(o, value)
+                if value is not None:
+                    related.append(value)
+            return related
+        keys = [v for v in by_key if None not in v]
+        groups: dict[tuple[Any, ...], list[Any]] = {}
+        if prop.direction is MANYTOMANY:
+            for row in self._run_rows(session, keys):
+                groups.setdefault(tuple(row[1:]), []).append(row[0])
+        else:
+            for child in self._run(session, keys):
+                cd = child.__dict__
+                groups.setdefault(tuple(cd.get(k) for k in self._child_keys), []).append(child)
+        for values, owners in by_key.items():
+            items = groups.get(values, [])
+            for o in owners:
+                st = o.__dict__.get(STATE_KEY)
+                if st is not None and st.collections and key in st.collections:
+                    continue  # changed while unloaded: a plain lazy load merges it later
+                if prop.uselist:
+                    attr.set_loaded(o, items)
+                else:
+                    attr.set_loaded(o, items[0] if items else None)
+            related.extend(items)
+        return related
+
+    def _use_get_many(self) -> bool:
+        if self._statement is None:
+            self._build()
+        return self._use_get and self._get_order == list(range(len(self._get_order)))
+
+    def _statements(self, keys: list[tuple[Any, ...]]) -> Any:
+        from tether.sql.elements import tuple_
+
+        for start in range(0, len(keys), _BATCH):
+            chunk = keys[start : start + _BATCH]
+            if not self._composite:
+                yield self._batch_statement, {"_keys": [k[0] for k in chunk]}
+            else:
+                stmt = self._base.where(tuple_(*self._key_cols).in_(chunk))
+                if self._order_by:
+                    stmt = stmt.order_by(*self._order_by)
+                yield stmt, None
+
+    def _run(self, session: Any, keys: list[tuple[Any, ...]]) -> list[Any]:
+        out: list[Any] = []
+        for stmt, params in self._statements(keys):
+            result = session._connection().execute(stmt, params) if params else \
+                session._connection().execute(stmt)
+            out.extend(loading.instances(session, self.prop.mapper, result.fetchall()))
+        return out
+
+    def _run_rows(self, session: Any, keys: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        mapper = self.prop.mapper
+        width = len(mapper.load_keys)
+        for stmt, params in self._statements(keys):
+            result = session._connection().execute(stmt, params) if params else \
+                session._connection().execute(stmt)
+            rows = result.fetchall()
+            load = loading.row_loader(session, mapper, 0, False)
+            out.extend((load(r), *tuple(r[width:])) for r in rows)
+        return out
+
+
+def load_eagerly(session: Any, mapper: Any, objs: list[Any], depth: int = 0) -> None:
+    """Run the eager (``selectin``-style) strategies of ``mapper``'s relationships for
+    ``objs``, then for the objects those load, level by level."""
+    if not objs or depth > 8:
+        return
+    for prop in mapper.relationships.values():
+        strategy = prop.strategy
+        if not getattr(strategy, "eager", False):
+            continue
+        if prop.mapper is mapper and depth >= (prop.join_depth or 1):
+            continue  # self-referential: stop unless join_depth asks for more levels
+        related = strategy.load_many(session, objs)
+        if related:
+            load_eagerly(session, prop.mapper, related, depth + 1)

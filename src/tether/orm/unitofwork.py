@@ -60,6 +60,7 @@ class _Flush:
         self.conn = session._connection()
         self.tasks: list[_Task] = []
         self.post_tasks: list[_Task] = []
+        self.orphans: list[tuple[InstanceState, Any, RelationshipProperty]] = []
         self.m2m_insert: dict[Any, tuple[RelationshipProperty, Any, Any]] = {}
         self.m2m_delete: dict[Any, tuple[RelationshipProperty, Any, Any]] = {}
         self.m2m_delete_parent: list[tuple[RelationshipProperty, Any]] = []
@@ -89,6 +90,8 @@ class _Flush:
                     value = d.get(key)
                     tasks.append(_Task(state, value, prop))
             elif direction is ONETOMANY:
+                if not prop.passive_updates and not is_new:
+                    self._cascade_key_change(state, prop, tasks)
                 if prop.uselist:
                     hist = state.collections.get(key) if state.collections else None
                     if hist is None:
@@ -111,18 +114,61 @@ class _Flush:
             elif direction is MANYTOMANY:
                 self._collect_m2m(state, prop)
 
+    def _cascade_key_change(self, state: InstanceState, prop: RelationshipProperty,
+                            tasks: list[_Task]) -> None:
+        """``passive_updates=False``: the parent's referenced key changed, so every child
+        row (loaded or not) takes the new value."""
+        mapper = state.mapper
+        d = state.obj.__dict__
+        old_values: dict[str, Any] = {}
+        changed = False
+        for local, _ in prop.local_remote_pairs:
+            key = mapper.columntoproperty[local].key
+            old = state.committed.get(key, NO_VALUE)
+            if old is NO_VALUE and local.primary_key and state.key is not None:
+                old = state.key[1][mapper.primary_key.index(local)]
+            if old is NO_VALUE:
+                old = d.get(key)
+            elif key in d and d[key] != old:
+                changed = True
+            old_values[key] = old
+        if not changed:
+            return
+        children = d.get(prop.key)
+        if children is None:
+            children = prop.strategy.load_for_values(self.session, old_values)
+        items = list(children) if prop.uselist else ([children] if children is not None else [])
+        for child in items:
+            cst = instance_state(child)
+            if cst.session is self.session and not cst.marked_deleted:
+                tasks.append(_Task(cst, state.obj, prop))
+
     def _child_removed(self, child: Any, prop: RelationshipProperty, tasks: list[_Task]) -> None:
         session = self.session
         cst = instance_state(child)
         if cst.session is not session or cst.marked_deleted:
             return
         if "delete-orphan" in prop.cascade:
+            # decided once everything is collected: the child may have moved elsewhere
+            self.orphans.append((cst, child, prop))
+            return
+        tasks.insert(0, _Task(cst, None, prop))
+
+    def settle_orphans(self) -> None:
+        """``delete-orphan``: children removed from a parent and given no new one are
+        deleted (or, never flushed, dropped from the session)."""
+        session = self.session
+        adopted = {id(t.child.obj) for t in self.tasks if t.parent is not None}
+        for cst, child, prop in self.orphans:
+            if id(child) in adopted or cst.marked_deleted:
+                continue
+            reverse = prop.reverse_property
+            if reverse is not None and child.__dict__.get(reverse.key) is not None:
+                continue
             if cst.key is None:
                 session._expunge_state(cst, "expunged")
             else:
                 session._delete_cascade(cst, child, set())
-            return
-        tasks.insert(0, _Task(cst, None, prop))
 
     def _collect_m2m(self, state: InstanceState, prop: RelationshipProperty) -> None:
         if state.collections is None and prop.uselist:
@@ -240,6 +286,7 @@ class _Flush:
             self.collect(state)
         for state in dirty:
             self.collect(state)
+        self.settle_orphans()
         for state in list(session._deleted):
             self.collect_deleted(state)
         deleted = list(session._deleted)

@@ -129,7 +129,7 @@ class Compiled:
         "string", "slots", "returns_rows", "result_keys", "result_processors", "result_types",
         "is_insert", "is_update", "is_delete", "is_ddl", "is_select", "is_text", "table",
         "inserted_pk_columns", "_all_binds_plain", "_context_defaults", "statement_kind",
-        "positional_names", "_row_template", "inserted_pk_positions",
+        "positional_names", "_row_template", "inserted_pk_positions", "implicit_returning",
     )
 
     def __init__(self) -> None:
@@ -144,6 +144,10 @@ class Compiled:
         self.table: Any = None
         self.inserted_pk_columns: tuple[str, ...] = ()
         self.inserted_pk_positions: tuple[int | None, ...] | None = None
+        #: An INSERT to which the compiler added ``RETURNING <primary key>`` so that the
+        #: engine learns generated keys without another round trip; its rows are the
+        #: engine's, not the caller's.
+        self.implicit_returning = False
         self._context_defaults = False
         self.statement_kind = ""
         self.positional_names: list[str] = []
@@ -226,13 +230,14 @@ class DisplayCompiled:
 
 
 def compile_statement(statement: ClauseElement, dialect: Any,
-                      params: Mapping[str, Any] | None = None
+                      params: Mapping[str, Any] | None = None, executemany: bool = False
                       ) -> tuple[Compiled, list[BindParameter]]:
     """Compile ``statement`` for ``dialect``, reusing the compiled form of its shape.
 
     ``params`` (the first parameter set of an execution) matters for INSERT/UPDATE, whose
     column list comes from it. Returns the Compiled and this statement's bound parameters,
-    to be passed to ``Compiled.construct_params``.
+    to be passed to ``Compiled.construct_params``. ``executemany`` says the statement will
+    run once per parameter set (no implicit RETURNING then, so the driver can batch).
     """
     # Statements never change once built, so a statement executed again (the ORM keeps
     # its statements) reuses its own shape walk.
@@ -246,8 +251,11 @@ def compile_statement(statement: ClauseElement, dialect: Any,
             return SQLCompiler(dialect, statement, ctx, params).compiled, ctx
         if hasattr(statement, "__dict__"):
             statement.__dict__["_tether_shape"] = (shape, ctx)
-    if isinstance(statement, (Insert, Update)) and params:
-        shape = (shape, tuple(params))
+    if isinstance(statement, (Insert, Update)):
+        if params:
+            shape = (shape, tuple(params))
+        if executemany:
+            shape = (shape, "many")
     if params:
         lens = tuple((b.key, len(params[b.key])) for b in ctx
                      if b.expanding and b.key in params)
@@ -257,9 +265,9 @@ def compile_statement(statement: ClauseElement, dialect: Any,
     try:
         compiled = cache.get(shape)
     except TypeError:  # an unhashable value slipped into the shape: compile uncached
-        return SQLCompiler(dialect, statement, ctx, params).compiled, ctx
+        return SQLCompiler(dialect, statement, ctx, params, executemany).compiled, ctx
     if compiled is None:
-        compiled = SQLCompiler(dialect, statement, ctx, params).compiled
+        compiled = SQLCompiler(dialect, statement, ctx, params, executemany).compiled
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
         cache[shape] = compiled
@@ -297,8 +305,9 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
     """Renders one statement; produces a :class:`Compiled` in ``.compiled``."""
 
     def __init__(self, dialect: Any, statement: ClauseElement, bound: list[BindParameter],
-                 params: Mapping[str, Any] | None) -> None:
+                 params: Mapping[str, Any] | None, executemany: bool = False) -> None:
         self.dialect = dialect
+        self.executemany = executemany
         self.flags = Flags(dialect)
         self.params = params
         self.bound_index = {id(b): i for i, b in enumerate(bound)}

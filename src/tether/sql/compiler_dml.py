@@ -133,7 +133,26 @@ class DMLCompilerMixin:
                                       for col in cols)
         finally:
             self._unqualified_table = previous
-        return sql + self._returning(stmt)
+        if stmt._returning:
+            return sql + self._returning(stmt)
+        return sql + self._implicit_returning(stmt)
+
+    def _implicit_returning(self, stmt: Any) -> str:
+        """``RETURNING <pk>`` for a single-row INSERT whose key the database generates,
+        where the driver cannot report it otherwise (no usable lastrowid)."""
+        c = self.compiled
+        positions = c.inserted_pk_positions
+        if (self.executemany or stmt._select is not None or stmt._multi_values is not None
+                or not self.flags.supports_returning or positions is None
+                or getattr(self.dialect, "lastrowid_is_primary_key", False)
+                or all(p is not None for p in positions)):
+            return ""
+        pk = list(stmt.table.primary_key)
+        c.implicit_returning = True
+        c.result_keys = tuple(col.key for col in pk)
+        procs = tuple(col.type.result_processor(self.dialect) for col in pk)
+        c.result_processors = procs if any(p is not None for p in procs) else None
+        return " RETURNING " + ", ".join(self.quote(col.name) for col in pk)
 
     def visit_update(self, stmt: Any, top: bool = False, **kw: Any) -> str:
         table = stmt.table

@@ -1,0 +1,321 @@
+"""Loader options: ``select(User).options(selectinload(User.posts))`` and friends.
+
+An option is a path of ``(relationship attribute, strategy name)`` steps, built by chaining
+(``selectinload(A.b).selectinload(B.c)``). After the session turned a statement's rows into
+objects it calls :meth:`LoaderOption.process_result`, and :func:`apply_loading` walks the
+relationships of each entity: eager strategies load for all objects at once, ``noload``
+fills empty values, ``raiseload`` marks the objects so a later access raises.
+
+Column options (``defer``, ``undefer``, ``load_only``) choose which columns loaded objects
+get; the others load on first access.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tether.exc import ArgumentError
+from tether.orm.state import STATE_KEY
+
+__all__ = [
+    "ContainsEager",
+    "LoaderOption",
+    "contains_eager",
+    "apply_loading",
+    "defaultload",
+    "defer",
+    "joinedload",
+    "lazyload",
+    "load_only",
+    "noload",
+    "raiseload",
+    "selectinload",
+    "subqueryload",
+    "undefer",
+]
+
+_EAGER = {"selectin", "joined", "subquery", "immediate"}
+
+
+def _prop_of(attr: Any) -> Any:
+    prop = getattr(attr, "prop", None)
+    if prop is None or not hasattr(prop, "direction"):
+        raise ArgumentError(
+            f"{attr!r} is not a relationship attribute; loader options take one, e.g. "
+            "selectinload(User.posts)"
+        )
+    return prop
+
+
+class LoaderOption:
+    """A chain of relationship loading choices, starting at one mapped class."""
+
+    def __init__(self, path: tuple[tuple[Any, str | None], ...]) -> None:
+        self.path = path
+
+    def _chain(self, attr: Any, strategy: str | None) -> LoaderOption:
+        return LoaderOption((*self.path, (_prop_of(attr), strategy)))
+
+    def selectinload(self, attr: Any, **kw: Any) -> LoaderOption:
+        return self._chain(attr, "selectin")
+
+    def joinedload(self, attr: Any, **kw: Any) -> LoaderOption:
+        return self._chain(attr, "joined")
+
+    def subqueryload(self, attr: Any, **kw: Any) -> LoaderOption:
+        return self._chain(attr, "subquery")
+
+    def lazyload(self, attr: Any) -> LoaderOption:
+        return self._chain(attr, "select")
+
+    def noload(self, attr: Any) -> LoaderOption:
+        return self._chain(attr, "noload")
+
+    def raiseload(self, attr: Any, sql_only: bool = False) -> LoaderOption:
+        return self._chain(attr, "raise_on_sql" if sql_only else "raise")
+
+    def defaultload(self, attr: Any) -> LoaderOption:
+        return self._chain(attr, None)
+
+    def options(self, *opts: Any) -> LoaderOption:
+        return self
+
+    def load_only(self, *attrs: Any, **kw: Any) -> LoaderOption:
+        return self
+
+    def defer(self, *attrs: Any, **kw: Any) -> LoaderOption:
+        return self
+
+    def undefer(self, *attrs: Any) -> LoaderOption:
+        return self
+
+    def process_result(self, session: Any, statement: Any, result: Any) -> None:
+        """Loading happens once for all options in :func:`process_statement`."""
+
+    def __repr__(self) -> str:
+        return "Load(" + ".".join(f"{p.key}:{s}" for p, s in self.path) + ")"
+
+
+class _ColumnOption:
+    """``defer``/``undefer``/``load_only``: which columns loaded objects get (the row still
+    carries every column; skipped ones load on first access)."""
+
+    def __init__(self, kind: str, *attrs: Any, **kw: Any) -> None:
+        self.column_kind = kind
+        self.attrs = attrs
+
+    def process_result(self, session: Any, statement: Any, result: Any) -> None:
+        pass
+
+
+def selectinload(attr: Any, **kw: Any) -> LoaderOption:
+    """Load ``attr`` for all objects of the result with one ``IN`` query per level."""
+    return LoaderOption(((_prop_of(attr), "selectin"),))
+
+
+def joinedload(attr: Any, **kw: Any) -> LoaderOption:
+    """Load ``attr`` eagerly (currently like :func:`selectinload`)."""
+    return LoaderOption(((_prop_of(attr), "joined"),))
+
+
+def subqueryload(attr: Any, **kw: Any) -> LoaderOption:
+    """Load ``attr`` eagerly (currently like :func:`selectinload`)."""
+    return LoaderOption(((_prop_of(attr), "subquery"),))
+
+
+def lazyload(attr: Any) -> LoaderOption:
+    """Load ``attr`` on first access, even if the relationship says otherwise."""
+    return LoaderOption(((_prop_of(attr), "select"),))
+
+
+def noload(attr: Any) -> LoaderOption:
+    """Never load ``attr`` for these objects: it reads as empty."""
+    return LoaderOption(((_prop_of(attr), "noload"),))
+
+
+def raiseload(attr: Any, sql_only: bool = False) -> LoaderOption:
+    """Make a later access of ``attr`` on these objects raise instead of loading."""
+    return LoaderOption(((_prop_of(attr), "raise_on_sql" if sql_only else "raise"),))
+
+
+def defaultload(attr: Any) -> LoaderOption:
+    """Keep ``attr``'s own strategy; used to reach deeper options."""
+    return LoaderOption(((_prop_of(attr), None),))
+
+
+class ContainsEager:
+    """``contains_eager(Shop.items)``: the statement already joins the related rows; take
+    the relationship's value from them instead of loading it."""
+
+    def __init__(self, attr: Any, alias: Any = None) -> None:
+        self.prop = _prop_of(attr)
+        self.alias = alias if alias is not None else getattr(attr, "_of_type", None)
+
+    @property
+    def target(self) -> Any:
+        return self.alias if self.alias is not None else self.prop.mapper.class_
+
+    def process_result(self, session: Any, statement: Any, result: Any) -> None:
+        pass
+
+
+def contains_eager(attr: Any, alias: Any = None, **kw: Any) -> Any:
+    """Fill ``attr`` from the rows the statement's own JOIN brings (only those rows)."""
+    return ContainsEager(attr, alias)
+
+
+def execute_with_contains_eager(session: Any, conn: Any, statement: Any, params: Any) -> Any:
+    """Run an ORM select whose options include ``contains_eager``: the joined entity's
+    columns are added to the SELECT and each parent's relationship is set from them."""
+    from tether.orm import loading
+
+    extras = [o for o in statement._options if isinstance(o, ContainsEager)]
+    entities = statement._entities
+    stmt = statement
+    for opt in extras:
+        stmt = stmt.add_columns(opt.target)
+    result = conn.execute(stmt, params) if params is not None else conn.execute(stmt)
+    rows = result.fetchall()
+    orm_result = loading.build_result(session, statement, rows, entities)
+    width = 0
+    positions: dict[Any, int] = {}
+    for ent in entities:
+        mapper = getattr(ent, "__mapper__", None) if loading._is_entity(ent) else None
+        if mapper is not None:
+            positions.setdefault(mapper, width)
+            width += len(mapper.load_keys)
+        else:
+            width += 1
+    for opt in extras:
+        prop = opt.prop
+        parent_pos = positions.get(prop.parent)
+        if parent_pos is None:
+            width += len(prop.mapper.load_keys)
+            continue
+        load_parent = loading.row_loader(session, prop.parent, parent_pos)
+        load_child = loading.row_loader(session, prop.mapper, width)
+        values: dict[int, tuple[Any, list[Any]]] = {}
+        for row in rows:
+            parent = load_parent(row)
+            if parent is None:
+                continue
+            entry = values.setdefault(id(parent), (parent, []))
+            child = load_child(row)
+            if child is not None and all(child is not c for c in entry[1]):
+                entry[1].append(child)
+        for parent, children in values.values():
+            if prop.uselist:
+                prop.attr.set_loaded(parent, children)
+            else:
+                prop.attr.set_loaded(parent, children[0] if children else None)
+        width += len(prop.mapper.load_keys)
+    return orm_result
+
+
+def defer(*attrs: Any, **kw: Any) -> Any:
+    """Leave these columns unloaded until first accessed."""
+    return _ColumnOption("defer", *attrs, **kw)
+
+
+def undefer(*attrs: Any, **kw: Any) -> Any:
+    """Load these ``deferred()`` columns with the row."""
+    return _ColumnOption("undefer", *attrs, **kw)
+
+
+def load_only(*attrs: Any, **kw: Any) -> Any:
+    """Load only these columns (and the primary key); the rest on first access."""
+    return _ColumnOption("load_only", *attrs, **kw)
+
+
+Tree = dict[Any, tuple[str | None, "Tree"]]
+
+
+def _tree(options: tuple[Any, ...]) -> Tree:
+    tree: Tree = {}
+    for opt in options:
+        if not isinstance(opt, LoaderOption):
+            continue
+        node = tree
+        for prop, strategy in opt.path:
+            current, sub = node.get(prop, (None, {}))
+            node[prop] = (strategy if strategy is not None else current, sub)
+            node = sub
+    return tree
+
+
+def process_statement(session: Any, statement: Any, groups: list[tuple[Any, list[Any]]]) -> None:
+    """Run relationship loading for the objects of one statement's result:
+    ``groups`` is ``[(mapper, objects), ...]`` per selected entity."""
+    tree = _tree(getattr(statement, "_options", ()))
+    for mapper, objs in groups:
+        objs = [o for o in objs if o is not None]
+        if objs:
+            apply_loading(session, mapper, objs, tree, 0)
+
+
+def apply_loading(session: Any, mapper: Any, objs: list[Any], tree: Tree, depth: int) -> None:
+    """Apply default eager strategies and options to ``objs`` of ``mapper``."""
+    from tether.orm.strategies import SelectInLoader
+
+    if depth > 8:
+        return
+    for prop in mapper.relationships.values():
+        chosen, sub = tree.get(prop, (None, {}))
+        strategy = prop.strategy
+        if chosen is None:
+            if not getattr(strategy, "eager", False):
+                if sub:
+                    # defaultload(A.b).selectinload(B.c): deeper options for loaded values
+                    loaded = _loaded_values(prop, objs)
+                    if loaded:
+                        apply_loading(session, prop.mapper, loaded, sub, depth + 1)
+                continue
+            if prop.mapper is mapper and depth >= (prop.join_depth or 1) and not sub:
+                continue
+            related = strategy.load_many(session, objs)
+        elif chosen in _EAGER:
+            loader = strategy if getattr(strategy, "eager", False) else _selectin_for(prop)
+            related = loader.load_many(session, objs)
+            related = related or _loaded_values(prop, objs)
+        elif chosen == "noload":
+            for o in objs:
+                if prop.key not in o.__dict__:
+                    prop.attr.set_loaded(o, [] if prop.uselist else None)
+            continue
+        elif chosen in ("raise", "raise_on_sql", "select"):
+            for o in objs:
+                st = o.__dict__.get(STATE_KEY)
+                if st is not None:
+                    overrides = st.load_overrides
+                    if overrides is None:
+                        overrides = st.load_overrides = {}
+                    overrides[prop.key] = chosen
+            continue
+        else:
+            continue
+        if related:
+            apply_loading(session, prop.mapper, related, sub, depth + 1)
+    del SelectInLoader
+
+
+def _selectin_for(prop: Any) -> Any:
+    from tether.orm.strategies import SelectInLoader
+
+    loader = getattr(prop, "_selectin_loader", None)
+    if loader is None:
+        loader = prop._selectin_loader = SelectInLoader(prop)
+    return loader
+
+
+def _loaded_values(prop: Any, objs: list[Any]) -> list[Any]:
+    out: list[Any] = []
+    key = prop.key
+    for o in objs:
+        value = o.__dict__.get(key)
+        if value is None:
+            continue
+        if prop.uselist:
+            out.extend(value)
+        else:
+            out.append(value)
+    return out
