@@ -389,3 +389,15 @@ def test_engine_from_url_string_runs_sqlite_memory():
     with engine.connect() as conn:
         assert conn.execute(select(users.c.name)).scalar_one() == "z"
     engine.dispose()
+
+
+def test_subquery_reached_only_through_its_columns_keeps_its_values(blog_db):
+    engine, users, posts = blog_db
+    good = select(posts.c.id, posts.c.user_id).where(posts.c.score >= 3).subquery()
+    with engine.connect() as conn:
+        ids = conn.execute(select(posts.c.id).where(posts.c.id.in_(select(good.c.id)))
+                           .order_by(posts.c.id)).scalars().all()
+        assert ids == [1, 3]
+        names = conn.execute(select(users.c.name).where(users.c.id == good.c.user_id)
+                             .order_by(users.c.name)).scalars().all()
+        assert names == ["ann", "bob"]

@@ -97,9 +97,21 @@ def test_selectin_default_and_option_statement_counts(db: Any) -> None:
     assert log.count == 4  # authors, fans, books, chapters: one per relationship level
     assert [[len(b.chapters) for b in a.books] for a in authors] == [[1], [1, 2], [1, 2, 3]]
     with Session(db) as s, count_statements() as log:
-        authors = s.scalars(select(Author).options(joinedload(Author.books))).all()
-        assert sum(len(a.books) for a in authors) == 6
-    assert log.count == 3
+        authors = s.scalars(
+            select(Author).options(joinedload(Author.books)).order_by(Author.id)
+        ).unique().all()
+        assert [[b.title for b in a.books] for a in authors] == [
+            ["a0b0"], ["a1b0", "a1b1"], ["a2b0", "a2b1", "a2b2"]]
+    assert log.count == 2  # authors with their books in one statement, then the fans
+    assert "LEFT OUTER JOIN" in log.statements[0]
+    with Session(db) as s, count_statements() as log:
+        books = s.scalars(select(Book).options(joinedload(Book.author))
+                          .order_by(Book.id)).all()
+        assert [b.author.name for b in books] == ["a0", "a1", "a1", "a2", "a2", "a2"]
+    assert log.count == 2  # books+authors, then the authors' fans (lazy="selectin")
+    with Session(db) as s:
+        authors = s.query(Author).options(joinedload(Author.books)).all()
+        assert len(authors) == 3  # the legacy Query de-duplicates
 
 
 def test_raise_noload_and_lazyload(db: Any) -> None:
@@ -142,3 +154,34 @@ def test_deferred_and_column_options(db: Any) -> None:
         c = s.scalars(select(Book).options(defer(Book.title))
                       .where(Book.title == "a1b0")).one()
         assert "title" not in c.__dict__ and c.title == "a1b0"
+
+
+def test_n_plus_one_detection_warns_once_or_raises(db: Any, monkeypatch: Any) -> None:
+    import warnings
+
+    from tether.exc import NPlusOneWarning
+    from tether.orm import NPlusOneError
+
+    with Session(db, detect_n_plus_one="warn") as s:
+        authors = s.scalars(select(Author).order_by(Author.id)).all()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for a in authors:
+                _ = a.books
+        messages = [str(w.message) for w in caught if issubclass(w.category, NPlusOneWarning)]
+        assert len(messages) == 1
+        assert "Author.books" in messages[0] and "selectinload(Author.books)" in messages[0]
+        assert "3 Author objects" in messages[0]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            books = s.scalars(select(Book)).all()
+            _ = [b.author for b in books]  # all in the identity map: no SELECT, no warning
+        assert not [w for w in caught if issubclass(w.category, NPlusOneWarning)]
+    monkeypatch.setenv("TETHER_NPLUSONE", "raise")
+    with Session(db) as s:
+        authors = s.scalars(select(Author).order_by(Author.id)).all()
+        _ = authors[0].books
+        with pytest.raises(NPlusOneError):
+            _ = authors[1].books
+        ok = s.scalars(select(Author).options(selectinload(Author.books))).all()
+        assert sum(len(a.books) for a in ok) == 6

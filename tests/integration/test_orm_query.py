@@ -90,3 +90,48 @@ def test_query_property_on_scoped_session(engine: Any) -> None:
     finally:
         del Team.query
         db.remove()
+
+
+def test_aliased_self_join_and_contains_eager(session: Session) -> None:
+    from tether import select
+    from tether.orm import aliased, contains_eager
+
+    other = aliased(Player)
+    rows = session.execute(
+        select(Player.name, other.name)
+        .join(other, Player.team_id == other.team_id)
+        .where(Player.number < other.number)
+        .order_by(Player.name)
+    ).all()
+    assert [tuple(r) for r in rows] == [("ann", "bo")]
+    t = aliased(Team)
+    players = session.scalars(
+        select(Player).join(t, Player.team).where(t.city == "Boise")
+        .options(contains_eager(Player.team.of_type(t)))
+    ).all()
+    assert [(p.name, p.__dict__["team"].name) for p in players] == [("cy", "blues")]
+    teams = session.scalars(
+        select(Team).join(Team.players).where(Player.number > 10)
+        .options(contains_eager(Team.players)).order_by(Team.name)
+    ).unique().all()
+    assert [(tm.name, [p.name for p in tm.players]) for tm in teams] == [
+        ("blues", ["cy"]), ("reds", ["bo"])]
+
+
+def test_orm_enabled_dml_and_populate_existing(session: Session) -> None:
+    from tether import delete, insert, select, update
+
+    ann = session.scalars(select(Player).where(Player.name == "ann")).one()
+    session.execute(update(Player).where(Player.name == "ann").values(number=99))
+    assert ann.number == 99
+    new = session.scalars(insert(Player).returning(Player),
+                          [{"name": "dee", "number": 1, "team_id": 1}]).all()
+    assert new[0] in session and new[0].name == "dee"
+    gone = session.execute(delete(Player).where(Player.name == "dee")
+                           .returning(Player.name)).scalars().all()
+    assert gone == ["dee"]
+    ann.number = 5
+    with session.no_autoflush:
+        again = session.scalars(select(Player).where(Player.name == "ann")
+                                .execution_options(populate_existing=True)).one()
+    assert again is ann and ann.number == 99

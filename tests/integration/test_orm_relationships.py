@@ -432,3 +432,35 @@ def test_passive_updates_false_carries_a_changed_key_to_unloaded_children(engine
         acct.code = "B"  # entries not loaded
         s.commit()
         assert _rows(s, select(Entry.account_code)) == [("B",), ("B",)]
+
+
+def test_delete_orphan_deletes_removed_children_but_not_moved_ones(engine: Any) -> None:
+    B6 = declarative_base()
+
+    class Folder(B6):
+        __tablename__ = "folders"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(10))
+        parent_id = Column(Integer, ForeignKey("folders.id"))
+        parent = relationship("Folder", remote_side=[id], backref=backref(
+            "children", cascade="all, delete-orphan", order_by="Folder.id"))
+
+    B6.metadata.create_all(engine)
+    with Session(engine) as s:
+        root = Folder(name="root")
+        a = Folder(name="a", parent=root)
+        b = Folder(name="b", parent=root)
+        Folder(name="a1", parent=a)
+        s.add(root)
+        s.commit()
+        b.children.append(a.children[0])  # moved: kept
+        s.commit()
+        assert _rows(s, select(Folder.name).order_by(Folder.id)) == [
+            ("root",), ("a",), ("b",), ("a1",)]
+        root.children.remove(a)  # orphaned: deleted
+        s.commit()
+        assert _rows(s, select(Folder.name).order_by(Folder.id)) == [
+            ("root",), ("b",), ("a1",)]
+        s.delete(b)  # cascades to a1
+        s.commit()
+        assert _rows(s, select(Folder.name)) == [("root",)]

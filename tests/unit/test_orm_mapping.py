@@ -321,3 +321,37 @@ def test_mixins_abstract_bases_and_declared_attr() -> None:
 
     assert [c.name for c in Row.__table__.c] == ["id", "value"]
     assert not hasattr(WithId, "__table__")
+
+
+def test_string_annotations_with_none() -> None:
+    class Base(DeclarativeBase):
+        pass
+
+    class Node(Base):
+        __tablename__ = "nodes"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        parent_id: Mapped[int | None] = mapped_column(ForeignKey("nodes.id"))
+        parent: Mapped[Node | None] = relationship(remote_side=[id])
+        other: Mapped[Optional[Node]] = relationship(remote_side=[id], viewonly=True)  # noqa: UP045
+
+    Base.registry.configure()
+    assert Node.parent.prop.direction is MANYTOONE and not Node.parent.prop.uselist
+    assert Node.other.prop.mapper is Node.__mapper__
+    assert Node.__table__.c.parent_id.nullable
+
+
+def test_join_on_relationship_before_any_object_exists() -> None:
+    Base = declarative_base()
+
+    class U(Base):
+        __tablename__ = "u"
+        id = Column(Integer, primary_key=True)
+        posts = relationship("P")
+
+    class P(Base):
+        __tablename__ = "p"
+        id = Column(Integer, primary_key=True)
+        u_id = Column(Integer, ForeignKey("u.id"))
+
+    sql = str(select(U).join(U.posts))
+    assert "JOIN p ON u.id = p.u_id" in sql

@@ -25,6 +25,7 @@ from tether.orm.exc import (
     FlushError,
     MultipleResultsFound,
     NoResultFound,
+    NPlusOneError,
     ObjectDeletedError,
     StaleDataError,
     UnmappedClassError,
@@ -68,6 +69,7 @@ from tether.orm.state import InstanceState, instance_state
 from tether.orm.validators import validates
 
 __all__ = [
+    "NPlusOneError",
     "contains_eager",
     "AliasedClass",
     "aliased",

@@ -229,25 +229,32 @@ class RelationshipAttribute(QueryableAttribute):
         super().__init__(class_, key, prop)
 
     def __clause_element__(self) -> Any:
-        return self.prop.comparator_clause()
+        return self._configured_prop().comparator_clause()
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
             raise AttributeError(name)
-        comparator = self.prop.comparator(self)
+        comparator = self._configured_prop().comparator(self)
         return getattr(comparator, name)
+
+    def _configured_prop(self) -> RelationshipProperty:
+        # statements can be built before any object exists: configure on first use here too
+        prop = self.prop
+        if not prop.configured:
+            prop.parent.registry.configure_if_needed()
+        return prop
 
     def _tether_join_path(self, explicit: Any = None) -> list[tuple[Any, Any]]:
         """Join steps for ``select(A).join(A.rel)`` (asked for by the SQL layer)."""
         from tether.orm.comparators import join_path
 
-        return join_path(self.prop, explicit)
+        return join_path(self._configured_prop(), explicit)
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        return self.prop.comparator(self) == other
+        return self._configured_prop().comparator(self) == other
 
     def __ne__(self, other: Any) -> Any:  # type: ignore[override]
-        return self.prop.comparator(self) != other
+        return self._configured_prop().comparator(self) != other
 
     def __hash__(self) -> int:
         return id(self)
@@ -275,10 +282,17 @@ class RelationshipAttribute(QueryableAttribute):
             from tether.orm.strategies import override_strategy
 
             strategy = override_strategy(self.prop, overrides[self.key])
-        if state.session is None:
+        session = state.session
+        if session is None:
             if not getattr(strategy, "works_detached", False):
                 raise detached_error(state, self.key)
-        value = strategy.load(state, state.session)
+        elif session._nplusone and state.load_batch is not None:
+            from tether.orm.nplusone import note_lazy_load
+
+            # a many-to-one found in the identity map costs no SELECT: not an N+1
+            if self.prop.uselist or strategy.load(state, session, passive=True) is NO_VALUE:
+                note_lazy_load(session, state, self.prop)
+        value = strategy.load(state, session)
         if value is NO_VALUE:  # strategies like noload give the empty default
             value = () if self.prop.uselist else None
         if self.prop.uselist:
@@ -541,7 +555,8 @@ class _OfType:
     def _tether_join_path(self, explicit: Any = None) -> list[tuple[Any, Any]]:
         from tether.orm.comparators import join_path
 
-        return join_path(self.prop, explicit if explicit is not None else self._of_type)
+        prop = self.attr._configured_prop()
+        return join_path(prop, explicit if explicit is not None else self._of_type)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):

@@ -87,7 +87,7 @@ class RelationshipComparator:
 
     def _exists(self, criterion: Any, kwargs: dict[str, Any]) -> Any:
         from tether.sql.elements import and_
-        from tether.sql.selectable import Select, exists  # type: ignore[attr-defined]
+        from tether.sql.selectable import exists
 
         prop = self.prop
         crit: list[Any] = []
@@ -103,7 +103,6 @@ class RelationshipComparator:
             crit.append(criterion)
         for key, value in kwargs.items():
             crit.append(getattr(prop.mapper.class_, key) == value)
-        del Select
         return exists().select_from(*froms).where(and_(*crit)).correlate_except(*froms)
 
     def any(self, criterion: Any = None, **kwargs: Any) -> Any:

@@ -20,6 +20,7 @@ __all__ = [
     "CircularDependencyError",
     "DetachedInstanceError",
     "FlushError",
+    "NPlusOneError",
     "MultipleResultsFound",
     "NoResultFound",
     "ObjectDeletedError",
@@ -56,3 +57,7 @@ class UnmappedInstanceError(UnmappedError):
 
 class UnmappedClassError(UnmappedError):
     """A class that is not mapped was used where a mapped class is needed."""
+
+
+class NPlusOneError(InvalidRequestError):
+    """N+1 detection in ``raise`` mode: a lazy loader fired once per object of a result."""

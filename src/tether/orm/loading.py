@@ -235,6 +235,8 @@ class ORMResult(_ResultBase):
                  objects: list[Any] | None = None) -> None:
         #: (mapper, objects) per selected entity, for relationship loading after the query
         self._groups: list[tuple[Any, list[Any]]] = []
+        #: collections were loaded through a JOIN, so parents repeat (use unique())
+        self._joined_collections = False
         self._fields = list(fields)
         self._objects = objects
         self._rows = rows
@@ -274,8 +276,11 @@ class ORMResult(_ResultBase):
 
     def unique(self) -> ORMResult:
         if self._objects is not None:
-            return ORMResult(None, self._fields, _unique(self._objects))
-        return ORMResult(_unique(self._items), self._fields)
+            out = ORMResult(None, self._fields, _unique(self._objects))
+        else:
+            out = ORMResult(_unique(self._items), self._fields)
+        out._groups = self._groups
+        return out
 
     def tuples(self) -> ORMResult:
         return self

@@ -242,6 +242,25 @@ class Mapper:
                 problems.append(err)
 
 
+def _back_populates_problem(prop: RelationshipProperty) -> Exception | None:
+    """The error for a ``back_populates`` naming nothing on the other class, if any."""
+    if not prop.back_populates or prop._is_backref:
+        return None
+    try:
+        target = prop.resolve_target()
+    except Exception:  # an unresolvable target is reported on its own
+        return None
+    other = target.attrs.get(prop.back_populates)
+    if isinstance(other, RelationshipProperty):
+        return None
+    have = [k for k, p in target.attrs.items() if isinstance(p, RelationshipProperty)]
+    return RelationshipConfigError(
+        f"{prop.what}: back_populates={prop.back_populates!r} but "
+        f"{target.class_.__name__} has no relationship of that name (its "
+        f"relationships: {', '.join(have) or 'none'})"
+    )
+
+
 def _link(prop: RelationshipProperty) -> None:
     target = prop.mapper
     if prop.back_populates:
@@ -350,11 +369,22 @@ def configure_registry(reg: Any) -> None:
             return
         problems: list[Exception] = []
         mappers = [m for m in reg.mappers if not m.configured]
+        # every mistake at once, from the declared arguments (orm/diagnostics.py)
+        from tether.orm.diagnostics import raise_for_problems
+
+        raise_for_problems(mappers)
         for mapper in mappers:
             mapper._configure_relationships(problems)
         if not problems:
             for mapper in mappers:
                 mapper._link_relationships(problems)
+        else:
+            # report naming mistakes too, so one exception lists everything
+            for mapper in mappers:
+                for prop in mapper.relationships.values():
+                    problem = _back_populates_problem(prop)
+                    if problem is not None:
+                        problems.append(problem)
         if problems:
             _raise_problems(problems)
         for mapper in mappers:

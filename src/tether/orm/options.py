@@ -39,6 +39,8 @@ _EAGER = {"selectin", "joined", "subquery", "immediate"}
 
 def _prop_of(attr: Any) -> Any:
     prop = getattr(attr, "prop", None)
+    if prop is not None and not getattr(prop, "configured", True):
+        prop.parent.registry.configure_if_needed()
     if prop is None or not hasattr(prop, "direction"):
         raise ArgumentError(
             f"{attr!r} is not a relationship attribute; loader options take one, e.g. "
@@ -167,13 +169,97 @@ def contains_eager(attr: Any, alias: Any = None, **kw: Any) -> Any:
 def execute_with_contains_eager(session: Any, conn: Any, statement: Any, params: Any) -> Any:
     """Run an ORM select whose options include ``contains_eager``: the joined entity's
     columns are added to the SELECT and each parent's relationship is set from them."""
+    extras = [(o.prop, o.target) for o in statement._options if isinstance(o, ContainsEager)]
+    stmt = statement
+    for _, target in extras:
+        stmt = stmt.add_columns(target)
+    return _execute_with_extras(session, conn, statement, stmt, params, extras)
+
+
+def joined_steps(statement: Any) -> list[Any]:
+    """Relationships of the selected entities to load with a LEFT OUTER JOIN in the same
+    statement: ``joinedload()`` options and ``lazy="joined"`` defaults. Collections are
+    left to the selectin loader when the statement has LIMIT/OFFSET (the join would cut
+    the parents' rows)."""
     from tether.orm import loading
 
-    extras = [o for o in statement._options if isinstance(o, ContainsEager)]
-    entities = statement._entities
+    roots: dict[Any, Any] = {}
+    for ent in getattr(statement, "_entities", ()):
+        if loading._is_entity(ent) and isinstance(ent, type):
+            roots.setdefault(ent.__mapper__, ent)  # type: ignore[attr-defined]
+    if not roots:
+        return []
+    chosen: dict[Any, str | None] = {}
+    for opt in getattr(statement, "_options", ()):
+        if isinstance(opt, LoaderOption) and opt.path:
+            prop, strategy = opt.path[0]
+            if strategy is not None:
+                chosen[prop] = strategy
+    limited = getattr(statement, "_limit", None) is not None or \
+        getattr(statement, "_offset", None) is not None
+    steps = []
+    for mapper in roots:
+        for prop in mapper.relationships.values():
+            strategy = chosen.get(prop, prop.lazy)
+            if strategy != "joined":
+                continue
+            if prop.uselist and limited:
+                continue
+            if prop.mapper is mapper:
+                continue  # self-referential: one level by selectin instead
+            steps.append(prop)
+    return steps
+
+
+def execute_with_joins(session: Any, conn: Any, statement: Any, params: Any,
+                       steps: list[Any]) -> Any:
+    """``joinedload``: one statement; each relationship's rows come through a LEFT OUTER
+    JOIN to an alias of its table, parents are de-duplicated while their values fill."""
+    from tether.orm.aliased import AliasedClass
+    from tether.orm.comparators import join_path
+
     stmt = statement
-    for opt in extras:
-        stmt = stmt.add_columns(opt.target)
+    extras = []
+    for prop in steps:
+        alias = AliasedClass(prop.mapper.class_)
+        for target, onclause in join_path(prop, alias):
+            stmt = stmt.join(target, onclause, isouter=True)
+        stmt = stmt.add_columns(alias)
+        order = [_adapt_order(alias, c) for c in _order_of(prop)]
+        if order:
+            stmt = stmt.order_by(*order)
+        extras.append((prop, alias))
+    result = _execute_with_extras(session, conn, statement, stmt, params, extras)
+    result._joined_collections = any(p.uselist for p in steps)
+    return result
+
+
+def _order_of(prop: Any) -> list[Any]:
+    from tether.orm.strategies import _order_by_clauses
+
+    return _order_by_clauses(prop)
+
+
+def _adapt_order(alias: Any, clause: Any) -> Any:
+    ce = getattr(clause, "__clause_element__", None)
+    element = ce() if ce is not None else clause
+    if getattr(element, "table", None) is not None:
+        return alias.adapt(element)
+    inner = getattr(element, "element", None)
+    if inner is not None and getattr(inner, "table", None) is not None:
+        modifier = getattr(element, "modifier", None) or getattr(element, "operator", None)
+        adapted = alias.adapt(inner)
+        if modifier in ("desc", "DESC"):
+            return adapted.desc()
+        return adapted
+    return element
+
+
+def _execute_with_extras(session: Any, conn: Any, statement: Any, stmt: Any, params: Any,
+                         extras: list[tuple[Any, Any]]) -> Any:
+    from tether.orm import loading
+
+    entities = statement._entities
     result = conn.execute(stmt, params) if params is not None else conn.execute(stmt)
     rows = result.fetchall()
     orm_result = loading.build_result(session, statement, rows, entities)
@@ -186,24 +272,26 @@ def execute_with_contains_eager(session: Any, conn: Any, statement: Any, params:
             width += len(mapper.load_keys)
         else:
             width += 1
-    for opt in extras:
-        prop = opt.prop
+    for prop, _ in extras:
         parent_pos = positions.get(prop.parent)
         if parent_pos is None:
             width += len(prop.mapper.load_keys)
             continue
         load_parent = loading.row_loader(session, prop.parent, parent_pos)
         load_child = loading.row_loader(session, prop.mapper, width)
-        values: dict[int, tuple[Any, list[Any]]] = {}
+        values: dict[int, tuple[Any, list[Any], set[int]]] = {}
         for row in rows:
             parent = load_parent(row)
             if parent is None:
                 continue
-            entry = values.setdefault(id(parent), (parent, []))
+            entry = values.get(id(parent))
+            if entry is None:
+                entry = values[id(parent)] = (parent, [], set())
             child = load_child(row)
-            if child is not None and all(child is not c for c in entry[1]):
+            if child is not None and id(child) not in entry[2]:
+                entry[2].add(id(child))
                 entry[1].append(child)
-        for parent, children in values.values():
+        for parent, children, _ in values.values():
             if prop.uselist:
                 prop.attr.set_loaded(parent, children)
             else:
@@ -255,8 +343,6 @@ def process_statement(session: Any, statement: Any, groups: list[tuple[Any, list
 
 def apply_loading(session: Any, mapper: Any, objs: list[Any], tree: Tree, depth: int) -> None:
     """Apply default eager strategies and options to ``objs`` of ``mapper``."""
-    from tether.orm.strategies import SelectInLoader
-
     if depth > 8:
         return
     for prop in mapper.relationships.values():
@@ -295,7 +381,6 @@ def apply_loading(session: Any, mapper: Any, objs: list[Any], tree: Tree, depth:
             continue
         if related:
             apply_loading(session, prop.mapper, related, sub, depth + 1)
-    del SelectInLoader
 
 
 def _selectin_for(prop: Any) -> Any:

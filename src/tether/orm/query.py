@@ -186,6 +186,8 @@ class Query:
 
     def all(self) -> list[Any]:
         result = self._execute()
+        if getattr(result, "_joined_collections", False):
+            result = result.unique()  # the legacy Query de-duplicates joined eager loads
         if self._single_entity():
             return result.scalars().all()  # type: ignore[no-any-return]
         return result.all()  # type: ignore[no-any-return]

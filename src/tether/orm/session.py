@@ -102,8 +102,15 @@ class Session:
         enable_baked_queries: bool = True,
         join_transaction_mode: Any = None,
         query_cls: Any = None,
+        detect_n_plus_one: str | None = None,
         **kw: Any,
     ) -> None:
+        if kw:
+            raise TypeError(
+                f"Session() got unexpected keyword argument(s) {', '.join(sorted(kw))}; it "
+                "takes bind, autoflush, expire_on_commit, autobegin, info and "
+                "detect_n_plus_one"
+            )
         self.bind = bind
         self.autoflush = autoflush
         self.expire_on_commit = expire_on_commit
@@ -124,6 +131,11 @@ class Session:
         self._tx_inserted: dict[InstanceState, Any] = {}
         self._tx_deleted: dict[InstanceState, Any] = {}
         self.hash_key = id(self)
+        from tether.orm.nplusone import mode_from_environment
+
+        #: "warn" / "raise" / None: N+1 detection (see tether.orm.nplusone)
+        self._nplusone = detect_n_plus_one or mode_from_environment()
+        self._nplusone_warned: set[Any] = set()
 
     # --- context manager -------------------------------------------------------------------
     def __enter__(self) -> Session:
@@ -692,14 +704,25 @@ class Session:
         self._autoflush()
         conn = self._connection()
         if loading.is_orm_statement(statement):
-            if any(type(o).__name__ == "ContainsEager" for o in getattr(statement, "_options", ())):
-                from tether.orm.options import execute_with_contains_eager
+            from tether.orm import options as loader_options
 
-                orm_result = execute_with_contains_eager(self, conn, statement, params)
+            steps = loader_options.joined_steps(statement)
+            if any(isinstance(o, loader_options.ContainsEager)
+                   for o in getattr(statement, "_options", ())):
+                orm_result = loader_options.execute_with_contains_eager(
+                    self, conn, statement, params)
+            elif steps:
+                orm_result = loader_options.execute_with_joins(
+                    self, conn, statement, params, steps)
             else:
                 result = conn.execute(statement, params) if params is not None else \
                     conn.execute(statement)
                 orm_result = loading.build_result(self, statement, result.fetchall())
+            if self._nplusone:
+                from tether.orm.nplusone import tag
+
+                for _, objs in orm_result._groups:
+                    tag(objs)
             if loading.needs_relationship_loading(statement, orm_result._groups):
                 from tether.orm.options import process_statement
 

@@ -61,6 +61,7 @@ class InstanceState:
         "detached_reason",
         "insert_order",
         "load_overrides",
+        "load_batch",
         "__weakref__",
     )
 
@@ -88,6 +89,8 @@ class InstanceState:
         #: relationship key -> strategy name chosen by a loader option of the query that
         #: loaded this object (``raiseload``, ``lazyload``)
         self.load_overrides: dict[str, str] | None = None
+        #: the query result this object came from, when N+1 detection is on
+        self.load_batch: Any = None
 
     # lifecycle predicates, named as SQLAlchemy's inspection API names them
     @property

@@ -1,5 +1,5 @@
 """Loader strategies for relationships, registered by the name users give in
-``relationship(lazy=...)`` (and, later, in loader options).
+``relationship(lazy=...)`` and in loader options (``tether.orm.options``).
 
 A strategy's ``load(state, session)`` returns the value of the relationship for one
 object: a list of related objects for a collection, one object or ``None`` for a scalar, or
@@ -225,7 +225,7 @@ class SelectInLoader(LazyLoader):
         self._batch_statement: Any = None
 
     def _build_batch(self) -> None:
-        from tether.sql.elements import bindparam, tuple_
+        from tether.sql.elements import bindparam
         from tether.sql.selectable import Select
 
         prop = self.prop
@@ -263,7 +263,6 @@ class SelectInLoader(LazyLoader):
             stmt = stmt.order_by(*order_by)
         self._order_by = order_by
         self._batch_statement = stmt
-        del tuple_
 
     def load_many(self, session: Any, objs: list[Any]) -> list[Any]:
         """Load this relationship for every object in ``objs`` that has not got it loaded;

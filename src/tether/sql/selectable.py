@@ -700,6 +700,13 @@ class Select(SelectBase):
         key: list[Any] = ["select"]
         for c in self._raw_columns:
             key.append(("from", _from_shape(c, binds)) if c._is_from else c._shape(binds))
+        # Subqueries reached only through their columns still carry bind values.
+        implicit = [f for f in self._column_froms() if isinstance(f, Alias)]
+        for crit in self._where:
+            implicit.extend(f for f in crit._from_objects if isinstance(f, Alias))
+        if implicit:
+            key.append("A")
+            key.extend(_from_shape(f, binds) for f in implicit)
         if self._from_explicit:
             key.append("F")
             key.extend(_from_shape(f, binds) for f in self._from_explicit)

@@ -2,8 +2,8 @@
 
 The ORM's configure-time checks raise exceptions; the tools (``tether check``, editors, CI)
 need each mistake as a record: a stable code, where it was written (``file:line``), the
-classes and attributes involved, what is wrong and how to fix it. This module owns that
-record and the conversion from whatever the ORM raises or warns into a list of them.
+classes and attributes involved, what is wrong and how to fix it. The record itself
+is :class:`tether.orm.diagnostics.Problem` (re-exported here); this module owns the conversion from whatever the ORM raises or warns into a list of them.
 
 The contract for the ORM (so richer diagnostics plug in without touching the CLI): raise an
 exception whose ``problems`` attribute is a list of :class:`Problem` objects, of exceptions,
@@ -15,67 +15,19 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import replace
 from typing import Any
 
-__all__ = ["Problem", "from_exception", "from_warning", "summary_line"]
+# The record is the ORM's, so its configure-time diagnostics reach the tools unchanged.
+from tether.orm.diagnostics import ERROR, WARNING, Problem
 
-ERROR = "error"
-WARNING = "warning"
+__all__ = ["Problem", "from_exception", "from_warning", "summary_line"]
 
 # "declared at models.py:12" or "(models.py:12)" inside an exception text.
 _WHERE_RE = re.compile(r"(?:declared at |\()(?P<file>[^\s():]+\.py):(?P<line>\d+)")
 _DECLARED_RE = re.compile(r"\s*\(declared at [^)]*\)")
 # "relationship Parent.children" names the class and attribute a message is about.
 _ATTR_RE = re.compile(r"\b(?:relationship|attribute|property) (?P<cls>[A-Za-z_]\w*)\.(?P<attr>\w+)")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One mistake in the models.
-
-    ``code`` is stable and short (``"T401"``, ``"no-foreign-key"``): editors and CI filter
-    on it. ``classes`` and ``attributes`` name both sides of a relationship where there are
-    two. ``fix`` says what to write instead, in one sentence.
-    """
-
-    code: str
-    message: str
-    fix: str | None = None
-    file: str | None = None
-    line: int | None = None
-    classes: tuple[str, ...] = field(default_factory=tuple)
-    attributes: tuple[str, ...] = field(default_factory=tuple)
-    severity: str = ERROR
-
-    @property
-    def location(self) -> str:
-        """``file:line``, ``file``, or an empty string when unknown."""
-        if self.file and self.line:
-            return f"{self.file}:{self.line}"
-        return self.file or ""
-
-    def format_line(self) -> str:
-        """The problem as one line: ``file:line: CODE error: message [A.x, B.y] fix: ...``."""
-        parts = []
-        if self.location:
-            parts.append(f"{self.location}:")
-        parts.append(f"{self.code} {self.severity}:")
-        parts.append(" ".join(self.message.split()))
-        if self.attributes:
-            parts.append(f"[{', '.join(self.attributes)}]")
-        elif self.classes:
-            parts.append(f"[{', '.join(self.classes)}]")
-        if self.fix:
-            parts.append(f"Fix: {' '.join(self.fix.split())}")
-        return " ".join(parts)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (tuples become lists)."""
-        data = asdict(self)
-        data["classes"] = list(self.classes)
-        data["attributes"] = list(self.attributes)
-        return data
 
 
 def _from_plain_exception(error: BaseException, severity: str = ERROR) -> Problem:
@@ -142,8 +94,7 @@ def from_warning(message: warnings.WarningMessage) -> list[Problem]:
     out = []
     for p in found:
         if p.file is None and message.filename:
-            p = Problem(p.code, p.message, p.fix, message.filename, message.lineno,
-                        p.classes, p.attributes, p.severity)
+            p = replace(p, file=message.filename, line=message.lineno)
         out.append(p)
     return out
 
