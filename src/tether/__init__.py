@@ -121,7 +121,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ARRAY", "BIGINT", "BINARY", "BLOB", "BOOLEAN", "CHAR", "DATE", "DATETIME", "DECIMAL",
-    "DOUBLE", "FLOAT", "INT", "INTEGER", "JSON", "NUMERIC", "REAL", "SMALLINT", "TEXT", "TIME",
+    "DOUBLE", "Database", "FLOAT", "INT", "INTEGER", "JSON", "NUMERIC", "REAL", "SMALLINT",
+    "TEXT", "TIME",
     "TIMESTAMP", "URL", "UUID", "VARBINARY", "VARCHAR", "Alias", "BigInteger", "BindParameter",
     "Boolean", "CheckConstraint", "Column", "ColumnDefault", "ColumnElement", "Computed",
     "Connection", "Date", "DateTime", "DefaultClause", "Delete", "Double", "Engine", "Enum",
@@ -136,3 +137,6 @@ __all__ = [
     "nulls_first", "nulls_last", "or_", "outerjoin", "select", "table", "text", "true",
     "tuple_", "type_coerce", "union", "union_all", "update",
 ]
+
+# Last: the facade itself imports tether and tether.orm.
+from tether.database import Database  # noqa: E402

@@ -51,6 +51,41 @@ def join_path(prop: RelationshipProperty, explicit: Any = None,
                              for local, remote in prop.local_remote_pairs)))]
 
 
+def _identity(element: Any) -> Any:
+    return element
+
+
+_CHILD_ATTRS = ("left", "right", "element")
+
+
+def _replace_table(element: Any, table: Any, alias: Any) -> Any:
+    """A copy of the expression ``element`` with ``table``'s columns read from ``alias``.
+    Only column expressions are rewritten (operators, groupings, lists, labels);
+    nested SELECTs keep their own FROM list."""
+    import copy
+
+    if getattr(element, "table", None) is table and hasattr(element, "key"):
+        return alias.c[element.key]
+    changed: dict[str, Any] = {}
+    for name in _CHILD_ATTRS:
+        child = getattr(element, name, None)
+        if child is not None and hasattr(child, "_shape"):
+            new = _replace_table(child, table, alias)
+            if new is not child:
+                changed[name] = new
+    clauses = getattr(element, "clauses", None)
+    if isinstance(clauses, list):
+        new_clauses = [_replace_table(c, table, alias) for c in clauses]
+        if any(n is not o for n, o in zip(new_clauses, clauses)):
+            changed["clauses"] = new_clauses
+    if not changed:
+        return element
+    clone = copy.copy(element)
+    for name, value in changed.items():
+        setattr(clone, name, value)
+    return clone
+
+
 class RelationshipComparator:
     """What ``User.posts`` offers in expressions."""
 
@@ -90,19 +125,31 @@ class RelationshipComparator:
         from tether.sql.selectable import exists
 
         prop = self.prop
+        target = prop.target
+        adapt = _identity
+        if target is prop.parent.local_table:
+            # Self-reference: the outer query's rows and the related rows come from one
+            # table, so the related side gets an alias of its own; otherwise the EXISTS
+            # would correlate both sides to the outer row.
+            alias = target.alias()
+            target = alias
+
+            def adapt(element: Any) -> Any:
+                return _replace_table(element, prop.target, alias)
+
         crit: list[Any] = []
         if prop.direction is MANYTOMANY:
             assert prop.join is not None
             crit.extend(p == s for p, s in prop.join.pairs)
-            crit.extend(t == s for t, s in prop.join.secondary_pairs)
-            froms = [prop.secondary, prop.target]
+            crit.extend(adapt(t) == s for t, s in prop.join.secondary_pairs)
+            froms = [prop.secondary, target]
         else:
-            crit.extend(local == remote for local, remote in prop.local_remote_pairs)
-            froms = [prop.target]
+            crit.extend(local == adapt(remote) for local, remote in prop.local_remote_pairs)
+            froms = [target]
         if criterion is not None:
-            crit.append(criterion)
+            crit.append(adapt(criterion))
         for key, value in kwargs.items():
-            crit.append(getattr(prop.mapper.class_, key) == value)
+            crit.append(adapt(getattr(prop.mapper.class_, key) == value))
         return exists().select_from(*froms).where(and_(*crit)).correlate_except(*froms)
 
     def any(self, criterion: Any = None, **kwargs: Any) -> Any:

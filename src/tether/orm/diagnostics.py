@@ -598,6 +598,8 @@ class _Checker:
             refs = [_fk_target(f) for f in group]
             if any(r is None for r in refs) or _is_unique(refs):
                 continue
+            # A warning, not an error: the mapping itself works (SQLAlchemy configures it),
+            # it is the database that refuses the constraint.
             ref_table = refs[0].table
             pk = _pk_cols(ref_table)
             target = ", ".join(_cname(r) for r in refs)
@@ -608,7 +610,8 @@ class _Checker:
                      "refuses to create it (\"there is no unique constraint matching given "
                      "keys\") and SQLite reports a foreign key mismatch on the first write.",
                      f"point it at the primary key: ForeignKey({fix_target!r})"
-                     + (f", or make {target} unique" if len(refs) == 1 else ""))
+                     + (f", or make {target} unique" if len(refs) == 1 else ""),
+                     severity=WARNING)
 
     # -- back_populates, backref --
     def check_back_populates(self, rel: _Rel) -> None:

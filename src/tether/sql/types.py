@@ -105,7 +105,9 @@ class Float(TypeEngine):
     def result_processor(self, dialect: Any) -> Processor:
         if self.asdecimal:
             return _to_decimal_or_none
-        return _to_float_if_decimal
+        # Both drivers return float for REAL/DOUBLE PRECISION columns: nothing to do on the
+        # load hot path.
+        return None
 
 
 def _to_float_if_decimal(value: Any) -> Any:

@@ -2,8 +2,9 @@
 
 The ORM's configure-time checks raise exceptions; the tools (``tether check``, editors, CI)
 need each mistake as a record: a stable code, where it was written (``file:line``), the
-classes and attributes involved, what is wrong and how to fix it. The record itself
-is :class:`tether.orm.diagnostics.Problem` (re-exported here); this module owns the conversion from whatever the ORM raises or warns into a list of them.
+classes and attributes involved, what is wrong and how to fix it. The record itself is
+:class:`tether.orm.diagnostics.Problem` (re-exported here); this module owns the conversion
+from whatever the ORM raises or warns into a list of them.
 
 The contract for the ORM (so richer diagnostics plug in without touching the CLI): raise an
 exception whose ``problems`` attribute is a list of :class:`Problem` objects, of exceptions,
@@ -16,7 +17,6 @@ from __future__ import annotations
 import re
 import warnings
 from dataclasses import replace
-from typing import Any
 
 # The record is the ORM's, so its configure-time diagnostics reach the tools unchanged.
 from tether.orm.diagnostics import ERROR, WARNING, Problem
