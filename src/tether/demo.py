@@ -29,7 +29,7 @@ from tether import (
 from tether import exc as tether_exc
 from tether.orm import Session, declarative_base, relationship
 
-Base = declarative_base()
+Base: Any = declarative_base()
 
 
 class User(Base):
@@ -97,7 +97,7 @@ def build_store(session: Session) -> None:
         "Stardew Valley": Game(title="Stardew Valley", genre="farming", price=Decimal("14.99")),
         "Factorio": Game(title="Factorio", genre="automation", price=Decimal("35.00")),
     }
-    purchases = {
+    purchases: dict[str, list[tuple[str, int, int | None]]] = {
         "ada": [("Hades", 120, 5), ("Celeste", 35, 4), ("Factorio", 410, 5)],
         "brook": [("Stardew Valley", 260, 5), ("Hades", 15, 3)],
         "cyd": [("Factorio", 95, 4), ("Stardew Valley", 40, None)],

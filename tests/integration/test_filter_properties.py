@@ -11,7 +11,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tether import Boolean, Column, Integer, MetaData, String, Table, and_, insert, not_, or_, select
+from tether import (
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    insert,
+    not_,
+    or_,
+    select,
+)
 
 META = MetaData()
 T = Table(

@@ -658,12 +658,13 @@ class _Checker:
             self.add(rel, "TR004",
                      f"{rel.name} has back_populates={name!r}, but {tclass}.{name} has "
                      f"back_populates={orel.back_populates!r}: the two sides do not name each "
-                     "other.",
+                     "other, so changes through one are not mirrored on the other as expected.",
                      f"write back_populates={rel.key!r} on {tclass}.{name} (or correct this one)",
-                     attributes=(rel.name, orel.name))
+                     attributes=(rel.name, orel.name), severity=WARNING)
             return
         if (rel.direction in ("o2m", "m2o") and rel.direction == orel.direction
-                and orel.back_populates == rel.key and id(rel) < id(orel)):
+                and orel.back_populates == rel.key
+                and self.order[id(rel.prop)] < self.order.get(id(orel.prop), -1)):
             many = "many-to-one" if rel.direction == "m2o" else "one-to-many"
             same = rel.owner.local_table is target.local_table
             fix = ("give the many-to-one side remote_side=[<primary key column>] so the two "

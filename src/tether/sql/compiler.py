@@ -167,7 +167,7 @@ class Compiled:
                 if params is not None and key in params:
                     value = params[key]
                 elif default is not None:
-                    value = default.value_for(_DefaultContext(context_row)) \
+                    value = default.value_for(_DefaultContext(context_row or {})) \
                         if default._takes_context else default.value_for(None)
                     if context_row is not None:
                         context_row[key] = value

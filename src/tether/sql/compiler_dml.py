@@ -21,16 +21,17 @@ class DMLCompilerMixin:
 
     # provided by SQLCompiler
     compiled: Any
+    executemany: bool
     params: Any
     dialect: Any
     flags: Any
     _unqualified_table: Any
 
-    def process(self, element: Any, **kw: Any) -> str: ...  # pragma: no cover
-    def quote(self, name: str) -> str: ...  # pragma: no cover
-    def table_name(self, table: Any) -> str: ...  # pragma: no cover
-    def _add_slot(self, slot: tuple[Any, ...], name: str | None) -> str: ...  # pragma: no cover
-    def _describe_result(self, columns: list[Any]) -> None: ...  # pragma: no cover
+    def process(self, element: Any, **kw: Any) -> str: ...  # type: ignore[empty-body]  # pragma: no cover
+    def quote(self, name: str) -> str: ...  # type: ignore[empty-body]  # pragma: no cover
+    def table_name(self, table: Any) -> str: ...  # type: ignore[empty-body]  # pragma: no cover
+    def _add_slot(self, slot: tuple[Any, ...], name: str | None) -> str: ...  # type: ignore[empty-body]  # pragma: no cover
+    def _describe_result(self, columns: list[Any]) -> None: ...  # type: ignore[empty-body]  # pragma: no cover
 
     def _column_value(self, col: Any, value: Any) -> str:
         from tether.sql.dml import _as_value

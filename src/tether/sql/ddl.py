@@ -96,10 +96,10 @@ class DropConstraint(DDLElement):
         self.if_exists = if_exists
 
 
-def _dependencies(tables: list[Table]) -> list[tuple[Table, Table, ForeignKeyConstraint]]:
+def _dependencies(tables: list[Table]) -> list[tuple[Any, Table, ForeignKeyConstraint]]:
     """(referred, referring, constraint) for every foreign key between two of ``tables``."""
     known = {id(t) for t in tables}
-    out = []
+    out: list[tuple[Any, Table, ForeignKeyConstraint]] = []
     for t in tables:
         for fkc in t.foreign_key_constraints:
             for el in fkc.elements:
@@ -154,7 +154,8 @@ def _cycle_constraints(tables: list[Table]) -> list[ForeignKeyConstraint]:
 
 
 def _cycle_error(err: topological.CycleError) -> exc.CircularDependencyError:
-    cycles = " ; ".join(" -> ".join(getattr(t, "key", str(t)) for t in cyc) for cyc in err.cycles)
+    cycles = " ; ".join(" -> ".join(str(getattr(t, "key", t)) for t in cyc)
+                        for cyc in err.cycles)
     return exc.CircularDependencyError(
         f"the foreign keys of these tables form a cycle: {cycles}. This database cannot "
         f"add a foreign key to an existing table, so no creation order works. Make one of "
@@ -168,7 +169,7 @@ def _fk_name(fkc: ForeignKeyConstraint) -> str:
     if fkc.name:
         return fkc.name
     table = fkc.table
-    cols = "_".join(c.name for c in fkc.columns)
+    cols = "_".join(str(c.name) for c in fkc.columns)
     name = f"fk_{table.name}_{cols}_{fkc.referred_table.name}"  # type: ignore[union-attr]
     fkc.name = name[:63]
     return fkc.name

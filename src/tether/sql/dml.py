@@ -147,7 +147,7 @@ class Insert(DMLBase):
     def from_select(self, names: list[Any], select: SelectBase,
                     include_defaults: bool = True) -> Insert:
         new = self._generate()
-        keys = [n if isinstance(n, str) else coerce(n).key for n in names]
+        keys = [n if isinstance(n, str) else getattr(coerce(n), "key", None) for n in names]
         new._select = (keys, select)
         return new
 

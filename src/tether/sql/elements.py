@@ -423,7 +423,7 @@ def _pattern_expression(left: ColumnElement, pattern: _Pattern) -> ColumnElement
 
 
 def _in_operation(left: ColumnElement, op: str, other: Any) -> ColumnElement:
-    from tether.sql.selectable import Select, SelectBase
+    from tether.sql.selectable import SelectBase
 
     ce = getattr(other, "__clause_element__", None)
     if ce is not None:
@@ -478,7 +478,7 @@ class ColumnClause(ColumnElement):
         return [self.table] if self.table is not None else []
 
     def _result_name(self) -> str:
-        return self.key or self.name
+        return self.key or self.name or "?"
 
     def __repr__(self) -> str:
         table = self.table
@@ -619,7 +619,10 @@ class BinaryExpression(ColumnElement):
 
     __visit_name__ = "binary"
 
-    def __init__(self, left: ColumnElement, right: ColumnElement, operator: str,
+    left: Any
+    right: Any
+
+    def __init__(self, left: Any, right: Any, operator: str,
                  type_: Any = None, escape: str | None = None,
                  opstring: str | None = None) -> None:
         prec = PRECEDENCE.get(operator, 5)
@@ -657,7 +660,7 @@ class BinaryExpression(ColumnElement):
         return bool(check(_unwrap_group(self.left), _unwrap_group(self.right)))
 
 
-def _unwrap_group(element: ClauseElement) -> ClauseElement:
+def _unwrap_group(element: Any) -> Any:
     while isinstance(element, Grouping):
         element = element.element
     return element
@@ -873,6 +876,7 @@ class Label(ColumnElement):
     """``element AS name``."""
 
     __visit_name__ = "label"
+    element: ColumnElement
 
     def __init__(self, name: str | None, element: ColumnElement, type_: Any = None) -> None:
         while isinstance(element, Label):

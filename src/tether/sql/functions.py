@@ -77,7 +77,7 @@ class Function(ColumnElement):
         return self.clause_expr._from_objects
 
     def _result_name(self) -> str:
-        return self.name
+        return self.name or "?"
 
     def over(self, partition_by: Any = None, order_by: Any = None) -> Over:
         return Over(self, partition_by, order_by)

@@ -155,6 +155,8 @@ class Table(FromClause):
                     f"Column, constraint or Index objects"
                 )
 
+    name: str
+
     @property
     def key(self) -> str:
         return _table_key(self.name, self.schema)
@@ -216,7 +218,7 @@ class Table(FromClause):
         return self.to_metadata(metadata, schema)
 
     def to_metadata(self, metadata: MetaData, schema: Any = None) -> Table:
-        args: list[Any] = [c._copy() for c in self.columns]
+        args: list[Any] = [c._copy() for c in self.columns]  # type: ignore[attr-defined]
         for con in self.constraints:
             if isinstance(con, (UniqueConstraint, CheckConstraint)) or (
                     isinstance(con, ForeignKeyConstraint) and not con._from_column):
@@ -400,6 +402,8 @@ class Column(ColumnClause, SchemaItem):
 
 class ColumnDefault:
     """A Python-side default: a constant, or a callable taking no argument or a context."""
+
+    arg: Any
 
     def __init__(self, arg: Any) -> None:
         if isinstance(arg, ColumnDefault):
@@ -781,7 +785,7 @@ class Index(SchemaItem):
                         for e in self._exprs]
         if self.name is None:
             self.name = "ix_" + "_".join([table.name] + [
-                getattr(c, "name", "expr") for c in self.columns])
+                str(getattr(c, "name", "expr")) for c in self.columns])
         table.indexes.append(self)
 
     @property

@@ -132,10 +132,10 @@ class FromClause(ClauseElement):
 
     def join(self, right: Any, onclause: Any = None, isouter: bool = False,
              full: bool = False) -> Join:
-        return Join(self, coerce(right), onclause, isouter, full)
+        return Join(self, _as_from(right), onclause, isouter, full)
 
     def outerjoin(self, right: Any, onclause: Any = None, full: bool = False) -> Join:
-        return Join(self, coerce(right), onclause, True, full)
+        return Join(self, _as_from(right), onclause, True, full)
 
     def alias(self, name: str | None = None, flat: bool = False) -> Alias:
         return Alias(self, name)
@@ -479,7 +479,7 @@ class Select(SelectBase):
         self._offset = None
         self._distinct: bool | tuple[ColumnElement, ...] = False
         self._from_explicit: tuple[FromClause, ...] = ()
-        self._joins: tuple[tuple[Any, Any, bool, bool, Any], ...] = ()
+        self._joins: tuple[tuple[Any, Any, bool, bool, Any, Any], ...] = ()
         self._for_update: Any = None
         self._correlate: tuple[FromClause, ...] | None = None
         self._correlate_except: tuple[FromClause, ...] | None = None
@@ -699,7 +699,8 @@ class Select(SelectBase):
         # a marker, so two selects share a key exactly when they render the same SQL.
         key: list[Any] = ["select"]
         for c in self._raw_columns:
-            key.append(("from", _from_shape(c, binds)) if c._is_from else c._shape(binds))
+            key.append(("from", _from_shape(c, binds))  # type: ignore[arg-type]
+                       if c._is_from else c._shape(binds))
         # Subqueries reached only through their columns still carry bind values.
         implicit = [f for f in self._column_froms() if isinstance(f, Alias)]
         for crit in self._where:
