@@ -69,12 +69,15 @@ class Database:
     """``db = Database("sqlite:///app.db")``: an engine, ``db.Model``, ``db.session`` (one
     session per thread), ``db.create_all()``/``db.drop_all()`` and every Core and ORM name a
     Flask-SQLAlchemy program reaches through ``db.`` (``db.Column``, ``db.Integer``,
-    ``db.relationship``, ``db.select``, ...). Extra keyword arguments go to
-    :func:`tether.create_engine`; ``session_options`` to the session factory."""
+    ``db.relationship``, ``db.select``, ...). ``engine_options`` (a dict) and extra keyword
+    arguments go to :func:`tether.create_engine`; ``session_options`` to the session
+    factory."""
 
     def __init__(self, url: Any, *, metadata: Any = None,
-                 session_options: dict[str, Any] | None = None, **engine_options: Any) -> None:
-        self.engine = tether.create_engine(url, **engine_options)
+                 session_options: dict[str, Any] | None = None,
+                 engine_options: dict[str, Any] | None = None, **engine_kw: Any) -> None:
+        # Flask-SQLAlchemy spells the engine's options as one dict; keywords work too.
+        self.engine = tether.create_engine(url, **{**(engine_options or {}), **engine_kw})
         self.metadata = metadata if metadata is not None else tether.MetaData()
         self.Model = self._make_model()
         self.session = scoped_session(

@@ -63,8 +63,24 @@ _CHILD_SOURCE = r"""
 import logging, os, runpy, sys, traceback
 
 
+class _RefuseSQLAlchemy:
+    # In tether runs importing SQLAlchemy fails: tether must not lean on the oracle.
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "sqlalchemy" or name.startswith("sqlalchemy."):
+            raise ImportError(f"{name} imported during a tether run (SQLAlchemy is only the oracle)")
+        return None
+
+
+def _refuse_sqlalchemy():
+    if not any(isinstance(f, _RefuseSQLAlchemy) for f in sys.meta_path):
+        sys.meta_path.insert(0, _RefuseSQLAlchemy())
+
+
 def _conformance_child(mode, path):
     sys.argv = [path]
+    if mode == "tether":
+        _refuse_sqlalchemy()
     try:
         if mode == "oracle" and os.environ["CONFORMANCE_DB_URL"].startswith("sqlite"):
             from sqlalchemy import event
@@ -105,6 +121,8 @@ _BOOTSTRAP = _CHILD_SOURCE + "\nsys.exit(_conformance_child(sys.argv[1], sys.arg
 _ZYGOTE = _CHILD_SOURCE + r"""
 import json, signal, time
 
+if sys.argv[2] == "tether":
+    _refuse_sqlalchemy()
 for _name in json.loads(sys.argv[1]):
     try:
         __import__(_name)
@@ -454,7 +472,7 @@ class _ForkServer:
         self.lock = threading.Lock()
         env = _child_env("")
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", _ZYGOTE, json.dumps(_PRELOAD[mode])],
+            [sys.executable, "-c", _ZYGOTE, json.dumps(_PRELOAD[mode]), mode],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -19,6 +19,8 @@ from .runner import (
     read_header,
     read_pending,
     rewrite_imports,
+    run_oracle,
+    run_tether,
     sqlalchemy_pg_url,
 )
 
@@ -123,3 +125,19 @@ def test_program_imports_are_rewritable(program) -> None:
 def test_programs_live_in_programs_dir() -> None:
     assert PROGRAMS_DIR.is_dir()
     assert all(p.path.parent == PROGRAMS_DIR for p in discover_programs())
+
+
+def test_tether_runs_cannot_import_sqlalchemy(tmp_path: Path) -> None:
+    """The tether half of a comparison must not be able to lean on SQLAlchemy."""
+    script = tmp_path / "sneaky.py"
+    script.write_text(
+        "# conformance: a program that reaches for SQLAlchemy behind the rewrite\n"
+        "# requires: issue-2\n"
+        "import importlib\n"
+        "print(importlib.import_module('sql' + 'alchemy').__name__)\n"
+    )
+    program = read_header(script)
+    result, _source = run_tether(program, "sqlite")
+    assert result.returncode == 1
+    assert "imported during a tether run" in result.stderr
+    assert run_oracle(program, "sqlite").stdout == "sqlalchemy\n"

@@ -1,7 +1,7 @@
 """Relationship loading strategies and loader options on SQLite and PostgreSQL, with the
-number of statements each costs: selectin (default and option, chained), joined and
-subquery (loaded the same way for now), lazyload/raiseload/noload, and the column options
-defer/undefer/load_only with deferred() columns."""
+number of statements each costs: selectin (default and option, chained), joined (one
+statement; test_orm_loading_counts.py covers every option), lazyload/raiseload/noload, and
+the column options defer/undefer/load_only with deferred() columns."""
 
 from __future__ import annotations
 

@@ -72,7 +72,8 @@ def marker_line(marker: str) -> int:
     raise AssertionError(f"no line marked {marker!r}")
 
 
-ERRORS = ["TR001", "TR002", "TR003", "TR005", "TR006", "TR007", "TR008", "TR009", "TR010"]
+ERRORS = ["TR001", "TR002", "TR003", "TR005", "TR006", "TR007", "TR008", "TR009", "TR010",
+          "TR014"]
 WARNINGS = ["TR011", "TR012", "TR013"]
 
 
@@ -124,6 +125,8 @@ def test_messages_name_the_columns_and_show_the_fix() -> None:
     assert "ForeignKey('players.id')" in nonunique.fix  # type: ignore[operator]
     (one,) = problems_of("tr012_bad")
     assert "unique=True on address.user_id" in one.fix  # type: ignore[operator]
+    (typo,) = problems_of("tr014_bad")
+    assert "'sendr_id'" in typo.message and typo.fix == "write Message.sender_id"
     (overlap,) = problems_of("tr013_bad")
     assert overlap.attributes == ("Parent.children", "Child.parent")
     assert "child.parent_id" in overlap.message
@@ -133,7 +136,7 @@ def test_mismatched_back_populates_is_a_warning() -> None:
     from tether import Column, ForeignKey, Integer
     from tether.orm import declarative_base, relationship
 
-    Base = declarative_base()
+    Base: Any = declarative_base()
     _built.append(Base)
 
     class Parent(Base):
@@ -214,7 +217,7 @@ def test_warnings_with_errors_are_listed_but_only_errors_raise() -> None:
     from tether import Column, ForeignKey, Integer
     from tether.orm import declarative_base, relationship
 
-    Base = declarative_base()
+    Base: Any = declarative_base()
     _built.append(Base)
 
     class User(Base):
@@ -253,6 +256,7 @@ def test_codes_are_stable() -> None:
         "TR011": "foreign-key-target-not-unique",
         "TR012": "uselist-false-on-many",
         "TR013": "overlapping-relationships",
+        "TR014": "unknown-attribute-in-string",
     }
 
 
@@ -302,7 +306,7 @@ def test_relationship_keywords_that_need_evaluation_do_not_cause_false_reports()
     from tether import Column, ForeignKey, Integer
     from tether.orm import Mapped, backref, declarative_base, relationship
 
-    Base = declarative_base()
+    Base: Any = declarative_base()
     _built.append(Base)
 
     class Node(Base):

@@ -49,6 +49,7 @@ CODES: dict[str, str] = {
     "TR011": "foreign-key-target-not-unique",
     "TR012": "uselist-false-on-many",
     "TR013": "overlapping-relationships",
+    "TR014": "unknown-attribute-in-string",
 }
 
 
@@ -162,7 +163,12 @@ def raise_for_problems(mappers: Iterable[Any]) -> None:
         if p.severity != ERROR:
             warning = exc.RelationshipWarning(p.format_block())
             warning.problem = p  # type: ignore[attr-defined]
-            warnings.warn(warning, stacklevel=4)
+            if p.file and p.line:
+                # shown at the relationship() line, where the fix goes, not inside tether
+                warnings.warn_explicit(warning, exc.RelationshipWarning, p.file, p.line,
+                                       module=p.file.rsplit("/", 1)[-1].removesuffix(".py"))
+            else:
+                warnings.warn(warning, stacklevel=4)
     if errors:
         raise _error_class(errors)(errors)
 
@@ -416,6 +422,31 @@ class _Checker:
         except Exception:
             return None
 
+    # -- strings naming attributes that do not exist --
+    def check_strings(self, rel: _Rel) -> None:
+        """``foreign_keys="Message.sendr_id"``: a typo found without evaluating anything."""
+        prop = rel.prop
+        reg = rel.owner.registry
+        for keyword, value in (("foreign_keys", prop.foreign_keys_arg),
+                               ("remote_side", prop.remote_side_arg),
+                               ("primaryjoin", prop.primaryjoin),
+                               ("secondaryjoin", prop.secondaryjoin),
+                               ("order_by", prop.order_by)):
+            if not isinstance(value, str):
+                continue
+            for cname, attr in re.findall(r"(?<![\w.])([A-Za-z_]\w*)\.([A-Za-z_]\w*)\b(?!\s*\()",
+                                          value):
+                cls = reg._class_registry.get(cname)
+                mapper = getattr(cls, "__mapper__", None)
+                if mapper is None or attr in mapper.attrs or hasattr(cls, attr):
+                    continue
+                close = difflib.get_close_matches(attr, list(mapper.attrs), n=3, cutoff=0.5)
+                self.add(rel, "TR014",
+                         f"{rel.name} has {keyword}={value!r}, but {cname} has no attribute "
+                         f"{attr!r} (its attributes: {', '.join(mapper.attrs)}).",
+                         (f"write {cname}.{close[0]}" if close
+                          else f"name an attribute of {cname}"))
+
     # -- join inference (mirrors relationships.infer_join, but reports instead of raising) --
     def infer(self, rel: _Rel) -> None:
         prop = rel.prop
@@ -438,7 +469,10 @@ class _Checker:
             if len(groups) > 1:
                 self.ambiguous(rel, groups)
                 return
-            remote = set(self.columns_arg(rel, prop.remote_side_arg) or [])
+            remote_list = self.columns_arg(rel, prop.remote_side_arg)
+            if prop.remote_side_arg is not None and remote_list is None:
+                return  # cannot evaluate remote_side=, so the direction is unknown
+            remote = set(remote_list or [])
             m2o = any(_fk_target(fk) in remote for fk in groups[0])
             rel.direction, rel.fks = ("m2o" if m2o else "o2m"), groups[0]
             return
@@ -605,8 +639,8 @@ class _Checker:
             target = ", ".join(_cname(r) for r in refs)
             fix_target = ", ".join(_tname(ref_table) + "." + c.name for c in pk)
             self.add(rel, "TR011",
-                     f"the foreign key {_describe(group)} (used by {rel.name}) points at "
-                     f"{target}, which is neither a primary key nor unique; PostgreSQL "
+                     f"{rel.name} joins through the foreign key {_describe(group)}, but "
+                     f"{target} is neither a primary key nor unique; PostgreSQL "
                      "refuses to create it (\"there is no unique constraint matching given "
                      "keys\") and SQLite reports a foreign key mismatch on the first write.",
                      f"point it at the primary key: ForeignKey({fix_target!r})"
@@ -783,20 +817,16 @@ class _Checker:
                 self.order[id(prop)] = len(self.rels)
                 self.rels.append(rel)
         for rel in self.rels:
+            self.check_strings(rel)
             rel.target = self.resolve_target(rel)
             rel.secondary = self.resolve_secondary(rel)
             if rel.prop.secondary is not None and rel.secondary is None:
                 continue
             rel.custom_join = (rel.prop.primaryjoin is not None
                                or rel.prop.secondaryjoin is not None)
-            if rel.target is None:
+            if rel.target is None or rel.custom_join:
+                # explicit join expressions are checked when they are built
                 continue
-            if rel.custom_join and rel.secondary is None:
-                continue
-            if rel.custom_join:
-                # many-to-many with explicit joins: only the self-referential rule applies
-                if rel.owner.local_table is rel.target.local_table:
-                    continue
             self.infer(rel)
             self.make_partner(rel)
         pending: dict[tuple[int, str], _Rel] = {}

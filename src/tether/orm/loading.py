@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from tether.exc import MultipleResultsFound, NoResultFound
+from tether.exc import InvalidRequestError, MultipleResultsFound, NoResultFound
 from tether.orm.state import STATE_KEY, InstanceState
 
 __all__ = ["ORMResult", "ORMRow", "ScalarResult", "instances", "row_loader"]
@@ -155,17 +155,32 @@ def _one(items: list[Any], what: str, allow_none: bool) -> Any:
     return items[0]
 
 
+_NEEDS_UNIQUE = (
+    "this result holds objects whose collections were loaded with joinedload() (or "
+    "lazy=\"joined\"), so each parent comes once per related row; call .unique() first: "
+    "session.scalars(stmt).unique().all() or session.execute(stmt).unique()"
+)
+
+
 class _ResultBase:
     _items: list[Any]
+    #: joined eager loading of a collection repeated the parents: reading every row
+    #: without unique() would hand out duplicates, so it is refused (first() is fine)
+    _needs_unique = False
+
+    def _rows_checked(self) -> list[Any]:
+        if self._needs_unique:
+            raise InvalidRequestError(_NEEDS_UNIQUE)
+        return self._items
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._items)
+        return iter(self._rows_checked())
 
     def __len__(self) -> int:
         return len(self._items)
 
     def all(self) -> list[Any]:
-        return list(self._items)
+        return list(self._rows_checked())
 
     def fetchall(self) -> list[Any]:
         return self.all()
@@ -174,10 +189,10 @@ class _ResultBase:
         return self._items[0] if self._items else None
 
     def one(self) -> Any:
-        return _one(self._items, "one()", False)
+        return _one(self._rows_checked(), "one()", False)
 
     def one_or_none(self) -> Any:
-        return _one(self._items, "one_or_none()", True)
+        return _one(self._rows_checked(), "one_or_none()", True)
 
     def fetchone(self) -> Any:
         if not self._items:
@@ -185,11 +200,12 @@ class _ResultBase:
         return self._items.pop(0)
 
     def fetchmany(self, size: int = 1) -> list[Any]:
-        out, self._items = self._items[:size], self._items[size:]
+        out, self._items = self._rows_checked()[:size], self._items[size:]
         return out
 
     def partitions(self, size: int | None = None) -> Iterator[list[Any]]:
         size = size or 100
+        self._rows_checked()
         for i in range(0, len(self._items), size):
             yield self._items[i : i + size]
 
@@ -217,8 +233,9 @@ def _is_mapped(value: Any) -> bool:
 class ScalarResult(_ResultBase):
     """The first column of each row (``session.scalars(select(User))``)."""
 
-    def __init__(self, items: list[Any]) -> None:
+    def __init__(self, items: list[Any], needs_unique: bool = False) -> None:
         self._items = items
+        self._needs_unique = needs_unique
 
     def unique(self) -> ScalarResult:
         return ScalarResult(_unique(self._items))
@@ -237,6 +254,7 @@ class ORMResult(_ResultBase):
         self._groups: list[tuple[Any, list[Any]]] = []
         #: collections were loaded through a JOIN, so parents repeat (use unique())
         self._joined_collections = False
+        self._needs_unique = False
         self._fields = list(fields)
         self._objects = objects
         self._rows = rows
@@ -261,17 +279,17 @@ class ORMResult(_ResultBase):
         if self._objects is not None and index == 0:
             objects, self._objects = self._objects, []
             self._rows = []
-            return ScalarResult(objects)
-        return ScalarResult([row[index] for row in self._items])
+            return ScalarResult(objects, self._needs_unique)
+        return ScalarResult([row[index] for row in self._items], self._needs_unique)
 
     def scalar(self) -> Any:
         return self._items[0][0] if self._items else None
 
     def scalar_one(self) -> Any:
-        return _one(self._items, "scalar_one()", False)[0]
+        return _one(self._rows_checked(), "scalar_one()", False)[0]
 
     def scalar_one_or_none(self) -> Any:
-        row = _one(self._items, "scalar_one_or_none()", True)
+        row = _one(self._rows_checked(), "scalar_one_or_none()", True)
         return None if row is None else row[0]
 
     def unique(self) -> ORMResult:
@@ -286,7 +304,7 @@ class ORMResult(_ResultBase):
         return self
 
     def mappings(self) -> ScalarResult:
-        return ScalarResult([row._asdict() for row in self._items])
+        return ScalarResult([row._asdict() for row in self._items], self._needs_unique)
 
     @property
     def rowcount(self) -> int:

@@ -1,5 +1,6 @@
-"""N+1 detection: with it switched on (``Session(..., detect_n_plus_one="warn"|"raise")``
-or ``TETHER_NPLUSONE=warn|raise`` in the environment), objects returned together by one
+"""N+1 detection: with it switched on (``Session(..., detect_n_plus_one="warn"|"raise")``,
+``create_engine(url, execution_options={"detect_n_plus_one": "warn"})`` or
+``TETHER_NPLUSONE=warn|raise`` in the environment), objects returned together by one
 query remember their batch, and when the same lazy loader fires for a second object of a
 batch tether warns once per relationship (or raises), naming the relationship, how many
 objects the query returned, and the loader option that loads them all at once."""
@@ -14,7 +15,7 @@ from tether.exc import NPlusOneWarning
 from tether.orm.exc import NPlusOneError
 from tether.orm.state import STATE_KEY
 
-__all__ = ["Batch", "mode_from_environment", "note_lazy_load", "tag"]
+__all__ = ["Batch", "engine_mode", "mode_from_environment", "note_lazy_load", "tag"]
 
 _MODES = ("warn", "raise")
 
@@ -22,6 +23,17 @@ _MODES = ("warn", "raise")
 def mode_from_environment() -> str | None:
     value = os.environ.get("TETHER_NPLUSONE", "").strip().lower()
     return value if value in _MODES else None
+
+
+def engine_mode(bind: Any) -> str | None:
+    """The ``detect_n_plus_one`` execution option of the session's engine, if any."""
+    getter = getattr(bind, "get_execution_options", None)
+    if getter is None:
+        return None
+    value = str(getter().get("detect_n_plus_one") or "").strip().lower()
+    if value and value not in _MODES:
+        raise ValueError(f"detect_n_plus_one must be 'warn' or 'raise', not {value!r}")
+    return value or None
 
 
 class Batch:

@@ -6,6 +6,9 @@ objects it calls :meth:`LoaderOption.process_result`, and :func:`apply_loading` 
 relationships of each entity: eager strategies load for all objects at once, ``noload``
 fills empty values, ``raiseload`` marks the objects so a later access raises.
 
+``joinedload`` (and ``lazy="joined"``) instead extends the statement itself: see
+:func:`joined_steps` and :func:`execute_with_joins`.
+
 Column options (``defer``, ``undefer``, ``load_only``) choose which columns loaded objects
 get; the others load on first access.
 """
@@ -19,11 +22,14 @@ from tether.orm.state import STATE_KEY
 
 __all__ = [
     "ContainsEager",
+    "JoinedStep",
     "LoaderOption",
     "contains_eager",
     "apply_loading",
     "defaultload",
     "defer",
+    "execute_with_joins",
+    "joined_steps",
     "joinedload",
     "lazyload",
     "load_only",
@@ -116,12 +122,14 @@ def selectinload(attr: Any, **kw: Any) -> LoaderOption:
 
 
 def joinedload(attr: Any, **kw: Any) -> LoaderOption:
-    """Load ``attr`` eagerly (currently like :func:`selectinload`)."""
+    """Load ``attr`` in the same statement, through a LEFT OUTER JOIN to an alias of its
+    table (chains, self-reference and LIMIT/OFFSET included; see :func:`execute_with_joins`)."""
     return LoaderOption(((_prop_of(attr), "joined"),))
 
 
 def subqueryload(attr: Any, **kw: Any) -> LoaderOption:
-    """Load ``attr`` eagerly (currently like :func:`selectinload`)."""
+    """Load ``attr`` for all objects of the result with one more statement per level (done
+    the selectin way: the same count, and no need to repeat the parent query)."""
     return LoaderOption(((_prop_of(attr), "subquery"),))
 
 
@@ -176,11 +184,32 @@ def execute_with_contains_eager(session: Any, conn: Any, statement: Any, params:
     return _execute_with_extras(session, conn, statement, stmt, params, extras)
 
 
-def joined_steps(statement: Any) -> list[Any]:
-    """Relationships of the selected entities to load with a LEFT OUTER JOIN in the same
-    statement: ``joinedload()`` options and ``lazy="joined"`` defaults. Collections are
-    left to the selectin loader when the statement has LIMIT/OFFSET (the join would cut
-    the parents' rows)."""
+class JoinedStep:
+    """One relationship loaded through a LEFT OUTER JOIN: ``parent`` is the step whose
+    alias holds the parent objects (``None``: a selected entity), ``alias`` the aliased
+    target that the joined rows fill."""
+
+    __slots__ = ("prop", "parent", "alias")
+
+    def __init__(self, prop: Any, parent: JoinedStep | None) -> None:
+        from tether.orm.aliased import AliasedClass
+
+        self.prop = prop
+        self.parent = parent
+        # Always an alias: the same table may appear as parent and child (self-reference)
+        # or twice in one chain.
+        self.alias = AliasedClass(prop.mapper.class_)
+
+
+_MAX_JOIN_DEPTH = 8
+
+
+def joined_steps(statement: Any) -> list[JoinedStep]:
+    """Relationships of the selected entities to load with LEFT OUTER JOINs in the same
+    statement, parents before children: ``joinedload()`` options (chained ones too) and
+    ``lazy="joined"`` defaults. A default that would loop back (``A.b`` and ``B.a`` both
+    joined) stops at the first repeat; a self-referential one goes ``join_depth`` levels
+    (one by default)."""
     from tether.orm import loading
 
     roots: dict[Any, Any] = {}
@@ -189,49 +218,241 @@ def joined_steps(statement: Any) -> list[Any]:
             roots.setdefault(ent.__mapper__, ent)  # type: ignore[attr-defined]
     if not roots:
         return []
-    chosen: dict[Any, str | None] = {}
-    for opt in getattr(statement, "_options", ()):
-        if isinstance(opt, LoaderOption) and opt.path:
-            prop, strategy = opt.path[0]
-            if strategy is not None:
-                chosen[prop] = strategy
-    limited = getattr(statement, "_limit", None) is not None or \
-        getattr(statement, "_offset", None) is not None
-    steps = []
+    options = getattr(statement, "_options", ())
+    if not options and not any(_has_joined_default(m) for m in roots):
+        return []
+    tree = _tree(options)
+    steps: list[JoinedStep] = []
     for mapper in roots:
-        for prop in mapper.relationships.values():
-            strategy = chosen.get(prop, prop.lazy)
-            if strategy != "joined":
-                continue
-            if prop.uselist and limited:
-                continue
-            if prop.mapper is mapper:
-                continue  # self-referential: one level by selectin instead
-            steps.append(prop)
+        _collect_joined(mapper, None, tree, steps, (mapper,), ())
     return steps
 
 
-def execute_with_joins(session: Any, conn: Any, statement: Any, params: Any,
-                       steps: list[Any]) -> Any:
-    """``joinedload``: one statement; each relationship's rows come through a LEFT OUTER
-    JOIN to an alias of its table, parents are de-duplicated while their values fill."""
-    from tether.orm.aliased import AliasedClass
-    from tether.orm.comparators import join_path
+def _has_joined_default(mapper: Any) -> bool:
+    flag = mapper.__dict__.get("_has_joined_default")
+    if flag is None:
+        flag = any(p.lazy == "joined" for p in mapper.relationships.values())
+        if mapper.configured:
+            mapper._has_joined_default = flag
+    return bool(flag)
 
-    stmt = statement
-    extras = []
-    for prop in steps:
-        alias = AliasedClass(prop.mapper.class_)
-        for target, onclause in join_path(prop, alias):
+
+def _collect_joined(mapper: Any, parent: JoinedStep | None, tree: Tree,
+                    steps: list[JoinedStep], mappers: tuple[Any, ...],
+                    props: tuple[Any, ...]) -> None:
+    if len(props) >= _MAX_JOIN_DEPTH:
+        return
+    for prop in mapper.relationships.values():
+        chosen, sub = tree.get(prop, (None, {}))
+        if chosen is None:
+            if prop.lazy != "joined":
+                continue
+            if prop.mapper is mapper:
+                if props.count(prop) >= (prop.join_depth or 1):
+                    continue
+            elif prop.mapper in mappers:
+                continue
+        elif chosen != "joined":
+            continue
+        step = JoinedStep(prop, parent)
+        steps.append(step)
+        _collect_joined(prop.mapper, step, sub, steps, (*mappers, prop.mapper), (*props, prop))
+
+
+def _eager_join_path(prop: Any, alias: Any, parent_alias: Any) -> list[tuple[Any, Any]]:
+    """``[(from, onclause), ...]`` joining the parent (or its alias) to ``alias``; the
+    association table of a many-to-many gets its own alias as well, so one statement can
+    pass through it twice."""
+    from tether.sql.elements import and_
+
+    def local(col: Any) -> Any:
+        return parent_alias.adapt(col) if parent_alias is not None else col
+
+    if prop.secondary is not None and prop.join is not None and prop.join.secondary_pairs:
+        secondary = prop.secondary.alias()
+        first = and_(*(local(p) == secondary.c[s.key] for p, s in prop.join.pairs))
+        second = and_(*(alias.adapt(t) == secondary.c[s.key]
+                        for t, s in prop.join.secondary_pairs))
+        return [(secondary, first), (alias, second)]
+    return [(alias, and_(*(local(lc) == alias.adapt(rc)
+                           for lc, rc in prop.local_remote_pairs)))]
+
+
+class _SubqueryEntity:
+    """A mapped class read from a subquery of ``select(cls)`` (the limited parents of a
+    joined eager load): its columns stand for the table's, by position."""
+
+    def __init__(self, cls: Any, subquery: Any) -> None:
+        from tether.orm.aliased import AliasedRelationship
+        from tether.orm.attributes import ColumnAttribute
+
+        mapper = cls.__mapper__
+        self.__mapper__ = mapper
+        self.class_ = cls
+        self._sub = subquery
+        self._by_col = {id(t): c for t, c in zip(mapper.local_table.columns, subquery.c)}
+        self._attrs: dict[str, Any] = {}
+        for prop in mapper.column_attrs:
+            column = self._by_col.get(id(prop.column))
+            if column is not None:
+                self._attrs[prop.key] = ColumnAttribute(cls, prop.key, prop, column)
+        for key, prop in mapper.relationships.items():
+            self._attrs[key] = AliasedRelationship(self, prop)  # type: ignore[arg-type]
+
+    def __clause_element__(self) -> Any:
+        return self._sub
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self.__dict__["_attrs"][key]
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def adapt(self, column: Any) -> Any:
+        return self._by_col.get(id(column), column)
+
+
+def _limited_wrap(statement: Any, steps: list[JoinedStep]) -> Any:
+    """For a LIMIT/OFFSET select of one entity that joins collections: the limited select
+    as a subquery, selected from and re-ordered outside, so the limit counts parents,
+    not joined rows. ``None`` when an ORDER BY term cannot be restated outside."""
+    entities = statement._entities
+    if len(entities) != 1 or not isinstance(entities[0], type):
+        return None
+    if statement._limit is None and statement._offset is None:
+        return None
+    if not any(s.prop.uselist for s in steps):
+        return None
+    root = _SubqueryEntity(entities[0], statement.subquery())
+    order = []
+    for clause in statement._order_by:
+        adapted = _adapt_to(root, clause)
+        if adapted is None:
+            return None
+        order.append(adapted)
+    from tether.sql.selectable import Select
+
+    outer = Select(root)
+    if order:
+        outer = outer.order_by(*order)
+    return root, outer
+
+
+def _adapt_to(entity: Any, clause: Any) -> Any:
+    """``clause`` (a column, or one with ``.desc()``/``.asc()``) restated on ``entity``."""
+    ce = getattr(clause, "__clause_element__", None)
+    element = ce() if ce is not None else clause
+    if getattr(element, "table", None) is not None:
+        adapted = entity.adapt(element)
+        return None if adapted is element else adapted
+    inner = getattr(element, "element", None)
+    if inner is not None and getattr(inner, "table", None) is not None:
+        adapted = entity.adapt(inner)
+        if adapted is inner:
+            return None
+        modifier = str(getattr(element, "modifier", None) or getattr(element, "operator", ""))
+        return adapted.desc() if modifier.lower() == "desc" else adapted
+    return None
+
+
+def execute_with_joins(session: Any, conn: Any, statement: Any, params: Any,
+                       steps: list[JoinedStep]) -> Any:
+    """``joinedload``: one statement. Each relationship's rows come through a LEFT OUTER
+    JOIN to an alias of its table (chained and self-referential ones too); under
+    LIMIT/OFFSET the limited parents are a subquery the joins hang from. Parents are
+    de-duplicated while their values fill, in the same pass over the rows."""
+    from tether.orm import loading
+
+    wrapped = _limited_wrap(statement, steps) if any(s.prop.uselist for s in steps) else None
+    root_alias = None
+    if wrapped is not None:
+        root_alias, stmt = wrapped
+    elif statement._limit is not None or statement._offset is not None:
+        # Several entities (or an ORDER BY that cannot be restated) under a limit: the
+        # collections load by selectin after the query instead of cutting the rows.
+        steps = [s for s in steps if not _under_collection(s)]
+        stmt = statement
+    else:
+        stmt = statement
+    entity_pos: dict[Any, int] = {}
+    width = 0
+    for ent in statement._entities:
+        mapper = getattr(ent, "__mapper__", None) if loading._is_entity(ent) else None
+        if mapper is not None:
+            entity_pos.setdefault(mapper, width)
+            width += len(mapper.load_keys)
+        else:
+            width += 1
+    plan: list[tuple[JoinedStep, int, int]] = []
+    step_pos: dict[int, int] = {}
+    for step in steps:
+        if step.parent is None:
+            parent_pos = entity_pos.get(step.prop.parent)
+            if parent_pos is None:
+                continue
+            parent_alias = root_alias
+        else:
+            if id(step.parent) not in step_pos:
+                continue
+            parent_pos = step_pos[id(step.parent)]
+            parent_alias = step.parent.alias
+        for target, onclause in _eager_join_path(step.prop, step.alias, parent_alias):
             stmt = stmt.join(target, onclause, isouter=True)
-        stmt = stmt.add_columns(alias)
-        order = [_adapt_order(alias, c) for c in _order_of(prop)]
+        stmt = stmt.add_columns(step.alias)
+        order = [_adapt_order(step.alias, c) for c in _order_of(step.prop)]
         if order:
             stmt = stmt.order_by(*order)
-        extras.append((prop, alias))
-    result = _execute_with_extras(session, conn, statement, stmt, params, extras)
-    result._joined_collections = any(p.uselist for p in steps)
+        step_pos[id(step)] = width
+        plan.append((step, parent_pos, width))
+        width += len(step.prop.mapper.load_keys)
+    rows = (conn.execute(stmt, params) if params is not None else conn.execute(stmt)).fetchall()
+    result = loading.build_result(session, statement, rows, statement._entities)
+    populate = bool(loading._execution_option(statement, "populate_existing"))
+    for step, parent_pos, child_pos in plan:
+        _fill(session, step.prop, rows, parent_pos, child_pos, populate)
+    result._joined_collections = any(s.prop.uselist for s, _, _ in plan)
+    result._needs_unique = result._joined_collections
     return result
+
+
+def _under_collection(step: JoinedStep | None) -> bool:
+    while step is not None:
+        if step.prop.uselist:
+            return True
+        step = step.parent
+    return False
+
+
+def _fill(session: Any, prop: Any, rows: list[Any], parent_pos: int, child_pos: int,
+          populate: bool) -> None:
+    """Set ``prop`` on every parent found at ``parent_pos`` from the objects at
+    ``child_pos`` (rows repeat parents; children are kept once each, in row order)."""
+    from tether.orm import loading
+
+    load_parent = loading.row_loader(session, prop.parent, parent_pos)
+    load_child = loading.row_loader(session, prop.mapper, child_pos)
+    key = prop.key
+    values: dict[int, tuple[Any, list[Any], set[int]]] = {}
+    for row in rows:
+        parent = load_parent(row)
+        if parent is None:
+            continue
+        entry = values.get(id(parent))
+        if entry is None:
+            entry = values[id(parent)] = (parent, [], set())
+        child = load_child(row)
+        if child is not None and id(child) not in entry[2]:
+            entry[2].add(id(child))
+            entry[1].append(child)
+    set_loaded = prop.attr.set_loaded
+    uselist = prop.uselist
+    for parent, children, _ in values.values():
+        if key in parent.__dict__ and not populate:
+            continue  # already loaded (maybe changed locally): the session's copy wins
+        if uselist:
+            set_loaded(parent, children)
+        else:
+            set_loaded(parent, children[0] if children else None)
 
 
 def _order_of(prop: Any) -> list[Any]:

@@ -218,6 +218,8 @@ class Query:
     def scalar(self) -> Any:
         """The first column of the one row (None without rows)."""
         result = self._execute()
+        if getattr(result, "_joined_collections", False):
+            result = result.unique()
         rows = result.all()
         if not rows:
             return None

@@ -131,10 +131,12 @@ class Session:
         self._tx_inserted: dict[InstanceState, Any] = {}
         self._tx_deleted: dict[InstanceState, Any] = {}
         self.hash_key = id(self)
-        from tether.orm.nplusone import mode_from_environment
+        from tether.orm.nplusone import engine_mode, mode_from_environment
 
-        #: "warn" / "raise" / None: N+1 detection (see tether.orm.nplusone)
-        self._nplusone = detect_n_plus_one or mode_from_environment()
+        #: "warn" / "raise" / None: N+1 detection (see tether.orm.nplusone); the session's
+        #: flag, else the engine's ``execution_options(detect_n_plus_one=...)``, else the
+        #: TETHER_NPLUSONE environment variable
+        self._nplusone = detect_n_plus_one or engine_mode(bind) or mode_from_environment()
         self._nplusone_warned: set[Any] = set()
 
     # --- context manager -------------------------------------------------------------------
@@ -603,12 +605,11 @@ class Session:
         related = self._refresh_cascade(instance) if not attribute_names else []
         self._expire_state(state, list(attribute_names) if attribute_names else None)
         self._load_unloaded(state, autoflush=False)
+        # Along refresh-expire cascades the related objects are only expired (they reload
+        # on next access), as SQLAlchemy users expect; reloading them all here would cost a
+        # SELECT per object that may never be read again.
         for st in related:
             self._expire_state(st, None)
-            try:
-                self._load_unloaded(st, autoflush=False)
-            except ObjectDeletedError:
-                pass
 
     def _load_unloaded(self, state: InstanceState, autoflush: bool = True) -> None:
         """Load the unloaded column attributes of a persistent object (one SELECT)."""

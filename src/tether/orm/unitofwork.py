@@ -68,6 +68,11 @@ class _Flush:
         self.inserted: list[InstanceState] = []
         self.deleted_now: list[InstanceState] = []
         self.written: set[InstanceState] = set()
+        # passive_updates=False with enforced foreign keys: children whose nullable foreign
+        # key lets go of a parent key that is about to change, and association rows that
+        # move to the new key (deleted before the parent's UPDATE, inserted after it).
+        self.key_nulls: list[tuple[InstanceState, RelationshipProperty]] = []
+        self.m2m_moves: list[tuple[InstanceState, list[tuple[RelationshipProperty, dict[str, Any]]]]] = []
 
     # --- 1. gather ------------------------------------------------------------------------
     def collect(self, state: InstanceState) -> None:
@@ -112,17 +117,19 @@ class _Flush:
                         if cst.session is session and not cst.marked_deleted:
                             tasks.append(_Task(cst, obj, prop))
             elif direction is MANYTOMANY:
+                if not prop.passive_updates and not is_new:
+                    self._move_m2m_key(state, prop)
                 self._collect_m2m(state, prop)
 
-    def _cascade_key_change(self, state: InstanceState, prop: RelationshipProperty,
-                            tasks: list[_Task]) -> None:
-        """``passive_updates=False``: the parent's referenced key changed, so every child
-        row (loaded or not) takes the new value."""
+    @staticmethod
+    def _old_key(state: InstanceState, cols: Iterable[Any]) -> dict[str, Any] | None:
+        """The values ``cols`` (the parent's referenced columns) had before this flush, by
+        attribute key, or None when none of them changed."""
         mapper = state.mapper
         d = state.obj.__dict__
         old_values: dict[str, Any] = {}
         changed = False
-        for local, _ in prop.local_remote_pairs:
+        for local in cols:
             key = mapper.columntoproperty[local].key
             old = state.committed.get(key, NO_VALUE)
             if old is NO_VALUE and local.primary_key and state.key is not None:
@@ -132,16 +139,91 @@ class _Flush:
             elif key in d and d[key] != old:
                 changed = True
             old_values[key] = old
-        if not changed:
+        return old_values if changed else None
+
+    def _cascade_key_change(self, state: InstanceState, prop: RelationshipProperty,
+                            tasks: list[_Task]) -> None:
+        """``passive_updates=False``: the parent's referenced key changed, so every child
+        row (loaded or not) takes the new value."""
+        old_values = self._old_key(state, [local for local, _ in prop.local_remote_pairs])
+        if old_values is None:
             return
+        d = state.obj.__dict__
         children = d.get(prop.key)
         if children is None:
             children = prop.strategy.load_for_values(self.session, old_values)
         items = list(children) if prop.uselist else ([children] if children is not None else [])
+        assert prop.join is not None
+        # A foreign key checked at once (SQLite with foreign keys on, PostgreSQL) refuses
+        # the parent's new key while children still hold the old one, and the children
+        # cannot take the new key before the parent has it: children whose foreign key
+        # can be NULL let go first (one batched UPDATE), then take the new key after the
+        # parent's UPDATE like any other child.
+        nullable = all(dest.nullable and not dest.primary_key for _, dest in prop.join.pairs)
         for child in items:
             cst = instance_state(child)
             if cst.session is self.session and not cst.marked_deleted:
                 tasks.append(_Task(cst, state.obj, prop))
+                if nullable and cst.key is not None:
+                    self.key_nulls.append((cst, prop))
+
+    def _move_m2m_key(self, state: InstanceState, prop: RelationshipProperty) -> None:
+        """``passive_updates=False`` on a many-to-many: the parent's referenced key changed,
+        so its association rows (loaded or not, extra columns included) are read, deleted
+        before the parent's UPDATE and inserted again with the new key after it."""
+        from tether.sql.dml import delete
+        from tether.sql.selectable import select
+
+        assert prop.join is not None and prop.secondary is not None
+        old_values = self._old_key(state, [p for p, _ in prop.join.pairs])
+        if old_values is None:
+            return
+        mapper = state.mapper
+        table = prop.secondary
+        where = [sec == old_values[mapper.columntoproperty[par].key]
+                 for par, sec in prop.join.pairs]
+        rows = [dict(r._mapping) for r in self.conn.execute(select(table).where(*where))]
+        if not rows:
+            return
+        self.conn.execute(delete(table).where(*where))
+        self.m2m_moves.append((state, [(prop, row) for row in rows]))
+
+    def null_moving_keys(self) -> None:
+        """First step of a ``passive_updates=False`` key change: loaded children let go
+        of the old key (batched per child table)."""
+        from tether.sql.dml import update
+        from tether.sql.elements import bindparam
+
+        groups: dict[Any, list[dict[str, Any]]] = {}
+        for cst, prop in self.key_nulls:
+            assert prop.join is not None
+            mapper = cst.mapper
+            table = mapper.local_table
+            fks = tuple(dest for _, dest in prop.join.pairs)
+            pk = cst.key[1]  # type: ignore[index]
+            groups.setdefault((table, fks, tuple(mapper.primary_key)), []).append(
+                {f"_k{i}": v for i, v in enumerate(pk)})
+        for (table, fks, pks), params in groups.items():
+            stmt = update(table).where(
+                *(c == bindparam(f"_k{i}", type_=c.type) for i, c in enumerate(pks))
+            ).values({c: None for c in fks})
+            self.conn.execute(stmt, params)
+
+    def insert_moved_m2m(self) -> None:
+        """Last step of a many-to-many key change: the association rows come back with the
+        parent's new key."""
+        from tether.sql.dml import insert
+
+        for state, entries in self.m2m_moves:
+            by_table: dict[Any, list[dict[str, Any]]] = {}
+            for prop, row in entries:
+                assert prop.join is not None
+                values = sync.source_values(state.obj, state.mapper, prop.join.pairs)
+                for (_, sec), v in zip(prop.join.pairs, values):
+                    row[sec.key] = v
+                by_table.setdefault(prop.secondary, []).append(row)
+            for table, rows in by_table.items():
+                self.conn.execute(insert(table), rows)
 
     def _child_removed(self, child: Any, prop: RelationshipProperty, tasks: list[_Task]) -> None:
         session = self.session
@@ -232,7 +314,9 @@ class _Flush:
                 self.m2m_delete_parent.append((prop, obj))
             elif prop.direction is MANYTOONE and prop.post_update:
                 fk_keys = [prop.parent.columntoproperty[fk].key for _, fk in prop.join.pairs]  # type: ignore[union-attr]
-                if any(obj.__dict__.get(k) is not None for k in fk_keys):
+                d = obj.__dict__
+                # An expired row may still point at another row being deleted: read it.
+                if any((d[k] if k in d else getattr(obj, k)) is not None for k in fk_keys):
                     self.post_tasks_pre_delete.append(_Task(state, None, prop))
 
     # --- 2. order ---------------------------------------------------------------------------
@@ -302,6 +386,8 @@ class _Flush:
                 seen.add(t.parent_mapper)
                 mappers.append(t.parent_mapper)
         comps, selfref = self.mapper_components(mappers)
+        if self.key_nulls:
+            self.null_moving_keys()
 
         tasks_by_mapper: dict[Any, list[_Task]] = {}
         for t in self.tasks:
@@ -324,6 +410,8 @@ class _Flush:
         if self.post_tasks:
             self.update_again({t.child for t in self.post_tasks if not t.child.marked_deleted})
 
+        if self.m2m_moves:
+            self.insert_moved_m2m()
         self.write_m2m()
 
         for t in self.post_tasks_pre_delete:
