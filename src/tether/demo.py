@@ -149,8 +149,10 @@ def show_integrity(session: Session) -> None:
     try:
         session.commit()
     except tether_exc.IntegrityError as err:
-        first = str(err).splitlines()[0]
-        print(f"  IntegrityError: {first}")
+        lines = [ln for ln in str(err).splitlines() if not ln.startswith("[")]
+        print(f"  IntegrityError: {lines[0]}")
+        for line in lines[1:]:
+            print(f"    {line}")
         session.rollback()
         count = session.scalar(select(func.count()).select_from(UserLibrary))
         print(f"  after rollback() the session works again; library entries: {count}")
