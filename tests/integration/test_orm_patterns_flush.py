@@ -509,3 +509,89 @@ def test_failed_many_to_many_flush_leaves_database_unchanged(engine: Any) -> Non
         a.tags.append(t2)
         s.commit()
         assert table_rows(s, link) == [(1, 1), (1, 2)]
+
+
+def test_passive_updates_false_key_change_with_collection_changes(engine: Any) -> None:
+    Base, User, Address, tags = _update_model(passive=False)
+    _fill(engine, Base, User, Address, tags)
+    Tag = Base.metadata.tables["tag"]
+    with Session(engine) as s:
+        s.execute(Tag.insert().values(name="c"))
+        jack = s.get(User, "jack")
+        tag_cls = type(jack.tags[0])
+        a_tag = s.get(tag_cls, "a")
+        jack.username = "ed"
+        jack.tags.remove(a_tag)
+        jack.tags.append(s.get(tag_cls, "c"))
+        jack.addresses.append(Address(email="new@x"))
+        s.commit()
+        assert table_rows(s, tags) == [("ed", "b", 2), ("ed", "c", None), ("other", "a", 3)]
+        assert table_rows(s, Address.__table__) == [
+            ("0@x", "ed"), ("1@x", "ed"), ("2@x", "ed"), ("new@x", "ed"), ("o@x", "other")]
+
+
+def test_passive_updates_false_self_referential(engine: Any) -> None:
+    Base = declarative_base()
+
+    class Node(Base):
+        __tablename__ = "node"
+        name = Column(String(10), primary_key=True)
+        parent_name = Column(ForeignKey("node.name"))
+        children = relationship("Node", passive_updates=False, backref="parent")
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(Node(name="r", children=[Node(name="a", children=[Node(name="b")]), Node(name="c")]))
+        s.commit()
+        s.expunge_all()
+        s.get(Node, "a").name = "A"  # its child is not loaded
+        s.commit()
+        s.expunge_all()
+        s.get(Node, "r").name = "R"
+        s.commit()
+        assert table_rows(s, Node.__table__) == [
+            ("A", "R"), ("R", None), ("b", "A"), ("c", "R")]
+
+
+# --- one-to-one ---------------------------------------------------------------------------
+
+
+def test_one_to_one_replacement_with_unique_key(engine: Any) -> None:
+    """A replaced one-to-one child lets go of the unique foreign key before its replacement
+    takes it: nulled (plain) or deleted (delete-orphan), in the same flush."""
+    Base = declarative_base()
+
+    class Person(Base):
+        __tablename__ = "person"
+        id = Column(Integer, primary_key=True)
+        passport = relationship("Passport", uselist=False, back_populates="owner")
+        profile = relationship("Profile", uselist=False, cascade="all, delete-orphan",
+                               backref=backref("person", uselist=False))
+
+    class Passport(Base):
+        __tablename__ = "passport"
+        id = Column(Integer, primary_key=True)
+        owner_id = Column(ForeignKey("person.id"), unique=True)
+        owner = relationship("Person", back_populates="passport")
+
+    class Profile(Base):
+        __tablename__ = "profile"
+        id = Column(Integer, primary_key=True)
+        person_id = Column(ForeignKey("person.id"), unique=True)
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        p = Person(id=1, passport=Passport(id=1), profile=Profile(id=1))
+        s.add(p)
+        s.commit()
+        old_passport, old_profile = p.passport, p.profile
+        p.passport = Passport(id=2)
+        p.profile = Profile(id=2)
+        assert old_passport.owner is None and p.passport.owner is p
+        s.commit()
+        assert table_rows(s, Passport.__table__) == [(1, None), (2, 1)]
+        assert table_rows(s, Profile.__table__) == [(2, 1)]
+        assert old_profile not in s and p.profile.person is p
+        p.profile = None
+        s.commit()
+        assert table_rows(s, Profile.__table__) == []

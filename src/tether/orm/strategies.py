@@ -214,8 +214,10 @@ class SelectInLoader(LazyLoader):
     """``lazy="selectin"``: after a query, one ``IN`` query per relationship loads it for
     every object the query returned (in batches of 500 keys).
 
-    ``joined``/``subquery``/``immediate`` use it too for now: the same objects, one
-    statement per relationship instead of a JOIN.
+    ``subquery``/``immediate`` load this way (the same statement count). ``joined`` is
+    loaded through a JOIN in the selecting statement itself (``options.execute_with_joins``);
+    this loader only serves it where there is no such statement to extend: objects from
+    ``Session.get()``, from a lazy load, or below a selectin level.
     """
 
     eager = True

@@ -72,6 +72,11 @@ class _Flush:
         # key lets go of a parent key that is about to change, and association rows that
         # move to the new key (deleted before the parent's UPDATE, inserted after it).
         self.key_nulls: list[tuple[InstanceState, RelationshipProperty]] = []
+        # delete-orphan rows of a table no foreign key points at: deleted before the same
+        # table's INSERTs, so a replaced one-to-one child (unique foreign key) frees its key
+        # before the replacement takes it.
+        self.early_orphans: dict[Any, list[InstanceState]] = {}
+        self.deleted_early: set[InstanceState] = set()
         self.m2m_moves: list[tuple[InstanceState, list[tuple[RelationshipProperty, dict[str, Any]]]]] = []
 
     # --- 1. gather ------------------------------------------------------------------------
@@ -251,6 +256,8 @@ class _Flush:
                 session._expunge_state(cst, "expunged")
             else:
                 session._delete_cascade(cst, child, set())
+                if _nothing_refers_to(cst.mapper.local_table):
+                    self.early_orphans.setdefault(cst.mapper, []).append(cst)
 
     def _collect_m2m(self, state: InstanceState, prop: RelationshipProperty) -> None:
         if state.collections is None and prop.uselist:
@@ -419,7 +426,8 @@ class _Flush:
         if self.post_tasks_pre_delete:
             self.update_again({t.child for t in self.post_tasks_pre_delete})
         for comp in reversed(comps):
-            self.delete_component(comp, [s for s in deleted if s.mapper in comp])
+            self.delete_component(comp, [s for s in deleted if s.mapper in comp
+                                         and s not in self.deleted_early])
 
     def save(self, mapper: Any, new: list[InstanceState], modified: Iterable[InstanceState]) -> None:
         # UPDATEs before INSERTs (as SQLAlchemy does): a row giving up a unique key (a
@@ -435,6 +443,11 @@ class _Flush:
             for st in upd:
                 self.written.add(st)
                 st.committed = {}
+        if new and mapper in self.early_orphans:
+            early = self.early_orphans.pop(mapper)
+            persistence.delete_rows(self.conn, mapper, early)
+            self.deleted_now.extend(early)
+            self.deleted_early.update(early)
         if new:
             persistence.insert_rows(self.conn, mapper, new, self.assigned)
             for state in new:
@@ -663,6 +676,22 @@ class _Flush:
             session._tx_inserted.pop(state, None)
             state.key = None
             session._new[state] = state.obj
+
+
+def _nothing_refers_to(table: Any) -> bool:
+    """Whether no foreign key of ``table``'s MetaData points at ``table`` (deleting one of
+    its rows early cannot break another row)."""
+    metadata = getattr(table, "metadata", None)
+    if metadata is None:
+        return False
+    for other in metadata.tables.values():
+        for fk in other.foreign_keys:
+            try:
+                if fk.column.table is table:
+                    return False
+            except Exception:  # an unresolved foreign key: assume the worst
+                return False
+    return True
 
 
 def _side_key(prop: RelationshipProperty) -> tuple[str, str]:
