@@ -29,6 +29,9 @@ __all__ = [
     "defaultload",
     "defer",
     "execute_with_joins",
+    "extend_with_joins",
+    "fill_joined",
+    "joined_below",
     "joined_steps",
     "joinedload",
     "lazyload",
@@ -383,7 +386,25 @@ def execute_with_joins(session: Any, conn: Any, statement: Any, params: Any,
             width += len(mapper.load_keys)
         else:
             width += 1
-    plan: list[tuple[JoinedStep, int, int]] = []
+    stmt, plan = extend_with_joins(stmt, steps, entity_pos, width, root_alias)
+    rows = (conn.execute(stmt, params) if params is not None else conn.execute(stmt)).fetchall()
+    result = loading.build_result(session, statement, rows, statement._entities)
+    fill_joined(session, rows, plan,
+                bool(loading._execution_option(statement, "populate_existing")))
+    result._joined_collections = any(s.prop.uselist for s, _, _ in plan)
+    result._needs_unique = result._joined_collections
+    return result
+
+
+Plan = list[tuple[JoinedStep, int, int]]
+
+
+def extend_with_joins(stmt: Any, steps: list[JoinedStep], entity_pos: dict[Any, int],
+                      width: int, root_alias: Any = None) -> tuple[Any, Plan]:
+    """``stmt`` with a LEFT OUTER JOIN and the columns of every step added after its
+    ``width`` columns; ``entity_pos`` says where each top-level parent's columns start.
+    Returns the statement and ``(step, parent position, child position)`` per step."""
+    plan: Plan = []
     step_pos: dict[int, int] = {}
     for step in steps:
         if step.parent is None:
@@ -405,14 +426,23 @@ def execute_with_joins(session: Any, conn: Any, statement: Any, params: Any,
         step_pos[id(step)] = width
         plan.append((step, parent_pos, width))
         width += len(step.prop.mapper.load_keys)
-    rows = (conn.execute(stmt, params) if params is not None else conn.execute(stmt)).fetchall()
-    result = loading.build_result(session, statement, rows, statement._entities)
-    populate = bool(loading._execution_option(statement, "populate_existing"))
+    return stmt, plan
+
+
+def fill_joined(session: Any, rows: list[Any], plan: Plan, populate: bool = False) -> None:
+    """Set every planned relationship from the joined columns of ``rows``."""
     for step, parent_pos, child_pos in plan:
         _fill(session, step.prop, rows, parent_pos, child_pos, populate)
-    result._joined_collections = any(s.prop.uselist for s, _, _ in plan)
-    result._needs_unique = result._joined_collections
-    return result
+
+
+def joined_below(mapper: Any, tree: Tree) -> list[JoinedStep]:
+    """The joined steps that a statement loading ``mapper`` objects (a selectin batch)
+    should carry: ``joinedload()`` options in ``tree`` and ``lazy="joined"`` defaults."""
+    if not tree and not _has_joined_default(mapper):
+        return []
+    steps: list[JoinedStep] = []
+    _collect_joined(mapper, None, tree, steps, (mapper,), ())
+    return steps
 
 
 def _under_collection(step: JoinedStep | None) -> bool:
@@ -579,10 +609,10 @@ def apply_loading(session: Any, mapper: Any, objs: list[Any], tree: Tree, depth:
                 continue
             if prop.mapper is mapper and depth >= (prop.join_depth or 1) and not sub:
                 continue
-            related = strategy.load_many(session, objs)
+            related = _load_many(strategy, session, objs, prop, sub)
         elif chosen in _EAGER:
             loader = strategy if getattr(strategy, "eager", False) else _selectin_for(prop)
-            related = loader.load_many(session, objs)
+            related = _load_many(loader, session, objs, prop, sub)
             related = related or _loaded_values(prop, objs)
         elif chosen == "noload":
             for o in objs:
@@ -602,6 +632,15 @@ def apply_loading(session: Any, mapper: Any, objs: list[Any], tree: Tree, depth:
             continue
         if related:
             apply_loading(session, prop.mapper, related, sub, depth + 1)
+
+
+def _load_many(loader: Any, session: Any, objs: list[Any], prop: Any, sub: Tree) -> list[Any]:
+    """``loader.load_many``, with the joined loads of the next level riding along in the
+    same batch statement (``selectinload(A.b).joinedload(B.c)``: two statements)."""
+    joined = joined_below(prop.mapper, sub) if prop.mapper is not prop.parent else []
+    if joined:
+        return loader.load_many(session, objs, joined)  # type: ignore[no-any-return]
+    return loader.load_many(session, objs)  # type: ignore[no-any-return]
 
 
 def _selectin_for(prop: Any) -> Any:

@@ -54,16 +54,36 @@ def _mapper_of(entity: Any) -> Mapper:
 
 
 class SessionTransaction:
-    """The transaction a session is in; a context manager for ``with session.begin():``."""
+    """The transaction a session is in; a context manager for ``with session.begin():``.
+
+    A nested one (``session.begin_nested()``) stands for a SAVEPOINT: committing it releases
+    the savepoint, rolling it back undoes only what happened since it began.
+    """
 
     def __init__(self, session: Session, nested: bool = False) -> None:
         self.session = session
         self.nested = nested
+        self._savepoint: Any = None
+        self._inserted_before: set[Any] = set()
+        self._deleted_before: set[Any] = set()
+        self._closed = False
 
     def __enter__(self) -> SessionTransaction:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self.nested:
+            if self._closed:
+                return
+            if exc_type is None:
+                try:
+                    self.commit()
+                except BaseException:
+                    self.rollback()
+                    raise
+            else:
+                self.rollback()
+            return
         if self.session._transaction is not self:
             return
         if exc_type is None:
@@ -77,13 +97,21 @@ class SessionTransaction:
 
     @property
     def is_active(self) -> bool:
+        if self.nested:
+            return not self._closed and self.session._failed is None
         return self.session._transaction is self and self.session._failed is None
 
     def commit(self) -> None:
-        self.session.commit()
+        if self.nested:
+            self.session._release_savepoint(self)
+        else:
+            self.session.commit()
 
     def rollback(self) -> None:
-        self.session.rollback()
+        if self.nested:
+            self.session._rollback_savepoint(self)
+        else:
+            self.session.rollback()
 
 
 class Session:
@@ -123,6 +151,7 @@ class Session:
         self._connection_: Any = None
         self._db_transaction: Any = None
         self._transaction: SessionTransaction | None = None
+        self._savepoints: list[SessionTransaction] = []
         self._failed: BaseException | None = None
         self._flushing = False
         self._no_autoflush = 0
@@ -173,7 +202,7 @@ class Session:
         """
         self._check_failed()
         if nested:
-            raise InvalidRequestError("begin_nested() (SAVEPOINT) is not supported yet")
+            return self._begin_savepoint()
         if self._transaction is not None:
             raise InvalidRequestError(
                 "A transaction is already begun on this session (it begins automatically "
@@ -183,7 +212,69 @@ class Session:
         return self._transaction
 
     def begin_nested(self) -> SessionTransaction:
+        """Flush, then start a SAVEPOINT; ``with session.begin_nested():`` releases it at the
+        end of the block, or rolls back to it (only) when the block raises."""
         return self.begin(nested=True)
+
+    def _begin_savepoint(self) -> SessionTransaction:
+        self._autobegin()
+        self.flush()
+        tx = SessionTransaction(self, nested=True)
+        tx._savepoint = self._connection().begin_nested()
+        tx._inserted_before = set(self._tx_inserted)
+        tx._deleted_before = set(self._tx_deleted)
+        self._savepoints.append(tx)
+        return tx
+
+    def _close_savepoints_from(self, tx: SessionTransaction) -> None:
+        if tx in self._savepoints:
+            index = self._savepoints.index(tx)
+            for inner in self._savepoints[index:]:
+                inner._closed = True
+            del self._savepoints[index:]
+
+    def _release_savepoint(self, tx: SessionTransaction) -> None:
+        if tx._closed:
+            raise InvalidRequestError("this savepoint is already committed or rolled back")
+        self.flush()
+        tx._savepoint.commit()
+        self._close_savepoints_from(tx)
+
+    def _rollback_savepoint(self, tx: SessionTransaction) -> None:
+        if tx._closed:
+            return
+        try:
+            tx._savepoint.rollback()
+        finally:
+            self._close_savepoints_from(tx)
+        # Undo, in memory, what happened since the savepoint: objects written or added
+        # since become transient, objects deleted since come back, and everything reloads
+        # its values from the database (which now holds the savepoint's state).
+        self._failed = None
+        for state in [st for st in self._tx_inserted if st not in tx._inserted_before] + list(
+                self._new):
+            if state.key is not None:
+                self.identity_map.pop(state.key, None)
+            state.key = None
+            state.session = None
+            state.reset_history()
+            self._tx_inserted.pop(state, None)
+        self._new.clear()
+        for state, obj in [(st, o) for st, o in self._tx_deleted.items()
+                           if st not in tx._deleted_before]:
+            state.marked_deleted = False
+            state.flushed_deleted = False
+            state.was_deleted = False
+            if state.key is not None:
+                self.identity_map[state.key] = obj
+                state.session = self
+            del self._tx_deleted[state]
+        for state in list(self._deleted):
+            state.marked_deleted = False
+        self._deleted.clear()
+        self._modified.clear()
+        for obj in list(self.identity_map.values()):
+            self._expire_state(obj.__dict__[STATE_KEY], None)
 
     def in_transaction(self) -> bool:
         return self._transaction is not None
@@ -227,6 +318,9 @@ class Session:
         return conn
 
     def _end_db_transaction(self, commit: bool) -> None:
+        for tx in self._savepoints:
+            tx._closed = True
+        self._savepoints.clear()
         conn, trans = self._connection_, self._db_transaction
         self._connection_ = None
         self._db_transaction = None

@@ -266,9 +266,10 @@ class SelectInLoader(LazyLoader):
         self._order_by = order_by
         self._batch_statement = stmt
 
-    def load_many(self, session: Any, objs: list[Any]) -> list[Any]:
+    def load_many(self, session: Any, objs: list[Any], joined: Any = None) -> list[Any]:
         """Load this relationship for every object in ``objs`` that has not got it loaded;
-        returns the related objects (for loading the next level)."""
+        returns the related objects (for loading the next level). ``joined``: steps from
+        ``options.joined_below`` loaded through JOINs in the same batch statements."""
         from tether.orm.state import STATE_KEY
 
         if self._batch_statement is None:
@@ -299,7 +300,7 @@ class SelectInLoader(LazyLoader):
                         found[values] = hit
                         continue
                 missing.append(values)
-            for target in self._run(session, missing):
+            for target in self._run(session, missing, joined):
                 td = target.__dict__
                 found[tuple(td.get(k) for k in self._child_keys)] = target
             for values, owners in by_key.items():
@@ -312,10 +313,10 @@ class SelectInLoader(LazyLoader):
         keys = [v for v in by_key if None not in v]
         groups: dict[tuple[Any, ...], list[Any]] = {}
         if prop.direction is MANYTOMANY:
-            for row in self._run_rows(session, keys):
+            for row in self._run_rows(session, keys, joined):
                 groups.setdefault(tuple(row[1:]), []).append(row[0])
         else:
-            for child in self._run(session, keys):
+            for child in self._run(session, keys, joined):
                 cd = child.__dict__
                 groups.setdefault(tuple(cd.get(k) for k in self._child_keys), []).append(child)
         for values, owners in by_key.items():
@@ -349,25 +350,60 @@ class SelectInLoader(LazyLoader):
                     stmt = stmt.order_by(*self._order_by)
                 yield stmt, None
 
-    def _run(self, session: Any, keys: list[tuple[Any, ...]]) -> list[Any]:
-        out: list[Any] = []
-        for stmt, params in self._statements(keys):
-            result = session._connection().execute(stmt, params) if params else \
-                session._connection().execute(stmt)
-            out.extend(loading.instances(session, self.prop.mapper, result.fetchall()))
-        return out
+    def _fetch(self, session: Any, stmt: Any, params: Any, width: int,
+               joined: Any) -> list[Any]:
+        """Run one batch statement; with joined steps, extend it first and fill their
+        relationships from the rows (which then repeat the batch's objects)."""
+        plan = None
+        if joined:
+            from tether.orm.options import extend_with_joins
 
-    def _run_rows(self, session: Any, keys: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-        out: list[tuple[Any, ...]] = []
+            stmt, plan = extend_with_joins(stmt, joined, {self.prop.mapper: 0}, width)
+        conn = session._connection()
+        rows = (conn.execute(stmt, params) if params else conn.execute(stmt)).fetchall()
+        if plan:
+            from tether.orm.options import fill_joined
+
+            fill_joined(session, rows, plan)
+        return rows  # type: ignore[no-any-return]
+
+    def _run(self, session: Any, keys: list[tuple[Any, ...]], joined: Any = None) -> list[Any]:
+        out: list[Any] = []
         mapper = self.prop.mapper
         width = len(mapper.load_keys)
         for stmt, params in self._statements(keys):
-            result = session._connection().execute(stmt, params) if params else \
-                session._connection().execute(stmt)
-            rows = result.fetchall()
-            load = loading.row_loader(session, mapper, 0, False)
-            out.extend((load(r), *tuple(r[width:])) for r in rows)
+            rows = self._fetch(session, stmt, params, width, joined)
+            if joined:
+                load = loading.row_loader(session, mapper, 0)
+                out.extend(_distinct([load(r) for r in rows]))
+            else:
+                out.extend(loading.instances(session, mapper, rows))
         return out
+
+    def _run_rows(self, session: Any, keys: list[tuple[Any, ...]],
+                  joined: Any = None) -> list[tuple[Any, ...]]:
+        out: list[tuple[Any, ...]] = []
+        mapper = self.prop.mapper
+        width = len(mapper.load_keys)
+        n_keys = len(self.prop.join.pairs) if self.prop.join is not None else 0
+        for stmt, params in self._statements(keys):
+            rows = self._fetch(session, stmt, params, width + n_keys, joined)
+            load = loading.row_loader(session, mapper, 0, False)
+            pairs = [(load(r), *tuple(r[width : width + n_keys])) for r in rows]
+            out.extend(_distinct(pairs, by_identity=False) if joined else pairs)
+        return out
+
+
+def _distinct(items: Any, by_identity: bool = True) -> list[Any]:
+    """Items in first-seen order without repeats (joined rows repeat their parent)."""
+    seen: set[Any] = set()
+    out = []
+    for item in items:
+        key = id(item) if by_identity else (id(item[0]), *item[1:])
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
 
 
 def load_eagerly(session: Any, mapper: Any, objs: list[Any], depth: int = 0) -> None:
