@@ -637,7 +637,8 @@ def apply_loading(session: Any, mapper: Any, objs: list[Any], tree: Tree, depth:
 def _load_many(loader: Any, session: Any, objs: list[Any], prop: Any, sub: Tree) -> list[Any]:
     """``loader.load_many``, with the joined loads of the next level riding along in the
     same batch statement (``selectinload(A.b).joinedload(B.c)``: two statements)."""
-    joined = joined_below(prop.mapper, sub) if prop.mapper is not prop.parent else []
+    # A self-referential default stays level by level (join_depth); options go as asked.
+    joined = joined_below(prop.mapper, sub) if sub or prop.mapper is not prop.parent else []
     if joined:
         return loader.load_many(session, objs, joined)  # type: ignore[no-any-return]
     return loader.load_many(session, objs)  # type: ignore[no-any-return]

@@ -10,6 +10,13 @@
    (``persistence``); then association rows; then ``post_update`` keys; then DELETEs in
    reverse order.
 
+Two exceptions to that order keep immediately checked foreign keys (SQLite with foreign
+keys on, PostgreSQL) satisfied: a ``passive_updates=False`` key change first lets go of the
+old key (children's nullable foreign keys set to NULL, association rows read and deleted)
+and puts the new key back after the parent's UPDATE; and a ``delete-orphan`` row of a table
+nothing refers to is deleted just before its table's INSERTs, so a replaced one-to-one
+child frees a unique foreign key for its replacement.
+
 A cycle that no row order can satisfy raises CircularDependencyError naming the classes
 and relationships, and suggesting ``post_update=True``.
 """
@@ -77,6 +84,7 @@ class _Flush:
         # before the replacement takes it.
         self.early_orphans: dict[Any, list[InstanceState]] = {}
         self.deleted_early: set[InstanceState] = set()
+        self.leaf_tables: dict[Any, bool] = {}
         self.m2m_moves: list[tuple[InstanceState, list[tuple[RelationshipProperty, dict[str, Any]]]]] = []
 
     # --- 1. gather ------------------------------------------------------------------------
@@ -256,7 +264,11 @@ class _Flush:
                 session._expunge_state(cst, "expunged")
             else:
                 session._delete_cascade(cst, child, set())
-                if _nothing_refers_to(cst.mapper.local_table):
+                table = cst.mapper.local_table
+                leaf = self.leaf_tables.get(table)
+                if leaf is None:
+                    leaf = self.leaf_tables[table] = _nothing_refers_to(table)
+                if leaf:
                     self.early_orphans.setdefault(cst.mapper, []).append(cst)
 
     def _collect_m2m(self, state: InstanceState, prop: RelationshipProperty) -> None:
