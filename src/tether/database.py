@@ -55,6 +55,21 @@ class _ModelMeta(decl_base.DeclarativeMeta):
         super().__init__(name, bases, ns, **kw)
 
 
+class _ModelBase:
+    """What every ``db.Model`` class has besides its columns: a short repr naming the
+    class and primary key (or whether the object is still transient/pending)."""
+
+    def __repr__(self) -> str:
+        state = tether.inspect(self)
+        if state.transient:
+            key = f"(transient {id(self)})"
+        elif state.pending:
+            key = f"(pending {id(self)})"
+        else:
+            key = ", ".join(str(v) for v in state.identity or ())
+        return f"<{type(self).__name__} {key}>"
+
+
 class _QueryProperty:
     """``Model.query``: a legacy Query of the class bound to the facade's current session."""
 
@@ -86,7 +101,7 @@ class Database:
 
     def _make_model(self) -> Any:
         base = decl_base.declarative_base(
-            metadata=self.metadata, name="Model", metaclass=_ModelMeta
+            metadata=self.metadata, name="Model", metaclass=_ModelMeta, cls=_ModelBase
         )
         base.query = _QueryProperty(self)
         base.query_class = Query

@@ -5,13 +5,14 @@ table naming, ``db.Table``, the thread-scoped session and ``drop_all``."""
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 
 import tether
 from tether.database import table_name_for
 from tether.exc import IntegrityError
+from tether.orm import Mapped, mapped_column
 
 
 @pytest.fixture
@@ -41,6 +42,7 @@ def test_blog_tutorial(db: Any) -> None:
     user, post = _blog_models(db)
     db.create_all()
     moshe = user(username="Moshe", email="moshe@example.com")
+    assert repr(moshe).startswith("<user (transient ")
     moshe.blog_posts = [
         post(title="first", body="first post body"),
         post(title="second", body="all about machine learning"),
@@ -51,6 +53,7 @@ def test_blog_tutorial(db: Any) -> None:
     db.session.commit()
     assert [p.user_id for p in moshe.blog_posts] == [moshe.id, moshe.id]
     assert moshe.blog_posts[0].user is moshe
+    assert repr(moshe) == f"<user {moshe.id}>"
 
     db.session.add(post(title="orphan", body="x", user_id=55))
     with pytest.raises(IntegrityError):
@@ -138,3 +141,29 @@ def test_session_is_per_thread(db: Any) -> None:
     assert [u.username for u in user.query.all()] == ["thread"]
     db.session.remove()
     assert db.session() is not main
+
+
+def test_typed_models_and_engine_options(db_url: str) -> None:
+    db = tether.Database(db_url, engine_options={"pool_pre_ping": True})
+    try:
+        class BlogAuthor(db.Model):
+            id: Mapped[int] = mapped_column(primary_key=True)
+            name: Mapped[str] = mapped_column(db.String(20))
+            posts: Mapped[list[BlogPost]] = db.relationship(back_populates="author")
+
+        class BlogPost(db.Model):
+            id: Mapped[int] = mapped_column(primary_key=True)
+            author_id: Mapped[Optional[int]] = mapped_column(  # noqa: UP045 - runtime name
+                db.ForeignKey("blog_author.id"))
+            author: Mapped[Optional[BlogAuthor]] = db.relationship(  # noqa: UP045
+                back_populates="posts")
+
+        db.create_all()
+        db.session.add(BlogAuthor(name="a", posts=[BlogPost(), BlogPost()]))
+        db.session.commit()
+        assert BlogPost.__table__.name == "blog_post"
+        authors = BlogAuthor.query.options(db.selectinload(BlogAuthor.posts)).all()
+        assert [len(a.posts) for a in authors] == [2]
+        assert db.session.scalars(db.select(BlogPost.author_id).distinct()).all() == [1]
+    finally:
+        db.dispose()

@@ -308,3 +308,39 @@ def test_n_plus_one_detection(db: Any, db_url: str, monkeypatch: Any) -> None:
     with Session(db, detect_n_plus_one="raise") as s:
         eager = s.scalars(select(Shelf).options(selectinload(Shelf.books), *_DEFAULTS_OFF)).all()
         assert sum(len(sh.books) for sh in eager) == 6  # eager loading never trips it
+
+
+def test_joined_below_selectin_rides_in_the_batch(db: Any) -> None:
+    with Session(db) as s, count_statements() as log:
+        shelves = s.scalars(select(Shelf).options(
+            selectinload(Shelf.books).joinedload(Volume.pages), *_DEFAULTS_OFF)
+            .order_by(Shelf.id)).all()
+        assert _shape(shelves) == EXPECTED
+    assert log.count == 2  # shelves; books joined to their pages
+    with Session(db) as s, count_statements() as log:
+        root = s.scalars(select(Node).where(Node.id == 1).options(
+            selectinload(Node.children).joinedload(Node.children))).one()
+        assert [(c.id, [g.id for g in c.children]) for c in root.children] == [(2, [4]), (3, [])]
+    assert log.count == 2
+    with Session(db) as s, count_statements() as log:
+        volumes = s.scalars(select(Volume).options(
+            selectinload(Volume.shelf).joinedload(Shelf.tags),
+            selectinload(Volume.shelf).noload(Shelf.b_selectin),
+            selectinload(Volume.shelf).noload(Shelf.b_joined)).order_by(Volume.id)).all()
+        assert [(v.shelf.name, [t.word for t in v.shelf.tags]) for v in volumes][:3] == [
+            ("s1", ["red"]), ("s2", ["red", "blue"]), ("s2", ["red", "blue"])]
+    assert log.count == 2  # volumes; shelves joined through the association to tags
+
+
+def test_get_runs_eager_defaults_and_options(db: Any) -> None:
+    with Session(db) as s, count_statements() as log:
+        shelf = s.get(Shelf, 3)
+        assert s.get(Shelf, 3) is shelf  # the identity map: no statement
+        assert s.get(Shelf, 99) is None
+    assert log.count == 3  # shelf with b_joined in one statement, b_selectin; the miss
+    assert "LEFT OUTER JOIN" in log.statements[0]
+    assert [v.title for v in shelf.b_joined] == ["s2v0", "s2v1"]  # readable detached
+    assert [v.title for v in shelf.b_selectin] == ["s2v0", "s2v1"]
+    with Session(db) as s, count_statements() as log:
+        volume = s.get(Volume, 3, options=[joinedload(Volume.pages)])
+    assert log.count == 1 and len(volume.pages) == 1

@@ -530,6 +530,35 @@ for P, K in [(A, AK), (SU, SUK), (NO, NOK), (DE, DEK), (DO, DOK), (M, MK), (EX, 
         print("delete loaded", stmts(), rows(s, kt))
 """
 
+ORPHAN_BY_SCALAR = r"""import os
+from sqlalchemy import Column, ForeignKey, Integer, String, create_engine, select, inspect
+from sqlalchemy.orm import Session, declarative_base, relationship
+Base = declarative_base()
+class P(Base):
+    __tablename__ = "p"
+    id = Column(Integer, primary_key=True)
+    kids = relationship("K", back_populates="parent", cascade="all, delete-orphan")
+class K(Base):
+    __tablename__ = "k"
+    id = Column(Integer, primary_key=True)
+    parent_id = Column(ForeignKey("p.id"))
+    parent = relationship("P", back_populates="kids")
+engine = create_engine(os.environ["DIFF_DB_URL"])
+Base.metadata.create_all(engine)
+with Session(engine) as s:
+    p = P(kids=[K(), K(), K()]); s.add(p); s.commit()
+    k1, k2, k3 = p.kids  # loaded
+    k1.parent = None; s.commit()
+    print(sorted(tuple(r) for r in s.execute(select(K.__table__))), inspect(k1).detached)
+    s.expire_all()
+    k2.parent = None; s.commit()   # collection not loaded
+    print(sorted(tuple(r) for r in s.execute(select(K.__table__))), inspect(k2).detached)
+    s.expire_all()
+    k3.parent  # many-to-one loaded, collection not
+    k3.parent = None; s.commit()
+    print(sorted(tuple(r) for r in s.execute(select(K.__table__))), inspect(k3).detached)
+"""
+
 
 PROGRAMS = {
     "many_to_many": M2M,
@@ -538,6 +567,7 @@ PROGRAMS = {
     "one_to_one": O2O,
     "adjacency_and_two_foreign_keys": ADJ,
     "cascades": CASC,
+    "delete_orphan_by_many_to_one": ORPHAN_BY_SCALAR,
 }
 
 

@@ -595,3 +595,43 @@ def test_one_to_one_replacement_with_unique_key(engine: Any) -> None:
         p.profile = None
         s.commit()
         assert table_rows(s, Profile.__table__) == []
+
+
+# --- adjacency list -------------------------------------------------------------------------
+
+
+def test_deep_tree_in_one_flush_batched_per_level(engine: Any) -> None:
+    Base = declarative_base()
+
+    class Node(Base):
+        __tablename__ = "node"
+        id = Column(Integer, primary_key=True)
+        parent_id = Column(ForeignKey("node.id"))
+        name = Column(String(20))
+        children = relationship("Node", backref=backref("parent", remote_side=[id]),
+                                cascade="all, delete-orphan")
+
+    Base.metadata.create_all(engine)
+    depth, fanout = 8, 3
+    with Session(engine) as s:
+        root = Node(name="r")
+        level = [root]
+        for _level in range(1, depth):
+            level = [Node(name=f"{n.name}.{i}", parent=n) for n in level[:4] for i in range(fanout)]
+        s.add(root)
+        with writes() as log:
+            s.commit()
+        # one batched INSERT per tree level, not one per row
+        assert len(log.on("node", "INSERT")) == depth
+        rows = s.execute(select(Node.__table__.c.name, Node.__table__.c.parent_id)).all()
+        by_id = {n.id: n.name for n in s.scalars(select(Node))}
+        assert all(name.rsplit(".", 1)[0] == by_id[pid] for name, pid in rows if pid is not None)
+        leaf = s.scalars(select(Node).where(Node.name == level[0].name)).one()
+        chain = []
+        while leaf is not None:
+            chain.append(leaf.name)
+            leaf = leaf.parent
+        assert len(chain) == depth and chain[-1] == "r"
+        s.delete(root)
+        s.commit()
+        assert table_rows(s, Node.__table__) == []

@@ -136,6 +136,7 @@ with Session(engine) as s:
     print("scalar:", s.scalar(select(func.count()).select_from(Post)))
     print("joinedload:", [(a.name, [p.title for p in a.posts]) for a in s.scalars(select(Author).options(joinedload(Author.posts)).order_by(Author.id).limit(2)).unique()])
     print("selectinload:", [(p.title, [t.word for t in p.tags]) for p in s.scalars(select(Post).options(selectinload(Post.tags)).order_by(Post.id))])
+    print("selectin+joined m2m:", [(p.title, [(t.word, sorted(x.title for x in t.posts)) for t in p.tags]) for p in s.scalars(select(Post).options(selectinload(Post.tags).joinedload(Tag.posts)).order_by(Post.id))])
 
 with Session(engine) as s:
     print("-- dml")

@@ -774,6 +774,11 @@ class Session:
         self._autoflush()
         stmt = _get_statement(mapper)
         params = dict(zip(mapper._get_bind_names, ident))  # type: ignore[attr-defined]
+        if options or loading.has_eager(mapper):
+            # Loader options or eager lazy= defaults: the ORM select path loads them (a
+            # lazy="joined" relationship in the same statement).
+            stmt = stmt.options(*options) if options else stmt
+            return self.execute(stmt, params).scalars().unique().first()
         rows = self._connection().execute(stmt, params).fetchall()
         if not rows:
             return None

@@ -175,6 +175,30 @@ def _fk_name(fkc: ForeignKeyConstraint) -> str:
     return fkc.name
 
 
+def creation_plan(tables: list[Table], dialect: Any
+                  ) -> tuple[list[Table], list[ForeignKeyConstraint]]:
+    """The order to create ``tables`` in, and the foreign keys to add afterwards with
+    ALTER TABLE (those marked ``use_alter``, and those that close a cycle). Deterministic:
+    tables are considered by name, and the constraints left out are chosen once."""
+    tables = sorted(tables, key=lambda t: t.key)
+    deps = _dependencies(tables)
+    alter = dialect.supports_alter_add_constraint
+    deferred = [c for _, _, c in deps if c.use_alter] if alter else []
+    try:
+        order = topological.sort(tables, [(a, b) for a, b, c in deps if c not in deferred])
+    except topological.CycleError as err:
+        if alter:
+            deferred = _cycle_constraints(tables)
+        elif not getattr(dialect, "allows_forward_references", False):
+            raise _cycle_error(err) from None
+        else:
+            deferred = _cycle_constraints(tables)
+            order = topological.sort(tables, [(a, b) for a, b, c in deps if c not in deferred])
+            return order, []
+        order = topological.sort(tables, [(a, b) for a, b, c in deps if c not in deferred])
+    return order, deferred
+
+
 def run_create_all(bind: Any, metadata: MetaData, tables: list[Table] | None,
                    checkfirst: bool) -> None:
     """Create the schemas, tables and indexes of ``metadata`` that are missing."""
@@ -186,19 +210,7 @@ def run_create_all(bind: Any, metadata: MetaData, tables: list[Table] | None,
             todo = [t for t in all_tables if not dialect.has_table(conn, t.name, t.schema)]
         else:
             todo = list(all_tables)
-        try:
-            ordered = sort_tables(todo)
-            deferred: list[ForeignKeyConstraint] = [
-                c for _, _, c in _dependencies(todo) if c.use_alter
-            ] if dialect.supports_alter_add_constraint else []
-        except exc.CircularDependencyError:
-            if dialect.supports_alter_add_constraint:
-                deferred = _cycle_constraints(todo)
-            elif getattr(dialect, "allows_forward_references", False):
-                deferred = []
-            else:
-                raise
-            ordered = sort_tables(todo, ignore_cycles=True)
+        ordered, deferred = creation_plan(todo, dialect)
         for table in ordered:
             skip = [c for c in deferred if c.table is table]
             conn.execute(CreateTable(table, include_foreign_key_constraints=[
@@ -246,14 +258,9 @@ def run_drop_all(bind: Any, metadata: MetaData, tables: list[Table] | None,
             todo = [t for t in all_tables if dialect.has_table(conn, t.name, t.schema)]
         else:
             todo = list(all_tables)
-        try:
-            ordered = sort_tables(todo)
-        except exc.CircularDependencyError:
-            if dialect.supports_alter_add_constraint:
-                for fkc in _cycle_constraints(todo):
-                    conn.execute(DropConstraint(fkc, if_exists=True))
-            elif not getattr(dialect, "allows_forward_references", False):
-                raise
-            ordered = sort_tables(todo, ignore_cycles=True)
+        ordered, deferred = creation_plan(todo, dialect)
+        for fkc in deferred:
+            # Constraints added by ALTER (a cycle) go first, so the tables can be dropped.
+            conn.execute(DropConstraint(fkc, if_exists=True))
         for table in reversed(ordered):
             conn.execute(DropTable(table))
