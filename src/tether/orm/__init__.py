@@ -5,6 +5,16 @@ Programs written for ``sqlalchemy.orm`` import the same names from here.
 
 from __future__ import annotations
 
+# Modules the hot paths import lazily (inside functions, to dodge import cycles): loading
+# them with the package moves their import (and, without bytecode caches, their
+# compilation) out of a program's first query, flush or configure.
+from tether.orm import (  # noqa: F401
+    comparators,
+    diagnostics,
+    nplusone,
+    strategies,
+    unitofwork,
+)
 from tether.orm.aliased import AliasedClass, aliased
 from tether.orm.attributes import get_history, set_attribute
 from tether.orm.collections import InstrumentedList, InstrumentedSet

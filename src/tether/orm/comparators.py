@@ -42,13 +42,16 @@ def join_path(prop: RelationshipProperty, explicit: Any = None,
         adapt = getattr(parent_alias, "adapt", None)
         return adapt(col) if adapt is not None else col
 
+    from tether.orm.joins import extra_criteria
+
+    extra = extra_criteria(prop, lambda col: remote_side(local_side(col)))
     if prop.direction is MANYTOMANY:
         assert prop.join is not None
         first = and_(*(local_side(p) == s for p, s in prop.join.pairs))
-        second = and_(*(remote_side(t) == s for t, s in prop.join.secondary_pairs))
+        second = and_(*(remote_side(t) == s for t, s in prop.join.secondary_pairs), *extra)
         return [(prop.secondary, first), (target, second)]
     return [(target, and_(*(local_side(local) == remote_side(remote)
-                             for local, remote in prop.local_remote_pairs)))]
+                             for local, remote in prop.local_remote_pairs), *extra))]
 
 
 def _identity(element: Any) -> Any:
@@ -146,6 +149,9 @@ class RelationshipComparator:
         else:
             crit.extend(local == adapt(remote) for local, remote in prop.local_remote_pairs)
             froms = [target]
+        from tether.orm.joins import extra_criteria
+
+        crit.extend(adapt(e) for e in extra_criteria(prop))
         if criterion is not None:
             crit.append(adapt(criterion))
         for key, value in kwargs.items():

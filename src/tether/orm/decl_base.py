@@ -521,12 +521,13 @@ class registry:  # noqa: N801 - the name users import
         """Evaluate a string such as ``"User.id"`` or ``"[A.x, A.y]"`` among mapped classes."""
         if callable(value) and not isinstance(value, str):
             return value()
-        ns: dict[str, Any] = {k: v for k, v in self._class_registry.items() if "." not in k}
-        ns.update(self.metadata.tables)
-        import tether.sql.elements as elements
+        # The public Core names (and_, desc, func, ...) as SQLAlchemy's strings may use them,
+        # then the tables, then the mapped classes, which win on a clash.
+        import tether
 
-        for name in ("and_", "or_", "not_"):
-            ns[name] = getattr(elements, name)
+        ns: dict[str, Any] = {name: getattr(tether, name) for name in tether.__all__}
+        ns.update(self.metadata.tables)
+        ns.update({k: v for k, v in self._class_registry.items() if "." not in k})
         try:
             return eval(value, {"__builtins__": {}}, ns)  # noqa: S307
         except Exception as err:

@@ -12,11 +12,34 @@ from typing import Any
 from tether.exc import ArgumentError
 from tether.orm.relationships import MANYTOMANY, MANYTOONE, ONETOMANY, JoinInfo
 
-__all__ = ["join_from_expressions"]
+__all__ = ["extra_criteria", "join_from_expressions"]
 
 
-def _comparisons(expr: Any) -> list[tuple[Any, Any]]:
-    """``(left column, right column)`` of every ``=`` comparison in an AND expression."""
+def extra_criteria(prop: Any, adapt_column: Any = None) -> list[Any]:
+    """The relationship's extra ``primaryjoin`` conditions, with each column passed through
+    ``adapt_column`` (to read it from an alias) when given."""
+    join = getattr(prop, "join", None)
+    extra = list(getattr(join, "extra", None) or ())
+    if not extra or adapt_column is None:
+        return extra
+    from tether.sql.visitors import replace
+
+    def swap(element: Any) -> Any:
+        if _is_table_column(element):
+            adapted = adapt_column(element)
+            return adapted if adapted is not element else None
+        return None
+
+    return [replace(e, swap) for e in extra]
+
+
+def _is_table_column(value: Any) -> bool:
+    return getattr(value, "table", None) is not None and hasattr(value, "foreign_keys")
+
+
+def _comparisons(expr: Any, extra: list[Any] | None = None) -> list[tuple[Any, Any]]:
+    """``(left column, right column)`` of every column ``=`` column comparison in an AND
+    expression; any other condition (``Card.archived == False``) goes to ``extra``."""
     ce = getattr(expr, "__clause_element__", None)
     if ce is not None:
         expr = ce()
@@ -24,11 +47,13 @@ def _comparisons(expr: Any) -> list[tuple[Any, Any]]:
     op = getattr(expr, "operator", None)
     if op == "and":
         for clause in expr.clauses:
-            out.extend(_comparisons(clause))
-    elif op == "=":
+            out.extend(_comparisons(clause, extra))
+    elif op == "=" and _is_table_column(expr.left) and _is_table_column(expr.right):
         out.append((expr.left, expr.right))
-    elif hasattr(expr, "element"):
-        out.extend(_comparisons(expr.element))
+    elif type(expr).__name__ == "Grouping":
+        out.extend(_comparisons(expr.element, extra))
+    elif extra is not None:
+        extra.append(expr)
     return out
 
 
@@ -55,20 +80,22 @@ def join_from_expressions(prop: Any) -> JoinInfo:
         if isinstance(sj, str) or callable(sj) and not hasattr(sj, "operator"):
             sj = reg.evaluate(sj, prop)
         pairs = []
-        for a, b in _comparisons(primary):
+        extra_m2m: list[Any] = []
+        for a, b in _comparisons(primary, extra_m2m):
             if getattr(a, "table", None) is secondary:
                 a, b = b, a
             pairs.append((a, b))
         spairs = []
-        for a, b in _comparisons(sj):
+        for a, b in _comparisons(sj, extra_m2m):
             if getattr(a, "table", None) is secondary:
                 a, b = b, a
             spairs.append((a, b))
         if not pairs or not spairs:
             raise ArgumentError(f"{prop.what}: primaryjoin/secondaryjoin have no '==' comparisons")
-        return JoinInfo(MANYTOMANY, pairs, spairs)
+        return JoinInfo(MANYTOMANY, pairs, spairs, extra=extra_m2m)
 
-    comps = _comparisons(primary)
+    extra: list[Any] = []
+    comps = _comparisons(primary, extra)
     if not comps:
         raise ArgumentError(f"{prop.what}: primaryjoin has no '==' comparison between columns")
     pairs = []
@@ -90,4 +117,4 @@ def join_from_expressions(prop: Any) -> JoinInfo:
             d = MANYTOONE if getattr(fk, "table", None) is parent_table else ONETOMANY
         direction = direction or d
     assert direction is not None
-    return JoinInfo(direction, pairs)
+    return JoinInfo(direction, pairs, extra=extra)

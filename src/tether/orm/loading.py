@@ -8,7 +8,8 @@ row the loader does one identity-map lookup and, for a new object, creates it wi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from tether.exc import InvalidRequestError, MultipleResultsFound, NoResultFound
@@ -29,12 +30,10 @@ def row_loader(session: Any, mapper: Any, offset: int = 0, exact: bool = False,
     if skip is None:
         skip = mapper.deferred_keys
     ident_cls = mapper.identity_class
-    pk_pos = [p + offset for p in mapper.pk_positions]
+    pk_pos, pairs, whole_row = _plan(mapper, offset, exact, skip)
     imap = session.identity_map
     imap_get = imap.get
     init_state = InstanceState
-    pairs = [(k, i + offset) for i, k in enumerate(keys) if k is not None and k not in skip]
-    whole_row = exact and offset == 0 and mapper.all_keys_mapped and not skip
 
     def fill_expired(obj: Any, row: Sequence[Any]) -> None:
         state = obj.__dict__[STATE_KEY]
@@ -104,12 +103,53 @@ def row_loader(session: Any, mapper: Any, offset: int = 0, exact: bool = False,
     return load
 
 
+def _plan(mapper: Any, offset: int, exact: bool,
+          skip: frozenset[str]) -> tuple[list[int], list[tuple[str, int]], bool]:
+    """The row positions a loader reads: primary-key positions, (attribute key, position)
+    pairs, and whether the whole row maps onto ``__dict__`` in order. Computed once per
+    mapper and shape (every ``session.get`` and lazy load asks for the same one)."""
+    cache = mapper.__dict__.get("_loader_plans")
+    if cache is None:
+        cache = {}
+        if mapper.configured:
+            mapper._loader_plans = cache
+    plan_key = (offset, exact, skip)
+    plan = cache.get(plan_key)
+    if plan is None:
+        keys = mapper.load_keys
+        plan = cache[plan_key] = (
+            [p + offset for p in mapper.pk_positions],
+            [(k, i + offset) for i, k in enumerate(keys) if k is not None and k not in skip],
+            exact and offset == 0 and mapper.all_keys_mapped and not skip,
+        )
+    return plan
+
+
+_GC_PAUSE_ROWS = 1000
+"""Batches at least this big are loaded with the cyclic garbage collector paused."""
+
+
+def load_rows(load: Callable[[Any], Any], rows: Sequence[Any]) -> list[Any]:
+    """``[load(row) for row in rows]``. Every object a load creates stays reachable (the
+    identity map and the result hold it), so for a big batch the cyclic collector's
+    repeated scans of the growing heap find nothing and cost about a third of the load;
+    it is paused for the batch (unless the program has switched it off itself)."""
+    if len(rows) < _GC_PAUSE_ROWS or not gc.isenabled():
+        return [load(row) for row in rows]
+    gc.disable()
+    try:
+        return [load(row) for row in rows]
+    finally:
+        gc.enable()
+
+
 def instances(session: Any, mapper: Any, rows: Iterable[Sequence[Any]]) -> list[Any]:
     """Objects for ``rows`` of ``mapper``'s table (duplicates kept, identity-mapped)."""
-    rows = list(rows)
+    if not isinstance(rows, list):
+        rows = list(rows)
     exact = bool(rows) and len(rows[0]) == len(mapper.load_keys)
     load = row_loader(session, mapper, 0, exact)
-    return [load(row) for row in rows]
+    return load_rows(load, rows)
 
 
 class ORMRow(tuple[Any, ...]):
@@ -348,7 +388,7 @@ def build_result(session: Any, statement: Any, raw_rows: list[Any],
         mapper = entities[0].__mapper__
         exact = bool(raw_rows) and len(raw_rows[0]) == len(mapper.load_keys)
         load = row_loader(session, mapper, 0, exact, skips.get(mapper), populate)
-        objects = [load(r) for r in raw_rows]
+        objects = load_rows(load, raw_rows)
         result = ORMResult(None, fields, objects)
         result._groups = [(mapper, objects)]
         return result

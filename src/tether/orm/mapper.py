@@ -184,6 +184,8 @@ class Mapper:
 
     # --- precomputed plans -----------------------------------------------------------------
     def _setup_load_plan(self) -> None:
+        # row positions cached by tether.orm.loading depend on the columns planned here
+        self.__dict__.pop("_loader_plans", None)
         table_cols = list(self.local_table.c)
         self.table_columns = table_cols
         #: attribute key for each table column in table order (None: not mapped).
@@ -311,9 +313,10 @@ class RelationshipConfigError(ArgumentError, InvalidRequestError):
 def _reverse_join(join: JoinInfo | None) -> JoinInfo:
     assert join is not None
     if join.direction is MANYTOMANY:
-        return JoinInfo(MANYTOMANY, list(join.secondary_pairs), list(join.pairs))
+        return JoinInfo(MANYTOMANY, list(join.secondary_pairs), list(join.pairs),
+                        extra=list(join.extra))
     direction = MANYTOONE if join.direction is ONETOMANY else ONETOMANY
-    return JoinInfo(direction, list(join.pairs))
+    return JoinInfo(direction, list(join.pairs), extra=list(join.extra))
 
 
 def _configure_from_join(prop: RelationshipProperty) -> None:

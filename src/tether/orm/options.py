@@ -266,6 +266,7 @@ def _eager_join_path(prop: Any, alias: Any, parent_alias: Any) -> list[tuple[Any
     """``[(from, onclause), ...]`` joining the parent (or its alias) to ``alias``; the
     association table of a many-to-many gets its own alias as well, so one statement can
     pass through it twice."""
+    from tether.orm.joins import extra_criteria
     from tether.sql.elements import and_
 
     def local(col: Any) -> Any:
@@ -273,12 +274,24 @@ def _eager_join_path(prop: Any, alias: Any, parent_alias: Any) -> list[tuple[Any
 
     if prop.secondary is not None and prop.join is not None and prop.join.secondary_pairs:
         secondary = prop.secondary.alias()
+
+        def adapt_m2m(col: Any) -> Any:
+            if col.table is prop.secondary:
+                return secondary.c[col.key]
+            return alias.adapt(col) if col.table is prop.target else local(col)
+
         first = and_(*(local(p) == secondary.c[s.key] for p, s in prop.join.pairs))
         second = and_(*(alias.adapt(t) == secondary.c[s.key]
-                        for t, s in prop.join.secondary_pairs))
+                        for t, s in prop.join.secondary_pairs),
+                      *extra_criteria(prop, adapt_m2m))
         return [(secondary, first), (alias, second)]
+
+    def adapt(col: Any) -> Any:
+        return alias.adapt(col) if col.table is prop.target else local(col)
+
     return [(alias, and_(*(local(lc) == alias.adapt(rc)
-                           for lc, rc in prop.local_remote_pairs)))]
+                           for lc, rc in prop.local_remote_pairs),
+                         *extra_criteria(prop, adapt)))]
 
 
 class _SubqueryEntity:

@@ -91,6 +91,9 @@ class JoinInfo:
     direction: RelationshipDirection
     pairs: list[tuple[Any, Any]]
     secondary_pairs: list[tuple[Any, Any]] = field(default_factory=list)
+    #: Further conditions of a ``primaryjoin=`` beyond the key pairs (``Card.archived ==
+    #: False``): every load and join along the relationship adds them.
+    extra: list[Any] = field(default_factory=list)
 
 
 def _fk_groups(fks: list[Any]) -> list[list[Any]]:

@@ -735,7 +735,7 @@ class Session:
         self._check_failed()
         self._autoflush()
         result = self._connection().execute(statement, params)
-        objs = loading.instances(self, mapper, result.fetchall())
+        objs = loading.instances(self, mapper, result._raw_all())
         if objs and loading.has_eager(mapper):
             from tether.orm.options import apply_loading
 
@@ -751,7 +751,7 @@ class Session:
         mapper = _mapper_of(entity)
         if isinstance(ident, dict):
             ident = tuple(ident[k] for k in mapper.pk_keys)
-        elif not isinstance(ident, tuple | list):
+        elif not isinstance(ident, (tuple, list)):
             ident = (ident,)
         ident = tuple(ident)
         if len(ident) != len(mapper.primary_key):
@@ -779,7 +779,7 @@ class Session:
             # lazy="joined" relationship in the same statement).
             stmt = stmt.options(*options) if options else stmt
             return self.execute(stmt, params).scalars().unique().first()
-        rows = self._connection().execute(stmt, params).fetchall()
+        rows = self._connection().execute(stmt, params)._raw_all()
         if not rows:
             return None
         return loading.instances(self, mapper, rows[:1])[0]
@@ -817,7 +817,7 @@ class Session:
             else:
                 result = conn.execute(statement, params) if params is not None else \
                     conn.execute(statement)
-                orm_result = loading.build_result(self, statement, result.fetchall())
+                orm_result = loading.build_result(self, statement, result._raw_all())
             if self._nplusone:
                 from tether.orm.nplusone import tag
 

@@ -97,12 +97,15 @@ class LazyLoader:
                 name = f"_lazy_{i}"
                 criteria.append(scol == bindparam(name, type_=scol.type))
                 bind_keys.append((name, prop.parent.columntoproperty[pcol].key))
+            criteria.extend(prop.join.extra)
         else:
             stmt = Select(target.class_)
             for i, (local, remote) in enumerate(prop.local_remote_pairs):
                 name = f"_lazy_{i}"
                 criteria.append(remote == bindparam(name, type_=remote.type))
                 bind_keys.append((name, prop.parent.columntoproperty[local].key))
+            if prop.join is not None and prop.join.extra:
+                criteria.extend(prop.join.extra)
             if prop.direction is MANYTOONE:
                 remotes = [r for _, r in prop.local_remote_pairs]
                 self._use_get = len(remotes) == len(target.primary_key) and all(
@@ -250,6 +253,8 @@ class SelectInLoader(LazyLoader):
             stmt = Select(target.class_)
             self._parent_keys = [prop.parent.columntoproperty[lc].key for lc, _ in prop.local_remote_pairs]
             self._child_keys = [target.columntoproperty[rc].key for rc in key_cols]
+        if prop.join.extra:
+            stmt = stmt.where(*prop.join.extra)
         if len(key_cols) == 1:
             crit = key_cols[0].in_(bindparam("_keys", expanding=True))
             self._composite = False
@@ -360,7 +365,7 @@ class SelectInLoader(LazyLoader):
 
             stmt, plan = extend_with_joins(stmt, joined, {self.prop.mapper: 0}, width)
         conn = session._connection()
-        rows = (conn.execute(stmt, params) if params else conn.execute(stmt)).fetchall()
+        rows = (conn.execute(stmt, params) if params else conn.execute(stmt))._raw_all()
         if plan:
             from tether.orm.options import fill_joined
 
