@@ -24,13 +24,9 @@ from tether.sql.elements import (
     asc,
     between,
     bindparam,
-    case,
-    cast,
-    collate,
     column,
     desc,
     distinct,
-    extract,
     false,
     literal,
     literal_column,
@@ -42,8 +38,8 @@ from tether.sql.elements import (
     text,
     true,
     tuple_,
-    type_coerce,
 )
+from tether.sql.expressions import case, cast, collate, extract, type_coerce
 from tether.sql.functions import func
 from tether.sql.schema import (
     CheckConstraint,

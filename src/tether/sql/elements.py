@@ -303,13 +303,16 @@ class ColumnOperators:
         return UnaryExpression(col, operator="DISTINCT", type_=col.type)
 
     def collate(self, collation: str) -> ColumnElement:
-        col = _col(self)
-        return CollationClause(col, collation)
+        from tether.sql.expressions import CollationClause
+
+        return CollationClause(_col(self), collation)
 
     def label(self, name: str | None) -> Label:
         return Label(name, _col(self))
 
-    def cast(self, type_: Any) -> Cast:
+    def cast(self, type_: Any) -> Any:
+        from tether.sql.expressions import Cast
+
         return Cast(_col(self), type_)
 
     def any_(self) -> ColumnElement:
@@ -719,18 +722,6 @@ class UnaryExpression(ColumnElement):
         return getattr(self.element, "key", None)
 
 
-class CollationClause(ColumnElement):
-    __visit_name__ = "collation"
-
-    def __init__(self, element: ColumnElement, collation: str) -> None:
-        self.element = element
-        self.collation = collation
-        self.type = element.type
-
-    def _shape(self, binds: list[BindParameter]) -> Any:
-        return ("collate", self.collation, self.element._shape(binds))
-
-
 class ClauseList(ColumnElement):
     """Elements separated by commas (function arguments, IN lists, tuples)."""
 
@@ -897,92 +888,6 @@ class Label(ColumnElement):
         return self.name or self.element._result_name()
 
 
-class Cast(ColumnElement):
-    """``CAST(element AS type)``."""
-
-    __visit_name__ = "cast"
-
-    def __init__(self, expression: Any, type_: Any) -> None:
-        self.type = sqltypes.to_instance(type_)
-        self.element = coerce_expression(expression, self.type)
-
-    def _shape(self, binds: list[BindParameter]) -> Any:
-        return ("cast", self.type._cache_key(), self.element._shape(binds))
-
-    @property
-    def _from_objects(self) -> list[FromClause]:
-        return self.element._from_objects
-
-    def _result_name(self) -> str:
-        return self.element._result_name()
-
-
-def cast(expression: Any, type_: Any) -> Cast:
-    return Cast(expression, type_)
-
-
-class TypeCoerce(ColumnElement):
-    """An expression treated as another type in Python, with no CAST in the SQL."""
-
-    __visit_name__ = "type_coerce"
-
-    def __init__(self, expression: Any, type_: Any) -> None:
-        self.type = sqltypes.to_instance(type_)
-        self.element = coerce_expression(expression, self.type)
-
-    def _shape(self, binds: list[BindParameter]) -> Any:
-        return ("coerce", self.type._cache_key(), self.element._shape(binds))
-
-    @property
-    def _from_objects(self) -> list[FromClause]:
-        return self.element._from_objects
-
-
-def type_coerce(expression: Any, type_: Any) -> TypeCoerce:
-    return TypeCoerce(expression, type_)
-
-
-class Case(ColumnElement):
-    """``CASE WHEN ... THEN ... ELSE ... END``."""
-
-    __visit_name__ = "case"
-
-    def __init__(self, *whens: Any, value: Any = None, else_: Any = None) -> None:
-        if len(whens) == 1 and isinstance(whens[0], dict):
-            pairs = list(whens[0].items())
-        elif len(whens) == 1 and isinstance(whens[0], list):
-            pairs = list(whens[0])
-        else:
-            pairs = list(whens)
-        self.value = coerce_expression(value) if value is not None else None
-        self.whens = []
-        for cond, result in pairs:
-            cond_el = (coerce_expression(cond, self.value.type) if self.value is not None
-                       else coerce_where(cond))
-            self.whens.append((cond_el, coerce_expression(result)))
-        self.else_ = coerce_expression(else_) if else_ is not None else None
-        types = [r.type for _, r in self.whens] + ([self.else_.type] if self.else_ is not None else [])
-        self.type = next((t for t in types if not isinstance(t, sqltypes.NullType)),
-                         sqltypes.NULLTYPE)
-
-    def _shape(self, binds: list[BindParameter]) -> Any:
-        return ("case",
-                self.value._shape(binds) if self.value is not None else None,
-                tuple((c._shape(binds), r._shape(binds)) for c, r in self.whens),
-                self.else_._shape(binds) if self.else_ is not None else None)
-
-    @property
-    def _from_objects(self) -> list[FromClause]:
-        out: list[FromClause] = []
-        for c, r in self.whens:
-            out += c._from_objects + r._from_objects
-        return out
-
-
-def case(*whens: Any, value: Any = None, else_: Any = None) -> Case:
-    return Case(*whens, value=value, else_=else_)
-
-
 class TextClause(ClauseElement):
     """Literal SQL text with ``:name`` bound parameters."""
 
@@ -1063,63 +968,3 @@ def nulls_last(expr: Any) -> UnaryExpression:
 
 def between(expr: Any, lower: Any, upper: Any) -> ColumnElement:
     return coerce_expression(expr).between(lower, upper)
-
-
-def collate(expr: Any, collation: str) -> ColumnElement:
-    return coerce_expression(expr).collate(collation)
-
-
-def extract(field: str, expr: Any) -> ColumnElement:
-    return Extract(field, coerce_expression(expr))
-
-
-class Extract(ColumnElement):
-    """``EXTRACT(field FROM expr)``."""
-
-    __visit_name__ = "extract"
-    type = sqltypes.INTEGERTYPE
-
-    def __init__(self, field: str, expr: ColumnElement) -> None:
-        self.field = field
-        self.element = expr
-
-    def _shape(self, binds: list[BindParameter]) -> Any:
-        return ("extract", self.field, self.element._shape(binds))
-
-    @property
-    def _from_objects(self) -> list[FromClause]:
-        return self.element._from_objects
-
-
-class Over(ColumnElement):
-    """``function OVER (PARTITION BY ... ORDER BY ...)``."""
-
-    __visit_name__ = "over"
-
-    def __init__(self, element: ColumnElement, partition_by: Any = None,
-                 order_by: Any = None) -> None:
-        self.element = element
-        self.type = element.type
-        self.partition_by = _as_list(partition_by)
-        self.order_by = _as_list(order_by)
-        self.key = getattr(element, "key", None)
-
-    def _shape(self, binds: list[BindParameter]) -> Any:
-        return ("over", self.element._shape(binds),
-                tuple(p._shape(binds) for p in self.partition_by),
-                tuple(o._shape(binds) for o in self.order_by))
-
-    @property
-    def _from_objects(self) -> list[FromClause]:
-        return self.element._from_objects
-
-    def _result_name(self) -> str:
-        return self.element._result_name()
-
-
-def _as_list(value: Any) -> list[ColumnElement]:
-    if value is None:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [coerce_expression(v) for v in value]
-    return [coerce_expression(value)]

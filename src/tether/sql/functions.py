@@ -14,10 +14,10 @@ from tether.sql.elements import (
     BindParameter,
     ClauseList,
     ColumnElement,
-    Over,
     coerce_expression,
     literal_column,
 )
+from tether.sql.expressions import Over
 
 _SAME_AS_FIRST_ARG = {"max", "min", "sum", "coalesce", "abs", "round", "nullif", "greatest",
                       "least"}

@@ -16,19 +16,14 @@ from tether.sql.elements import (
     BinaryExpression,
     BindParameter,
     BooleanClauseList,
-    Case,
-    Cast,
     ClauseElement,
     ClauseList,
-    CollationClause,
     ColumnClause,
-    Extract,
     Grouping,
     Label,
-    Over,
-    TypeCoerce,
     UnaryExpression,
 )
+from tether.sql.expressions import Case, Cast, CollationClause, Extract, Over, TypeCoerce
 
 Replacer = Callable[[Any], Any]
 

@@ -1,0 +1,84 @@
+"""Inferring the ON clause of a join from the foreign keys between its two sides.
+
+Exactly one foreign-key constraint between the sides gives the ON clause; none, or more than
+one, is an error that names both sides and the candidate columns, with the fix.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tether import exc
+from tether.sql.elements import ColumnElement, and_
+
+if TYPE_CHECKING:
+    from tether.sql.selectable import FromClause
+
+
+def join_condition(left: FromClause, right: FromClause) -> ColumnElement:
+    """The ON clause from the one foreign-key constraint between ``left`` and ``right``."""
+    by_constraint: dict[int, list[tuple[ColumnElement, ColumnElement]]] = {}
+    order: list[int] = []
+
+    def collect(refers: FromClause, target: FromClause) -> None:
+        for fk in refers.foreign_keys:
+            try:
+                target_col = fk.column
+            except exc.NoReferenceError:
+                continue
+            mine = target.corresponding_column(target_col)
+            if mine is None:
+                continue
+            key = id(fk.constraint) if fk.constraint is not None else id(fk)
+            key = hash((key, id(refers)))
+            if key not in by_constraint:
+                by_constraint[key] = []
+                order.append(key)
+            by_constraint[key].append((mine, fk.parent))
+
+    from tether.sql.selectable import Join
+
+    right_tables = [right] if not isinstance(right, Join) else right._base_tables()
+    for r in right_tables:
+        collect(r, left)
+    if not order:
+        for r in right_tables:
+            collect(left, r)
+    left_name, right_name = _describe(left), _describe(right)
+    if not order:
+        raise exc.NoForeignKeysError(
+            f"can't join {left_name} to {right_name}: no foreign key links them. "
+            f"Give the ON clause yourself, e.g. .join({right_name}, "
+            f"{left_name}.c.id == {right_name}.c.<column>), or declare a ForeignKey on the "
+            f"column that refers to the other table."
+        )
+    if len(order) > 1:
+        candidates = "; ".join(
+            " AND ".join(f"{_colname(p)} -> {_colname(t)}" for t, p in by_constraint[k])
+            for k in order
+        )
+        raise exc.AmbiguousForeignKeysError(
+            f"can't join {left_name} to {right_name}: more than one foreign key could link "
+            f"them ({candidates}). Give the ON clause to pick one, e.g. "
+            f".join({right_name}, {_onclause_hint(by_constraint[order[0]])})."
+        )
+    pairs = by_constraint[order[0]]
+    return and_(*[t == p for t, p in pairs])
+
+
+def _describe(from_: FromClause) -> str:
+    from tether.sql.selectable import Join
+
+    if isinstance(from_, Join):
+        return " JOIN ".join(_describe(t) for t in from_._base_tables())
+    return repr(getattr(from_, "fullname", None) or from_.name or "subquery")
+
+
+def _colname(col: Any) -> str:
+    table = getattr(col, "table", None)
+    tname = getattr(table, "name", None)
+    return f"{tname}.{col.name}" if tname else str(col.name)
+
+
+def _onclause_hint(pairs: list[tuple[Any, Any]]) -> str:
+    return " & ".join(f"{_colname(t)} == {_colname(p)}" for t, p in pairs)
