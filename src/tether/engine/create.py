@@ -12,8 +12,8 @@ import sys
 from typing import Any
 
 from tether import exc
-from tether.dialects import load_dialect_class
 from tether.engine.base import Engine
+from tether.engine.dialect_registry import load_dialect_class
 from tether.engine.pool import Pool
 from tether.engine.url import URL, make_url
 

@@ -194,7 +194,7 @@ def changed_columns(mapper: Any, state: InstanceState) -> dict[str, Any]:
 
 
 def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[InstanceState]:
-    """UPDATE the changed columns of ``states``; returns the states that were written.
+    """Write the changed columns of ``states``; returns the states that were written.
 
     Raises StaleDataError when a row to update is no longer in the database.
     """
@@ -233,7 +233,7 @@ def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[Ins
         count = getattr(result, "rowcount", -1)
         if count is not None and count >= 0 and count != len(rows):
             raise StaleDataError(
-                f"UPDATE of table {table.name} expected to change {len(rows)} row(s) but "
+                f"updating table {table.name} was expected to change {len(rows)} row(s) but "
                 f"matched {count}: a row was deleted or its primary key changed by someone "
                 "else since it was loaded"
             )

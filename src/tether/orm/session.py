@@ -15,7 +15,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from tether.exc import InvalidRequestError, PendingRollbackError
-from tether.orm import loading
+
+# imported here, not inside the methods that use them: an import statement in a function
+# costs about two microseconds per call, which Session() and every query would pay
+from tether.orm import bulk, loading, nplusone, unitofwork
+from tether.orm import options as loader_options
 from tether.orm.exc import ObjectDeletedError, UnmappedClassError, UnmappedInstanceError
 from tether.orm.identity import IdentityMap
 from tether.orm.mapper import Mapper, needs_configure
@@ -160,12 +164,11 @@ class Session:
         self._tx_inserted: dict[InstanceState, Any] = {}
         self._tx_deleted: dict[InstanceState, Any] = {}
         self.hash_key = id(self)
-        from tether.orm.nplusone import engine_mode, mode_from_environment
-
         #: "warn" / "raise" / None: N+1 detection (see tether.orm.nplusone); the session's
         #: flag, else the engine's ``execution_options(detect_n_plus_one=...)``, else the
         #: TETHER_NPLUSONE environment variable
-        self._nplusone = detect_n_plus_one or engine_mode(bind) or mode_from_environment()
+        self._nplusone = (detect_n_plus_one or nplusone.engine_mode(bind)
+                          or nplusone.mode_from_environment())
         self._nplusone_warned: set[Any] = set()
 
     # --- context manager -------------------------------------------------------------------
@@ -409,11 +412,9 @@ class Session:
             raise InvalidRequestError("Session is already flushing")
         if not (self._new or self._deleted or self._modified):
             return
-        from tether.orm.unitofwork import flush
-
         self._flushing = True
         try:
-            flush(self)
+            unitofwork.flush(self)
         except BaseException as err:
             self._failed = err
             try:
@@ -804,8 +805,6 @@ class Session:
         self._autoflush()
         conn = self._connection()
         if loading.is_orm_statement(statement):
-            from tether.orm import options as loader_options
-
             steps = loader_options.joined_steps(statement)
             if any(isinstance(o, loader_options.ContainsEager)
                    for o in getattr(statement, "_options", ())):
@@ -819,22 +818,16 @@ class Session:
                     conn.execute(statement)
                 orm_result = loading.build_result(self, statement, result._raw_all())
             if self._nplusone:
-                from tether.orm.nplusone import tag
-
                 for _, objs in orm_result._groups:
-                    tag(objs)
+                    nplusone.tag(objs)
             if loading.needs_relationship_loading(statement, orm_result._groups):
-                from tether.orm.options import process_statement
-
                 with self.no_autoflush:
-                    process_statement(self, statement, orm_result._groups)
+                    loader_options.process_statement(self, statement, orm_result._groups)
             for opt in getattr(statement, "_options", ()):
                 hook = getattr(opt, "process_result", None)
                 if hook is not None:
                     hook(self, statement, orm_result)
             return orm_result
-        from tether.orm import bulk
-
         if bulk.is_orm_dml(statement):
             return bulk.execute_dml(self, statement, params)
         if params is not None:
