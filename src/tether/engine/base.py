@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from tether import exc
-from tether.engine.result import Result, ResultMetaData, ScalarResult
+from tether.engine.result import Result, ResultMetaData, ScalarResult, row_class
 
 __all__ = ["Connection", "Engine", "NestedTransaction", "RootTransaction", "Transaction"]
 
@@ -425,8 +425,6 @@ class Connection:
         if not compiled.is_insert:
             return Result(meta, rows, rowcount, lastrowid)
         if compiled.implicit_returning and key_row is not None:
-            from tether.engine.result import row_class
-
             procs = compiled.result_processors or (None,) * len(key_row)
             values = [v if (p is None or v is None) else p(v) for p, v in zip(procs, key_row)]
             pk_row = tuple.__new__(row_class(compiled.result_keys), values)
@@ -528,8 +526,6 @@ class Connection:
                 except Exception as error:
                     raise self._wrap(error, "(fetching the inserted primary key)", None) from error
             values.append(value)
-        from tether.engine.result import row_class
-
         return tuple.__new__(row_class(names), values)  # type: ignore[no-any-return]
 
     def exec_driver_sql(self, statement: str, parameters: Any = None) -> Result:

@@ -15,7 +15,7 @@ from typing import Any
 from tether.exc import InvalidRequestError, MultipleResultsFound, NoResultFound
 from tether.orm.state import STATE_KEY, InstanceState
 
-__all__ = ["ORMResult", "ORMRow", "ScalarResult", "instances", "row_loader"]
+__all__ = ["ORMResult", "ORMRow", "ScalarResult", "instances", "load_one", "row_loader"]
 
 
 def row_loader(session: Any, mapper: Any, offset: int = 0, exact: bool = False,
@@ -141,6 +141,29 @@ def load_rows(load: Callable[[Any], Any], rows: Sequence[Any]) -> list[Any]:
         return [load(row) for row in rows]
     finally:
         gc.enable()
+
+
+def load_one(session: Any, mapper: Any, row: Sequence[Any]) -> Any:
+    """``instances(session, mapper, [row])[0]`` without making a loader function: the
+    path of ``Session.get``, which loads one row per call."""
+    exact = len(row) == len(mapper.load_keys)
+    pk_pos, _, whole_row = _plan(mapper, 0, exact, mapper.deferred_keys)
+    if whole_row and len(pk_pos) == 1:
+        pkv = row[pk_pos[0]]
+        ikey = (mapper.identity_class, (pkv,))
+        imap = session.identity_map
+        if pkv is not None and ikey not in imap:
+            cls = mapper.class_
+            obj = cls.__new__(cls)
+            d = obj.__dict__
+            d.update(zip(mapper.load_keys, row))
+            state = InstanceState(obj, mapper)
+            state.key = ikey
+            state.session = session
+            d[STATE_KEY] = state
+            imap[ikey] = obj
+            return obj
+    return instances(session, mapper, [row])[0]
 
 
 def instances(session: Any, mapper: Any, rows: Iterable[Sequence[Any]]) -> list[Any]:

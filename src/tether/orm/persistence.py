@@ -131,7 +131,13 @@ def _insert_returning(
                 )
                 .returning(*missing_pk),
             )
-            params = {f"{k}__{i}": v for i, (_, row) in enumerate(chunk) for k, v in row.items()}
+            # the bind names in row-major order, made once per shape like the statement
+            names = _cached(
+                mapper,
+                ("insert_multi_names", keys, n),
+                lambda n=n: [f"{k}__{i}" for i in range(n) for k in keys],
+            )
+            params = dict(zip(names, [v for _, row in chunk for v in row.values()]))
             rows = conn.execute(stmt, params).fetchall()
             for (state, _), row in zip(chunk, rows):
                 d = state.obj.__dict__

@@ -783,7 +783,7 @@ class Session:
         rows = self._connection().execute(stmt, params)._raw_all()
         if not rows:
             return None
-        return loading.instances(self, mapper, rows[:1])[0]
+        return loading.load_one(self, mapper, rows[0])
 
     def get_one(self, entity: Any, ident: Any, **kw: Any) -> Any:
         obj = self.get(entity, ident, **kw)

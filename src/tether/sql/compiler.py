@@ -243,14 +243,26 @@ def compile_statement(statement: ClauseElement, dialect: Any,
     # its statements) reuses its own shape walk.
     memo = statement.__dict__.get("_tether_shape") if hasattr(statement, "__dict__") else None
     if memo is not None:
-        shape, ctx = memo
+        shape, ctx, last = memo
+        # The compiled form this statement got last, when its parameters cannot change
+        # it: skips hashing the (deep) shape on every execution of a kept statement.
+        if last:
+            last_dialect, last_compiled = last[0]
+            if last_dialect is dialect:
+                return last_compiled, ctx
     else:
         ctx = ShapeContext()
         shape = statement._shape(ctx)
         if shape is None:
             return SQLCompiler(dialect, statement, ctx, params).compiled, ctx
+        last = None
         if hasattr(statement, "__dict__"):
-            statement.__dict__["_tether_shape"] = (shape, ctx)
+            # [(dialect, compiled)] for a statement whose SQL does not depend on the
+            # parameters (no INSERT/UPDATE column list, no expanding IN list)
+            fixed = not isinstance(statement, (Insert, Update)) and not any(
+                b.expanding for b in ctx)
+            last = [] if fixed else None
+            statement.__dict__["_tether_shape"] = (shape, ctx, last)
     if isinstance(statement, (Insert, Update)):
         if params:
             shape = (shape, tuple(params))
@@ -271,6 +283,8 @@ def compile_statement(statement: ClauseElement, dialect: Any,
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
         cache[shape] = compiled
+    if last is not None:
+        last[:] = [(dialect, compiled)]
     return compiled, ctx
 
 
