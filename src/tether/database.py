@@ -16,7 +16,7 @@ import tether
 from tether.orm import decl_base
 from tether.orm.query import Query
 from tether.orm.scoping import scoped_session
-from tether.orm.session import sessionmaker
+from tether.orm.sessionmaker import sessionmaker
 
 __all__ = ["Database", "table_name_for"]
 

@@ -66,9 +66,8 @@ from tether.orm.relationships import (
     relationship,
 )
 from tether.orm.scoping import scoped_session
-from tether.orm.session import (
-    Session,
-    SessionTransaction,
+from tether.orm.session import Session, SessionTransaction
+from tether.orm.sessionmaker import (
     close_all_sessions,
     make_transient,
     make_transient_to_detached,
