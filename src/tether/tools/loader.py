@@ -258,8 +258,8 @@ def configure(models: Models) -> None:
 
     ``tether.orm.configure_mappers()`` configures every registry in the process, so one
     broken model loaded earlier (another test, another TARGET) would be reported against
-    this one. Until the ORM offers a per-registry configure (requested in
-    docs/requests/cli.md), the registry set it walks is narrowed to ours for the call.
+    this one. Until the ORM offers a per-registry configure, the registry set it walks is
+    narrowed to ours for the call.
     """
     if not models.registries:
         return
