@@ -26,6 +26,7 @@ from typing import Any
 
 from tether import exc
 from tether.engine.result import Result, ResultMetaData, ScalarResult, row_class
+from tether.sql.compiler import compile_statement
 
 __all__ = ["Connection", "Engine", "NestedTransaction", "RootTransaction", "Transaction"]
 
@@ -35,21 +36,6 @@ _DEBUG = logging.DEBUG
 
 # Metadata for exec_driver_sql results, by their column names.
 _DRIVER_META: dict[tuple[str, ...], ResultMetaData] = {}
-# Fallback store for compiled objects that do not accept new attributes.
-_COMPILED_META: dict[int, tuple[Any, ResultMetaData]] = {}
-
-
-# tether.sql imports the engine package, so the compiler is looked up at first use.
-_compile_statement: Any = None
-
-
-def _load_compiler() -> Any:
-    global _compile_statement
-    from tether.sql.compiler import compile_statement
-
-    _compile_statement = compile_statement
-    return compile_statement
-
 
 def _compiled_meta(compiled: Any) -> ResultMetaData:
     """The result shape of a compiled statement, made on first use and kept in the
@@ -58,13 +44,7 @@ def _compiled_meta(compiled: Any) -> ResultMetaData:
     if meta is not None:
         return meta  # type: ignore[no-any-return]
     meta = ResultMetaData(compiled.result_keys or (), compiled.result_processors)
-    try:
-        compiled._row_template = meta
-    except AttributeError:
-        held = _COMPILED_META.get(id(compiled))
-        if held is not None and held[0] is compiled:
-            return held[1]
-        _COMPILED_META[id(compiled)] = (compiled, meta)
+    compiled._row_template = meta
     return meta
 
 
@@ -74,20 +54,6 @@ def _driver_meta(description: Sequence[Any]) -> ResultMetaData:
     if meta is None:
         meta = _DRIVER_META.setdefault(keys, ResultMetaData(keys))
     return meta
-
-
-def _pk_positions(compiled: Any, names: tuple[str, ...]) -> tuple[int | None, ...] | None:
-    """Where each primary key column's value sits in the parameter tuple of an INSERT
-    (``None`` for a column the statement does not send), from the compiler's slots, whose
-    INSERT column entries read ``(kind, key, ...)`` with kind 2."""
-    slots = getattr(compiled, "slots", None)
-    if not slots:
-        return None
-    where: dict[str, int] = {}
-    for position, slot in enumerate(slots):
-        if slot and slot[0] == 2 and isinstance(slot[1], str):
-            where.setdefault(slot[1], position)
-    return tuple(where.get(name) for name in names)
 
 
 def _driver_to_python(compiled: Any, key: str, value: Any, dialect: Any) -> Any:
@@ -360,7 +326,6 @@ class Connection:
             )
         if self._closed or self._invalidated:
             self._check_open()
-        compile_statement = _compile_statement or _load_compiler()
         if parameters is None or type(parameters) is dict or isinstance(parameters, Mapping):
             compiled, bound = compile_statement(statement, self.dialect, parameters)
             return self._execute_one(compiled, bound, parameters)
@@ -494,9 +459,9 @@ class Connection:
         if not names:
             return None
         values: list[Any] = []
-        positions = getattr(compiled, "inserted_pk_positions", None)
-        if positions is None:
-            positions = _pk_positions(compiled, names)
+        # Where the compiler put each key's value in the parameter tuple (None for a
+        # multi-row or INSERT ... SELECT, whose keys come from RETURNING).
+        positions = compiled.inserted_pk_positions
         used_lastrowid = False
         for i, name in enumerate(names):
             value = None

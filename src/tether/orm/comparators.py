@@ -9,6 +9,7 @@ from typing import Any
 from tether.exc import ArgumentError, InvalidRequestError
 from tether.orm.relationships import MANYTOMANY, MANYTOONE, RelationshipProperty
 from tether.orm.state import instance_state
+from tether.sql.visitors import adapt_to_alias
 
 __all__ = ["RelationshipComparator", "join_path"]
 
@@ -56,37 +57,6 @@ def join_path(prop: RelationshipProperty, explicit: Any = None,
 
 def _identity(element: Any) -> Any:
     return element
-
-
-_CHILD_ATTRS = ("left", "right", "element")
-
-
-def _replace_table(element: Any, table: Any, alias: Any) -> Any:
-    """A copy of the expression ``element`` with ``table``'s columns read from ``alias``.
-    Only column expressions are rewritten (operators, groupings, lists, labels);
-    nested SELECTs keep their own FROM list."""
-    import copy
-
-    if getattr(element, "table", None) is table and hasattr(element, "key"):
-        return alias.c[element.key]
-    changed: dict[str, Any] = {}
-    for name in _CHILD_ATTRS:
-        child = getattr(element, name, None)
-        if child is not None and hasattr(child, "_shape"):
-            new = _replace_table(child, table, alias)
-            if new is not child:
-                changed[name] = new
-    clauses = getattr(element, "clauses", None)
-    if isinstance(clauses, list):
-        new_clauses = [_replace_table(c, table, alias) for c in clauses]
-        if any(n is not o for n, o in zip(new_clauses, clauses)):
-            changed["clauses"] = new_clauses
-    if not changed:
-        return element
-    clone = copy.copy(element)
-    for name, value in changed.items():
-        setattr(clone, name, value)
-    return clone
 
 
 class RelationshipComparator:
@@ -138,7 +108,7 @@ class RelationshipComparator:
             target = alias
 
             def adapt(element: Any) -> Any:
-                return _replace_table(element, prop.target, alias)
+                return adapt_to_alias(element, prop.target, alias)
 
         crit: list[Any] = []
         if prop.direction is MANYTOMANY:

@@ -63,13 +63,11 @@ def row_loader(session: Any, mapper: Any, offset: int = 0, exact: bool = False,
             ikey = (ident_cls, (pkv,))
             obj = imap_get(ikey)
             if obj is None:
+                # _new_persistent(), inlined: this is the load hot path.
                 obj = new(cls)
                 d = obj.__dict__
                 d.update(zip(keys, row))
-                state = init_state(obj, mapper)
-                state.key = ikey
-                state.session = session
-                d[STATE_KEY] = state
+                d[STATE_KEY] = init_state(obj, mapper, ikey, session)
                 imap[ikey] = obj
             else:
                 fill_expired(obj, row)
@@ -84,23 +82,24 @@ def row_loader(session: Any, mapper: Any, offset: int = 0, exact: bool = False,
         ikey = (ident_cls, ident)
         obj = imap_get(ikey)
         if obj is None:
-            obj = new(cls)
-            d = obj.__dict__
-            if whole_row:
-                d.update(zip(keys, row))
-            else:
-                for k, i in pairs:
-                    d[k] = row[i]
-            state = init_state(obj, mapper)
-            state.key = ikey
-            state.session = session
-            d[STATE_KEY] = state
-            imap[ikey] = obj
-        else:
-            fill_expired(obj, row)
+            items = zip(keys, row) if whole_row else ((k, row[i]) for k, i in pairs)
+            return _new_persistent(mapper, session, ikey, items)
+        fill_expired(obj, row)
         return obj
 
     return load
+
+
+def _new_persistent(mapper: Any, session: Any, ikey: Any, items: Iterable[Any]) -> Any:
+    """A new object of ``mapper``'s class with the loaded ``(key, value)`` items, made
+    without ``__init__`` and put into the session's identity map under ``ikey``."""
+    cls = mapper.class_
+    obj = cls.__new__(cls)
+    d = obj.__dict__
+    d.update(items)
+    d[STATE_KEY] = InstanceState(obj, mapper, ikey, session)
+    session.identity_map[ikey] = obj
+    return obj
 
 
 def _plan(mapper: Any, offset: int, exact: bool,
@@ -153,16 +152,7 @@ def load_one(session: Any, mapper: Any, row: Sequence[Any]) -> Any:
         ikey = (mapper.identity_class, (pkv,))
         imap = session.identity_map
         if pkv is not None and ikey not in imap:
-            cls = mapper.class_
-            obj = cls.__new__(cls)
-            d = obj.__dict__
-            d.update(zip(mapper.load_keys, row))
-            state = InstanceState(obj, mapper)
-            state.key = ikey
-            state.session = session
-            d[STATE_KEY] = state
-            imap[ikey] = obj
-            return obj
+            return _new_persistent(mapper, session, ikey, zip(mapper.load_keys, row))
     return instances(session, mapper, [row])[0]
 
 

@@ -71,19 +71,7 @@ class SessionTransaction:
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self.nested:
-            if self._closed:
-                return
-            if exc_type is None:
-                try:
-                    self.commit()
-                except BaseException:
-                    self.rollback()
-                    raise
-            else:
-                self.rollback()
-            return
-        if self.session._transaction is not self:
+        if self._ended:
             return
         if exc_type is None:
             try:
@@ -95,10 +83,13 @@ class SessionTransaction:
             self.rollback()
 
     @property
+    def _ended(self) -> bool:
+        # A savepoint ends once; the root transaction when it stops being the session's.
+        return self._closed if self.nested else self.session._transaction is not self
+
+    @property
     def is_active(self) -> bool:
-        if self.nested:
-            return not self._closed and self.session._failed is None
-        return self.session._transaction is self and self.session._failed is None
+        return not self._ended and self.session._failed is None
 
     def commit(self) -> None:
         if self.nested:
@@ -245,34 +236,9 @@ class Session:
             tx._savepoint.rollback()
         finally:
             self._close_savepoints_from(tx)
-        # Undo, in memory, what happened since the savepoint: objects written or added
-        # since become transient, objects deleted since come back, and everything reloads
-        # its values from the database (which now holds the savepoint's state).
+        # The database now holds the savepoint's state; undo in memory what came since.
         self._failed = None
-        for state in [st for st in self._tx_inserted if st not in tx._inserted_before] + list(
-                self._new):
-            if state.key is not None:
-                self.identity_map.pop(state.key, None)
-            state.key = None
-            state.session = None
-            state.reset_history()
-            self._tx_inserted.pop(state, None)
-        self._new.clear()
-        for state, obj in [(st, o) for st, o in self._tx_deleted.items()
-                           if st not in tx._deleted_before]:
-            state.marked_deleted = False
-            state.flushed_deleted = False
-            state.was_deleted = False
-            if state.key is not None:
-                self.identity_map[state.key] = obj
-                state.session = self
-            del self._tx_deleted[state]
-        for state in list(self._deleted):
-            state.marked_deleted = False
-        self._deleted.clear()
-        self._modified.clear()
-        for obj in list(self.identity_map.values()):
-            self._expire_state(obj.__dict__[STATE_KEY], None)
+        self._restore_after_rollback(tx._inserted_before, tx._deleted_before)
 
     def in_transaction(self) -> bool:
         return self._transaction is not None
@@ -360,22 +326,31 @@ class Session:
             self._failed = None
             self._restore_after_rollback()
 
-    def _restore_after_rollback(self) -> None:
-        for state in list(self._new) + list(self._tx_inserted):
-            self.identity_map.pop(state.key, None) if state.key is not None else None
+    def _restore_after_rollback(self, inserted_before: Iterable[Any] = (),
+                                deleted_before: Iterable[Any] = ()) -> None:
+        """Undo in memory what the rolled-back transaction (or savepoint) did: objects
+        written or added in it become transient, objects deleted in it come back, and every
+        object reloads its values on next access. ``inserted_before``/``deleted_before``: the
+        states a savepoint found already written/deleted, which it leaves alone."""
+        keep_inserted, keep_deleted = set(inserted_before), set(deleted_before)
+        for state in [st for st in self._tx_inserted if st not in keep_inserted] + list(
+                self._new):
+            if state.key is not None:
+                self.identity_map.pop(state.key, None)
             state.key = None
             state.session = None
             state.reset_history()
+            self._tx_inserted.pop(state, None)
         self._new.clear()
-        self._tx_inserted.clear()
-        for state, obj in list(self._tx_deleted.items()):
+        for state, obj in [(st, o) for st, o in self._tx_deleted.items()
+                           if st not in keep_deleted]:
             state.marked_deleted = False
             state.flushed_deleted = False
             state.was_deleted = False
             if state.key is not None:
                 self.identity_map[state.key] = obj
                 state.session = self
-        self._tx_deleted.clear()
+            del self._tx_deleted[state]
         for state in list(self._deleted):
             state.marked_deleted = False
         self._deleted.clear()

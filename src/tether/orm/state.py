@@ -65,12 +65,13 @@ class InstanceState:
         "__weakref__",
     )
 
-    def __init__(self, obj: Any, mapper: Mapper) -> None:
+    def __init__(self, obj: Any, mapper: Mapper,
+                 key: tuple[Any, tuple[Any, ...]] | None = None, session: Any = None) -> None:
         self.obj = obj
         self.mapper = mapper
         #: identity key ``(base class, pk tuple)`` once the row exists in the database.
-        self.key: tuple[Any, tuple[Any, ...]] | None = None
-        self.session: Any = None
+        self.key = key
+        self.session = session
         #: attribute key -> value before the first change since the last flush.
         self.committed: dict[str, Any] = {}
         #: relationship key -> CollectionHistory (added/removed since the last flush).

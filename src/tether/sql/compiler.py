@@ -243,26 +243,24 @@ def compile_statement(statement: ClauseElement, dialect: Any,
     # its statements) reuses its own shape walk.
     memo = statement.__dict__.get("_tether_shape") if hasattr(statement, "__dict__") else None
     if memo is not None:
-        shape, ctx, last = memo
-        # The compiled form this statement got last, when its parameters cannot change
-        # it: skips hashing the (deep) shape on every execution of a kept statement.
-        if last:
-            last_dialect, last_compiled = last[0]
-            if last_dialect is dialect:
-                return last_compiled, ctx
+        shape, ctx, by_dialect = memo
+        # A statement whose SQL its parameters cannot change keeps its compiled form per
+        # dialect, which skips hashing its (deep) shape on every execution.
+        if by_dialect is not None:
+            compiled = by_dialect.get(dialect)
+            if compiled is not None:
+                return compiled, ctx
     else:
         ctx = ShapeContext()
         shape = statement._shape(ctx)
         if shape is None:
             return SQLCompiler(dialect, statement, ctx, params).compiled, ctx
-        last = None
+        # Only INSERT/UPDATE column lists and expanding IN lists depend on the parameters.
+        fixed = not isinstance(statement, (Insert, Update)) and not any(
+            b.expanding for b in ctx)
+        by_dialect = {} if fixed else None
         if hasattr(statement, "__dict__"):
-            # [(dialect, compiled)] for a statement whose SQL does not depend on the
-            # parameters (no INSERT/UPDATE column list, no expanding IN list)
-            fixed = not isinstance(statement, (Insert, Update)) and not any(
-                b.expanding for b in ctx)
-            last = [] if fixed else None
-            statement.__dict__["_tether_shape"] = (shape, ctx, last)
+            statement.__dict__["_tether_shape"] = (shape, ctx, by_dialect)
     if isinstance(statement, (Insert, Update)):
         if params:
             shape = (shape, tuple(params))
@@ -283,8 +281,8 @@ def compile_statement(statement: ClauseElement, dialect: Any,
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
         cache[shape] = compiled
-    if last is not None:
-        last[:] = [(dialect, compiled)]
+    if by_dialect is not None:
+        by_dialect[dialect] = compiled
     return compiled, ctx
 
 
@@ -325,6 +323,9 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
         self.flags = Flags(dialect)
         self.params = params
         self.bound_index = {id(b): i for i, b in enumerate(bound)}
+        #: Names of the statement's own keyed parameters (``bindparam("x")``): execution
+        #: parameters with these names fill them rather than naming columns.
+        self.bind_keys = {b.key for b in bound if not b.unique and b.key}
         self.compiled = c = Compiled()
         self._anon_names: dict[int, str] = {}
         self._anon_counts: dict[str, int] = {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from tether import exc
-from tether.sql.elements import BindParameter, ClauseElement
 from tether.sql.selectable import FromClause
 
 COLUMN = 2
@@ -22,6 +21,7 @@ class DMLCompilerMixin:
     # provided by SQLCompiler
     compiled: Any
     executemany: bool
+    bind_keys: set[str]
     params: Any
     dialect: Any
     flags: Any
@@ -97,7 +97,7 @@ class DMLCompilerMixin:
                 explicit = stmt._values or {}
                 params = self.params or {}
                 names_in_params = [k for k in params if k in cols]
-                unknown = [k for k in params if k not in cols and not _is_bind_key(stmt, k)]
+                unknown = [k for k in params if k not in cols and k not in self.bind_keys]
                 if unknown and not explicit:
                     raise exc.ArgumentError(
                         f"unconsumed column name(s) {', '.join(map(repr, unknown))}: table "
@@ -107,6 +107,7 @@ class DMLCompilerMixin:
                         if k in explicit or k in names_in_params or cols[k].default is not None]
                 if not keys:
                     sql += " DEFAULT VALUES"
+                    c.inserted_pk_positions = (None,) * len(c.inserted_pk_columns)
                 else:
                     vals = []
                     pk_keys = set(c.inserted_pk_columns)
@@ -164,7 +165,7 @@ class DMLCompilerMixin:
         cols = table.columns
         explicit = stmt._values or {}
         params = self.params or {}
-        bind_keys = _statement_bind_keys(stmt)
+        bind_keys = self.bind_keys
         sets = []
         previous = self._unqualified_table
         for k in cols.keys():
@@ -219,22 +220,6 @@ class DMLCompilerMixin:
             sql += " WHERE " + " AND ".join(self.process(w.self_group("and"))
                                             for w in stmt._where)
         return sql + self._returning(stmt)
-
-
-def _statement_bind_keys(stmt: Any) -> set[str]:
-    from tether.sql.elements import ShapeContext
-
-    ctx = ShapeContext()
-    for w in getattr(stmt, "_where", ()):
-        w._shape(ctx)
-    for v in (getattr(stmt, "_values", None) or {}).values():
-        if isinstance(v, ClauseElement):
-            v._shape(ctx)
-    return {b.key for b in ctx if isinstance(b, BindParameter) and not b.unique and b.key}
-
-
-def _is_bind_key(stmt: Any, key: str) -> bool:
-    return key in _statement_bind_keys(stmt)
 
 
 def _extra_froms(stmt: Any) -> list[FromClause]:
