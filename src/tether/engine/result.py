@@ -441,10 +441,13 @@ class Result(_Fetcher):
     def _raw_all(self) -> list[Any]:
         """Every remaining row as a tuple with result processors applied, for tether's own
         loaders (the ORM), which index rows by position. Without processors this is the
-        driver's own list of plain tuples, not copied."""
+        driver's own list of plain tuples, not copied. The result lets go of its rows, so
+        the caller's list is the only one: the ORM may free rows while it turns them into
+        objects."""
         raw = self._raw_rows()
-        pos, self._pos = self._pos, len(raw)
-        rest = raw if pos == 0 else raw[pos:]
+        rest = raw if self._pos == 0 else raw[self._pos :]
+        self._rows = []
+        self._pos = 0
         meta = self._metadata
         if meta is None or not any(meta.processors):
             return rest

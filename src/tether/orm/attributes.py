@@ -21,6 +21,7 @@ from tether.orm.relationships import MANYTOONE
 from tether.orm.state import (
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
+    NO_CHANGES,
     NO_VALUE,
     STATE_KEY,
     InstanceState,
@@ -196,7 +197,9 @@ class ColumnAttribute(QueryableAttribute):
                 state = get_state(obj)
             committed = state.committed
             if key not in committed:
-                committed[key] = d.get(key, NO_VALUE)
+                if committed is NO_CHANGES:  # the first change: the state's own dict
+                    committed = state.committed = {}
+                committed[key] = d.get(key, NO_VALUE)  # type: ignore[index]
             d[key] = value
             if not state.modified:
                 state.mark_modified()
@@ -211,9 +214,7 @@ class ColumnAttribute(QueryableAttribute):
         if state is None:
             state = instance_state(obj)
         key = self.key
-        committed = state.committed
-        if key not in committed:
-            committed[key] = d.get(key, NO_VALUE)
+        state.remember(key, d.get(key, NO_VALUE))
         d[key] = value
         if not state.modified:
             state.mark_modified()
@@ -362,8 +363,7 @@ class RelationshipAttribute(QueryableAttribute):
                 d.setdefault(key, old)
         if old is value and key in d:
             return
-        if key not in state.committed:
-            state.committed[key] = old
+        state.remember(key, old)
         d[key] = value
         state.mark_modified()
         reverse = self.prop.reverse_property
@@ -456,8 +456,7 @@ class RelationshipAttribute(QueryableAttribute):
             old = d.get(self.key, NO_VALUE)
             if old is item:
                 return
-            if self.key not in state.committed:
-                state.committed[self.key] = old
+            state.remember(self.key, old)
             d[self.key] = item
             state.mark_modified()
             reverse = self.prop.reverse_property
@@ -486,8 +485,7 @@ class RelationshipAttribute(QueryableAttribute):
             current = d.get(self.key, NO_VALUE)
             # Unloaded counts as pointing at item: item sat in item's collection.
             if current is item or current is NO_VALUE:
-                if self.key not in state.committed:
-                    state.committed[self.key] = item
+                state.remember(self.key, item)
                 d[self.key] = None
                 state.mark_modified()
 

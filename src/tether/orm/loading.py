@@ -42,7 +42,7 @@ def row_loader(session: Any, mapper: Any, offset: int = 0, exact: bool = False,
             d = obj.__dict__
             for k, i in pairs:
                 d[k] = row[i]
-                state.committed.pop(k, None)
+                state.forget(k)
             state.expired = False
             return
         if state.expired:
@@ -128,18 +128,28 @@ _GC_PAUSE_ROWS = 1000
 """Batches at least this big are loaded with the cyclic garbage collector paused."""
 
 
-def load_rows(load: Callable[[Any], Any], rows: Sequence[Any]) -> list[Any]:
-    """``[load(row) for row in rows]``. Every object a load creates stays reachable (the
-    identity map and the result hold it), so for a big batch the cyclic collector's
-    repeated scans of the growing heap find nothing and cost about a third of the load;
-    it is paused for the batch (unless the program has switched it off itself)."""
-    if len(rows) < _GC_PAUSE_ROWS or not gc.isenabled():
-        return [load(row) for row in rows]
-    gc.disable()
+def load_rows(load: Callable[[Any], Any], rows: Sequence[Any], consume: bool = False) -> list[Any]:
+    """``[load(row) for row in rows]``. ``consume``: ``rows`` is a list nobody else reads
+    any more; it is turned into the list of objects in place, so each row is freed as soon
+    as its object exists and a big result never holds all its rows and all its objects at
+    once (the rows would otherwise be about a third of the peak memory).
+
+    Every object a load creates stays reachable (the identity map and the result hold it),
+    so for a big batch the cyclic collector's repeated scans of the growing heap find
+    nothing and cost about a third of the load; it is paused for the batch (unless the
+    program has switched it off itself)."""
+    pause = len(rows) >= _GC_PAUSE_ROWS and gc.isenabled()
+    if pause:
+        gc.disable()
     try:
+        if consume and isinstance(rows, list):
+            for i, row in enumerate(rows):
+                rows[i] = load(row)
+            return rows
         return [load(row) for row in rows]
     finally:
-        gc.enable()
+        if pause:
+            gc.enable()
 
 
 def load_one(session: Any, mapper: Any, row: Sequence[Any]) -> Any:
@@ -365,9 +375,10 @@ class ORMResult(_ResultBase):
 
 
 def build_result(session: Any, statement: Any, raw_rows: list[Any],
-                 entities: Any = None) -> ORMResult:
+                 entities: Any = None, consume: bool = False) -> ORMResult:
     """Turn the rows of a select over mapped classes/attributes into an ORMResult
-    (``entities``: the selected entities, when the statement grew extra columns)."""
+    (``entities``: the selected entities, when the statement grew extra columns;
+    ``consume``: the caller hands ``raw_rows`` over, see :func:`load_rows`)."""
     if entities is None:
         entities = statement._entities
     skips = column_skips(statement)
@@ -401,7 +412,7 @@ def build_result(session: Any, statement: Any, raw_rows: list[Any],
         mapper = entities[0].__mapper__
         exact = bool(raw_rows) and len(raw_rows[0]) == len(mapper.load_keys)
         load = row_loader(session, mapper, 0, exact, skips.get(mapper), populate)
-        objects = load_rows(load, raw_rows)
+        objects = load_rows(load, raw_rows, consume)
         result = ORMResult(None, fields, objects)
         result._groups = [(mapper, objects)]
         return result

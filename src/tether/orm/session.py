@@ -613,7 +613,7 @@ class Session:
         else:
             for key in keys:
                 d.pop(key, None)
-                state.committed.pop(key, None)
+                state.forget(key)
                 if state.collections:
                     state.collections.pop(key, None)
         state.expired = True
@@ -786,7 +786,8 @@ class Session:
             else:
                 result = conn.execute(statement, params) if params is not None else \
                     conn.execute(statement)
-                orm_result = loading.build_result(self, statement, result._raw_all())
+                orm_result = loading.build_result(self, statement, result._raw_all(),
+                                                  consume=True)
             if self._nplusone:
                 for _, objs in orm_result._groups:
                     nplusone.tag(objs)

@@ -9,6 +9,8 @@ values a change replaced (history), which attributes were expired and why.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from tether.orm.exc import UnmappedInstanceError
@@ -42,8 +44,49 @@ DETACHED_EXPUNGED = "expunged"
 DETACHED_COMMIT_EXPIRED = "commit-expired"
 
 
+#: ``InstanceState.committed`` of an object with no change recorded: an empty mapping that
+#: cannot be written to. Most loaded objects are never changed, so they share this one
+#: instead of each holding an empty dict; the first change gives the state its own dict
+#: (:meth:`InstanceState.remember`), and a stray write to the shared one fails loudly.
+NO_CHANGES: Mapping[str, Any] = MappingProxyType({})
+
+# Bits of InstanceState._flags. Each state is kept small because a query can load many
+# thousands of objects: the booleans that only delete/expunge/commit-expiry set share one
+# int slot.
+_MARKED_DELETED = 1
+_FLUSHED_DELETED = 2
+_WAS_DELETED = 4
+_EXPIRED_BY_COMMIT = 8
+
+
+def _flag(bit: int, doc: str) -> property:
+    def get(self: InstanceState) -> bool:
+        return bool(self._flags & bit)
+
+    def set_(self: InstanceState, value: bool) -> None:
+        self._flags = self._flags | bit if value else self._flags & ~bit
+
+    return property(get, set_, doc=doc)
+
+
+class _StateExtras:
+    """The rarely used part of an :class:`InstanceState`, made on first use."""
+
+    __slots__ = ("load_overrides", "load_batch")
+
+    def __init__(self) -> None:
+        self.load_overrides: dict[str, str] | None = None
+        self.load_batch: Any = None
+
+
 class InstanceState:
-    """What the ORM knows about one mapped object besides its attribute values."""
+    """What the ORM knows about one mapped object besides its attribute values.
+
+    One exists per loaded object, so its size is a per-row cost of every query (12 slots
+    make a 128-byte object, 17 made 176): booleans set only by delete/expunge/commit
+    expiry share ``_flags``, and what only loader options and N+1 detection need sits in a
+    side object (``_extras``) made when first set.
+    """
 
     __slots__ = (
         "obj",
@@ -54,15 +97,10 @@ class InstanceState:
         "collections",
         "modified",
         "expired",
-        "expired_by_commit",
-        "marked_deleted",
-        "flushed_deleted",
-        "was_deleted",
         "detached_reason",
         "insert_order",
-        "load_overrides",
-        "load_batch",
-        "__weakref__",
+        "_flags",
+        "_extras",
     )
 
     def __init__(self, obj: Any, mapper: Mapper,
@@ -72,26 +110,66 @@ class InstanceState:
         #: identity key ``(base class, pk tuple)`` once the row exists in the database.
         self.key = key
         self.session = session
-        #: attribute key -> value before the first change since the last flush.
-        self.committed: dict[str, Any] = {}
+        #: attribute key -> value before the first change since the last flush (recorded
+        #: when the change happens, never copied on load); NO_CHANGES until then.
+        self.committed: Mapping[str, Any] = NO_CHANGES
         #: relationship key -> CollectionHistory (added/removed since the last flush).
         self.collections: dict[str, Any] | None = None
         self.modified = False
         #: True when some loaded attributes were dropped and must come back from the DB.
         self.expired = False
-        self.expired_by_commit = False
-        #: session.delete() was called and the row is (or will be) deleted
-        self.marked_deleted = False
-        #: the DELETE ran in the session's current transaction
-        self.flushed_deleted = False
-        self.was_deleted = False
+        #: why the object left its session (``DETACHED_*``), to word DetachedInstanceError
         self.detached_reason: str | None = None
+        #: order of ``session.add()`` among pending objects (INSERTs follow it)
         self.insert_order = 0
-        #: relationship key -> strategy name chosen by a loader option of the query that
-        #: loaded this object (``raiseload``, ``lazyload``)
-        self.load_overrides: dict[str, str] | None = None
-        #: the query result this object came from, when N+1 detection is on
-        self.load_batch: Any = None
+        self._flags = 0
+        self._extras: _StateExtras | None = None
+
+    marked_deleted = _flag(_MARKED_DELETED,
+                           "session.delete() was called: the row is (or will be) deleted")
+    flushed_deleted = _flag(_FLUSHED_DELETED, "the DELETE ran in the current transaction")
+    was_deleted = _flag(_WAS_DELETED, "the object was deleted and then left the session")
+    expired_by_commit = _flag(_EXPIRED_BY_COMMIT, "a commit expired the attributes")
+
+    def _extra(self) -> _StateExtras:
+        extras = self._extras
+        if extras is None:
+            extras = self._extras = _StateExtras()
+        return extras
+
+    @property
+    def load_overrides(self) -> dict[str, str] | None:
+        """Relationship key -> strategy name chosen by a loader option of the query that
+        loaded this object (``raiseload``, ``lazyload``)."""
+        return None if self._extras is None else self._extras.load_overrides
+
+    @load_overrides.setter
+    def load_overrides(self, value: dict[str, str] | None) -> None:
+        self._extra().load_overrides = value
+
+    @property
+    def load_batch(self) -> Any:
+        """The query result this object came from, when N+1 detection is on."""
+        return None if self._extras is None else self._extras.load_batch
+
+    @load_batch.setter
+    def load_batch(self, value: Any) -> None:
+        self._extra().load_batch = value
+
+    def remember(self, key: str, old: Any) -> None:
+        """Record ``old`` as attribute ``key``'s value before the first change since the
+        last flush (a later change keeps the first one)."""
+        committed = self.committed
+        if key not in committed:
+            if committed is NO_CHANGES:
+                committed = self.committed = {}
+            committed[key] = old  # type: ignore[index]
+
+    def forget(self, key: str) -> None:
+        """Drop the recorded original value of ``key`` (the value was reloaded or
+        expired)."""
+        if key in self.committed:
+            del self.committed[key]  # type: ignore[attr-defined]
 
     # lifecycle predicates, named as SQLAlchemy's inspection API names them
     @property
@@ -159,7 +237,7 @@ class InstanceState:
                 session._modified.add(self)
 
     def reset_history(self) -> None:
-        self.committed = {}
+        self.committed = NO_CHANGES
         self.collections = None
         self.modified = False
 

@@ -30,7 +30,7 @@ from tether.exc import CircularDependencyError
 from tether.orm import persistence, sync
 from tether.orm.exc import FlushError
 from tether.orm.relationships import MANYTOMANY, MANYTOONE, ONETOMANY, RelationshipProperty
-from tether.orm.state import NO_VALUE, InstanceState, instance_state
+from tether.orm.state import NO_CHANGES, NO_VALUE, InstanceState, instance_state
 from tether.util.topological import CycleError
 from tether.util.topological import sort as topo_sort
 
@@ -454,7 +454,7 @@ class _Flush:
                     self._updated(st)
             for st in upd:
                 self.written.add(st)
-                st.committed = {}
+                st.committed = NO_CHANGES
         if new and mapper in self.early_orphans:
             early = self.early_orphans.pop(mapper)
             persistence.delete_rows(self.conn, mapper, early)
@@ -473,7 +473,7 @@ class _Flush:
             for st in persistence.update_rows(self.conn, mapper, group):
                 self._updated(st)
             for st in group:
-                st.committed = {}
+                st.committed = NO_CHANGES
 
     def _inserted(self, state: InstanceState) -> None:
         session = self.session
@@ -492,7 +492,7 @@ class _Flush:
         session._tx_inserted[state] = state.obj
         self.inserted.append(state)
         self.written.add(state)
-        state.committed = {}
+        state.committed = NO_CHANGES
 
     def _updated(self, state: InstanceState) -> None:
         mapper = state.mapper
