@@ -22,6 +22,7 @@ import logging
 import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 from tether import exc
@@ -33,6 +34,10 @@ __all__ = ["Connection", "Engine", "NestedTransaction", "RootTransaction", "Tran
 log = logging.getLogger("tether.engine")
 _INFO = logging.INFO
 _DEBUG = logging.DEBUG
+
+#: Most rows per statement when many INSERT rows are sent as one multi-row VALUES (fewer,
+#: reusable statement texts for the driver's statement cache).
+_MANY_VALUES_ROWS = 500
 
 # Metadata for exec_driver_sql results, by their column names.
 _DRIVER_META: dict[tuple[str, ...], ResultMetaData] = {}
@@ -403,8 +408,7 @@ class Connection:
     ) -> Result:
         if self._transaction is None:
             self._autobegin()
-        construct = compiled.construct_params
-        arg_sets = [construct(bound, p) for p in param_sets]
+        arg_sets = compiled.construct_many(bound, param_sets)
         string = compiled.string
         if self._logs(_INFO):
             log._log(_INFO, string, ())
@@ -414,16 +418,31 @@ class Connection:
         try:
             self.dialect.do_begin_write(self._dbapi)
             if compiled.returns_rows and compiled.result_keys is not None:
-                # RETURNING with many parameter sets: run each and gather the rows in order.
                 meta = _compiled_meta(compiled)
                 rows: list[Any] | None = []
                 rowcount = 0
                 execute = cursor.execute
                 fetchall = cursor.fetchall
-                for args in arg_sets:
-                    execute(string, args)
-                    rows.extend(fetchall())  # type: ignore[union-attr]
-                    rowcount += max(cursor.rowcount, 0)
+                if compiled.many_values is not None and self.dialect.supports_multirow_insert:
+                    # INSERT ... RETURNING of many rows: pages of rows, each one statement
+                    # that repeats the compiled VALUES group, its rows back in VALUES order.
+                    prefix, group = compiled.many_values
+                    tail = string[len(prefix) + len(group):]
+                    per = max(1, min(_MANY_VALUES_ROWS,
+                                     self.dialect.max_bind_params // max(1, len(arg_sets[0]))))
+                    for start in range(0, len(arg_sets), per):
+                        page = arg_sets[start:start + per]
+                        string = prefix + ", ".join([group] * len(page)) + tail
+                        args = tuple(chain.from_iterable(page))
+                        execute(string, args)
+                        rows.extend(fetchall())  # type: ignore[union-attr]
+                        rowcount += max(cursor.rowcount, 0)
+                else:
+                    # RETURNING with many parameter sets: run each, gather the rows in order.
+                    for args in arg_sets:
+                        execute(string, args)
+                        rows.extend(fetchall())  # type: ignore[union-attr]
+                        rowcount += max(cursor.rowcount, 0)
                 args = arg_sets
             else:
                 meta = None
@@ -437,14 +456,36 @@ class Connection:
         if compiled.is_insert:
             pk_rows = None
             if rows is not None and meta is not None:
-                pk_rows = [
-                    self._inserted_pk(compiled, meta, [row], p, None, None) or ()
-                    for row, p in zip(rows, param_sets)
-                ]
+                pk_rows = self._inserted_pk_rows(compiled, meta, rows, param_sets)
             return Result(
                 meta, rows, rowcount, is_insert=True, inserted_primary_key_rows=pk_rows
             )
         return Result(meta, rows, rowcount)
+
+    def _inserted_pk_rows(
+        self, compiled: Any, meta: ResultMetaData, rows: list[Any],
+        param_sets: Sequence[Mapping[str, Any]],
+    ) -> list[tuple[Any, ...]]:
+        """``inserted_primary_key_rows`` of an executemany with RETURNING: read from the
+        returned rows directly when they carry every key (``_inserted_pk`` per row for
+        the rest, which has the fallbacks)."""
+        names = tuple(compiled.inserted_pk_columns or ())
+        key_index = meta.row_cls._key_index
+        indexes = [key_index.get(n, -1) for n in names]
+        if not names or any(i is None or i < 0 for i in indexes):
+            return [self._inserted_pk(compiled, meta, [row], p, None, None) or ()
+                    for row, p in zip(rows, param_sets)]
+        getters = [meta.value_getter(i) for i in indexes]  # type: ignore[arg-type]
+        cls = row_class(names)
+        new = tuple.__new__
+        out: list[tuple[Any, ...]] = []
+        for row, p in zip(rows, param_sets):
+            values = [get(row) for get in getters]
+            if any(v is None for v in values):
+                out.append(self._inserted_pk(compiled, meta, [row], p, None, None) or ())
+            else:
+                out.append(new(cls, values))
+        return out
 
     def _inserted_pk(
         self,

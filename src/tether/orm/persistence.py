@@ -1,8 +1,9 @@
 """Writing rows: INSERT, UPDATE and DELETE statements for one mapper's objects, in batches.
 
-Rows are grouped by the set of columns they carry; each group is one statement: a
-multi-row ``INSERT ... RETURNING`` when keys must come back from the database (and the
-dialect returns them in VALUES order), else one ``executemany``. UPDATE writes only the
+Rows are grouped by the set of columns they carry; each group is one ``executemany`` of
+one statement: ``INSERT ... RETURNING`` when keys must come back from the database (the
+engine sends those rows as multi-row VALUES pages where the dialect returns rows in VALUES
+order), else a plain INSERT. UPDATE writes only the
 changed columns; UPDATE and DELETE run as ``executemany``. Statement objects are cached on
 the mapper per column set so the compiled-statement cache hits on the next flush.
 """
@@ -16,13 +17,6 @@ from tether.orm.state import NO_VALUE, InstanceState
 
 __all__ = ["delete_rows", "insert_rows", "update_rows"]
 
-#: Most bound values per multi-row INSERT (SQLite allows 32766, PostgreSQL 65535).
-_MAX_BINDS = 30000
-#: Most rows per multi-row INSERT, to keep statement shapes few and reusable.
-_MAX_ROWS = 500
-#: Multi-row ``INSERT ... VALUES (...), (...) RETURNING`` (else one RETURNING execution per
-#: row of one compiled statement).
-_USE_MULTIROW_VALUES = True
 
 
 def _python_default(col: Any) -> Any:
@@ -107,44 +101,8 @@ def _insert_returning(
     assigned: list[Any],
 ) -> None:
     from tether.sql.dml import insert
-    from tether.sql.elements import bindparam
 
     prop_keys = [mapper.columntoproperty[c].key for c in missing_pk]
-    multirow = conn.dialect.supports_multirow_insert and len(group) > 1
-    if multirow and _USE_MULTIROW_VALUES and keys:
-        per = max(1, min(_MAX_ROWS, _MAX_BINDS // max(1, len(keys))))
-        cols = [table.c[k] for k in keys]
-        for start in range(0, len(group), per):
-            chunk = group[start : start + per]
-            n = len(chunk)
-            # One statement object per (column set, row count), with named binds, so the
-            # compiled form is cached and only the parameters change between flushes.
-            stmt = _cached(
-                mapper,
-                ("insert_multi", keys, n),
-                lambda n=n: insert(table)
-                .values(
-                    [
-                        {c.key: bindparam(f"{c.key}__{i}", type_=c.type) for c in cols}
-                        for i in range(n)
-                    ]
-                )
-                .returning(*missing_pk),
-            )
-            # the bind names in row-major order, made once per shape like the statement
-            names = _cached(
-                mapper,
-                ("insert_multi_names", keys, n),
-                lambda n=n: [f"{k}__{i}" for i in range(n) for k in keys],
-            )
-            params = dict(zip(names, [v for _, row in chunk for v in row.values()]))
-            rows = conn.execute(stmt, params).fetchall()
-            for (state, _), row in zip(chunk, rows):
-                d = state.obj.__dict__
-                for key, value in zip(prop_keys, row):
-                    d[key] = value
-                    assigned.append((state, key))
-        return
     stmt = _cached(mapper, ("insert_ret", keys), lambda: insert(table).returning(*missing_pk))
     rows = conn.execute(stmt, [p for _, p in group]).fetchall()
     for (state, _), row in zip(group, rows):
@@ -184,24 +142,18 @@ def _old_pk(mapper: Any, state: InstanceState) -> tuple[Any, ...] | list[Any]:
     return [d.get(key) for key in mapper.pk_keys]
 
 
-def changed_columns(mapper: Any, state: InstanceState) -> dict[str, Any]:
-    """Column key -> new value for every column attribute whose value changed."""
-    d = state.obj.__dict__
-    key_to_column = mapper.key_to_column
-    out: dict[str, Any] = {}
-    for key, old in state.committed.items():
-        col = key_to_column.get(key)
-        if col is None or key not in d:
-            continue
-        new = d[key]
-        if old is NO_VALUE or old is not new and (type(old) is not type(new) or old != new):
-            out[col.key] = new
-    return out
+def _update_binds(mapper: Any) -> dict[str, tuple[str, str]]:
+    """Attribute key -> (column key, bind name of its new value) for an UPDATE's SET."""
+    return _cached(mapper, ("update_binds",), lambda: {
+        key: (col.key, f"_tv_{col.key}") for key, col in mapper.key_to_column.items()
+    })
 
 
 def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[InstanceState]:
     """Write the changed columns of ``states``; returns the states that were written.
 
+    A column is written when its value differs from the one recorded before the first
+    change. Rows are grouped by the set of columns written, one executemany per group.
     Raises StaleDataError when a row to update is no longer in the database.
     """
     from tether.sql.dml import update
@@ -211,19 +163,30 @@ def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[Ins
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     written: list[InstanceState] = []
     binds = _pk_binds(mapper)
+    to_bind = _update_binds(mapper)
     onupdate_cols = [c for c in table.c if c.onupdate is not None]
     for state in states:
-        changed = changed_columns(mapper, state)
+        d = state.obj.__dict__
+        params: dict[str, Any] = {}
+        changed: list[str] = []
+        for key, old in state.committed.items():
+            target = to_bind.get(key)
+            if target is None or key not in d:
+                continue
+            new = d[key]
+            if old is NO_VALUE or old is not new and (type(old) is not type(new) or old != new):
+                changed.append(target[0])
+                params[target[1]] = new
         if not changed:
             continue
         for col in onupdate_cols:
             if col.key not in changed and not getattr(col.onupdate, "is_clause_element", False):
                 value = col.onupdate.value_for(None)
-                changed[col.key] = value
+                changed.append(col.key)
+                params[f"_tv_{col.key}"] = value
                 prop = mapper.columntoproperty.get(col)
                 if prop is not None:
-                    state.obj.__dict__[prop.key] = value
-        params = {f"_tv_{k}": v for k, v in changed.items()}
+                    d[prop.key] = value
         params.update(zip(binds, _old_pk(mapper, state)))
         groups.setdefault(tuple(changed), []).append(params)
         written.append(state)
