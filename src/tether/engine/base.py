@@ -475,16 +475,20 @@ class Connection:
         if not names or any(i is None or i < 0 for i in indexes):
             return [self._inserted_pk(compiled, meta, [row], p, None, None) or ()
                     for row, p in zip(rows, param_sets)]
-        getters = [meta.value_getter(i) for i in indexes]  # type: ignore[arg-type]
         cls = row_class(names)
         new = tuple.__new__
-        out: list[tuple[Any, ...]] = []
-        for row, p in zip(rows, param_sets):
-            values = [get(row) for get in getters]
-            if any(v is None for v in values):
-                out.append(self._inserted_pk(compiled, meta, [row], p, None, None) or ())
-            else:
-                out.append(new(cls, values))
+        out: list[tuple[Any, ...]]
+        if len(indexes) == 1:
+            get = meta.value_getter(indexes[0])  # type: ignore[arg-type]
+            out = [new(cls, (get(row),)) for row in rows]
+            missing = [i for i, pk in enumerate(out) if pk[0] is None]
+        else:
+            getters = [meta.value_getter(i) for i in indexes]  # type: ignore[arg-type]
+            out = [new(cls, [get(row) for get in getters]) for row in rows]
+            missing = [i for i, pk in enumerate(out) if any(v is None for v in pk)]
+        for i in missing:
+            out[i] = self._inserted_pk(compiled, meta, [rows[i]], param_sets[i], None,
+                                       None) or ()
         return out
 
     def _inserted_pk(

@@ -20,10 +20,58 @@ __all__ = ["delete_rows", "insert_rows", "update_rows"]
 
 
 def _python_default(col: Any) -> Any:
+    default = _python_default_of(col)
+    return NO_VALUE if default is None else default.value_for(None)
+
+
+def _insert_plan(mapper: Any) -> tuple[Any, ...]:
+    """Per mapper, made once: ``(attribute key, column key)`` of every column attribute;
+    the keys of columns with a Python default (pk and others apart); primary keys without
+    one."""
+    def build() -> tuple[Any, ...]:
+        cols: list[tuple[str, str]] = []
+        defaulted: list[str] = []
+        pk_defaulted: list[str] = []
+        pk_plain: list[tuple[str, str]] = []
+        for prop in mapper.column_attrs:
+            col = prop.column
+            cols.append((prop.key, col.key))
+            has_default = _python_default_of(col) is not None
+            if col.primary_key and has_default:
+                pk_defaulted.append(prop.key)
+            elif col.primary_key:
+                pk_plain.append((prop.key, col.key))
+            elif has_default:
+                defaulted.append(prop.key)
+        return tuple(cols), tuple(defaulted), tuple(pk_defaulted), tuple(pk_plain)
+
+    return _cached(mapper, ("insert_plan",), build)  # type: ignore[no-any-return]
+
+
+def _python_default_of(col: Any) -> Any:
     default = col.default
     if default is None or getattr(default, "is_clause_element", False):
-        return NO_VALUE
-    return default.value_for(None)
+        return None
+    return default
+
+
+def _params_with_defaults(mapper: Any, state: InstanceState, assigned: list[Any]
+                          ) -> dict[str, Any]:
+    """One row's INSERT values, computing Python defaults for the columns left unset."""
+    d = state.obj.__dict__
+    params: dict[str, Any] = {}
+    for prop in mapper.column_attrs:
+        key = prop.key
+        col = prop.column
+        value = d.get(key, NO_VALUE)
+        if value is NO_VALUE or (value is None and col.primary_key):
+            value = _python_default(col)
+            if value is NO_VALUE:
+                continue
+            d[key] = value
+            assigned.append((state, key))
+        params[col.key] = value
+    return params
 
 
 def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: list[Any]) -> None:
@@ -36,20 +84,19 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
     dialect = conn.dialect
     groups: dict[tuple[str, ...], list[tuple[InstanceState, dict[str, Any]]]] = {}
     pk_cols = mapper.primary_key
+    plan = _insert_plan(mapper)
+    cols, defaulted, pk_defaulted, pk_plain = plan
     for state in states:
         d = state.obj.__dict__
-        params: dict[str, Any] = {}
-        for prop in mapper.column_attrs:
-            key = prop.key
-            col = prop.column
-            value = d.get(key, NO_VALUE)
-            if value is NO_VALUE or (value is None and col.primary_key):
-                value = _python_default(col)
-                if value is NO_VALUE:
-                    continue
-                d[key] = value
-                assigned.append((state, key))
-            params[col.key] = value
+        if (defaulted and any(k not in d for k in defaulted)) or (
+                pk_defaulted and any(d.get(k) is None for k in pk_defaulted)):
+            params = _params_with_defaults(mapper, state, assigned)
+        else:
+            # no Python default to compute: the attributes the object has, minus NULL keys
+            params = {ck: d[k] for k, ck in cols if k in d}
+            for k, ck in pk_plain:
+                if k in d and d[k] is None:
+                    del params[ck]
         groups.setdefault(tuple(params), []).append((state, params))
     for keys, group in groups.items():
         missing_pk = [c for c in pk_cols if c.key not in keys]

@@ -53,12 +53,16 @@ class _Task:
         else:
             self.parent_mapper, self.child_mapper = prop.mapper, prop.parent
 
-    def apply(self) -> None:
+    def apply(self, plans: dict[Any, Any]) -> None:
+        """``plans``: the flush's ``sync.plan`` per relationship, made on first use."""
         if self.parent is None:
             sync.clear(self.child, self.pairs, self.child_mapper, self.prop.what)
         else:
-            values = sync.source_values(self.parent, self.parent_mapper, self.pairs)
-            sync.populate(self.child, values, self.pairs, self.child_mapper)
+            plan = plans.get(self.prop)
+            if plan is None:
+                plan = plans[self.prop] = sync.plan(self.parent_mapper, self.child_mapper,
+                                                    self.pairs)
+            sync.copy(self.parent, self.child, plan)
 
 
 class _Flush:
@@ -66,6 +70,7 @@ class _Flush:
         self.session = session
         self.conn = session._connection()
         self.tasks: list[_Task] = []
+        self.sync_plans: dict[Any, Any] = {}
         self.post_tasks: list[_Task] = []
         self.orphans: list[tuple[InstanceState, Any, RelationshipProperty]] = []
         self.m2m_insert: dict[Any, tuple[RelationshipProperty, Any, Any]] = {}
@@ -252,6 +257,8 @@ class _Flush:
     def settle_orphans(self) -> None:
         """``delete-orphan``: children removed from a parent and given no new one are
         deleted (or, never flushed, dropped from the session)."""
+        if not self.orphans:
+            return
         session = self.session
         adopted = {id(t.child.obj) for t in self.tasks if t.parent is not None}
         for cst, child, prop in self.orphans:
@@ -417,7 +424,7 @@ class _Flush:
                 m = comp[0]
                 for t in tasks_by_mapper.get(m, ()):
                     if not t.child.marked_deleted:
-                        t.apply()
+                        t.apply(self.sync_plans)
                 self.save(m, [s for s in session._new if s.mapper is m],
                           [s for s in session._modified if s.mapper is m])
             else:
@@ -425,7 +432,7 @@ class _Flush:
 
         for t in self.post_tasks:
             if not t.child.marked_deleted:
-                t.apply()
+                t.apply(self.sync_plans)
         if self.post_tasks:
             self.update_again({t.child for t in self.post_tasks if not t.child.marked_deleted})
 
@@ -434,7 +441,7 @@ class _Flush:
         self.write_m2m()
 
         for t in self.post_tasks_pre_delete:
-            t.apply()
+            t.apply(self.sync_plans)
         if self.post_tasks_pre_delete:
             self.update_again({t.child for t in self.post_tasks_pre_delete})
         for comp in reversed(comps):
@@ -462,8 +469,7 @@ class _Flush:
             self.deleted_early.update(early)
         if new:
             persistence.insert_rows(self.conn, mapper, new, self.assigned)
-            for state in new:
-                self._inserted(state)
+            self._inserted(mapper, new)
 
     def update_again(self, states: set[InstanceState]) -> None:
         by_mapper: dict[Any, list[InstanceState]] = {}
@@ -475,24 +481,35 @@ class _Flush:
             for st in group:
                 st.committed = {}
 
-    def _inserted(self, state: InstanceState) -> None:
+    def _inserted(self, mapper: Any, states: list[InstanceState]) -> None:
+        """``states`` (of ``mapper``) were inserted: they become persistent under their
+        identity key."""
         session = self.session
-        mapper = state.mapper
-        d = state.obj.__dict__
-        pk = tuple(d.get(k) for k in mapper.pk_keys)
-        if None in pk:
-            raise FlushError(
-                f"Instance {type(state.obj).__name__} has a NULL primary key after its INSERT; "
-                "give the primary key a value, or make it an autoincrementing integer"
-            )
-        key = (mapper.identity_class, pk)
-        state.key = key
-        session.identity_map[key] = state.obj
-        session._new.pop(state, None)
-        session._tx_inserted[state] = state.obj
-        self.inserted.append(state)
-        self.written.add(state)
-        state.committed = {}
+        identity_map = session.identity_map
+        pending = session._new
+        tx_inserted = session._tx_inserted
+        inserted = self.inserted
+        written = self.written
+        pk_keys = mapper.pk_keys
+        identity_class = mapper.identity_class
+        for state in states:
+            obj = state.obj
+            d = obj.__dict__
+            pk = tuple([d.get(k) for k in pk_keys])
+            if None in pk:
+                raise FlushError(
+                    f"Instance {type(obj).__name__} has a NULL primary key after its "
+                    "INSERT; give the primary key a value, or make it an autoincrementing "
+                    "integer"
+                )
+            key = (identity_class, pk)
+            state.key = key
+            identity_map[key] = obj
+            pending.pop(state, None)
+            tx_inserted[state] = obj
+            inserted.append(state)
+            written.add(state)
+            state.committed = {}
 
     def _updated(self, state: InstanceState) -> None:
         mapper = state.mapper
@@ -547,7 +564,7 @@ class _Flush:
             states = by_level[lvl]
             for st in states:
                 for t in tasks_by_child.get(st, ()):
-                    t.apply()
+                    t.apply(self.sync_plans)
             for m in comp:
                 self.save(
                     m,
