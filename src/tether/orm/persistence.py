@@ -234,7 +234,10 @@ def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[Ins
                 prop = mapper.columntoproperty.get(col)
                 if prop is not None:
                     d[prop.key] = value
-        params.update(zip(binds, _old_pk(mapper, state)))
+        identity = state.key
+        old_pk = identity[1] if identity is not None else _old_pk(mapper, state)
+        for name, value in zip(binds, old_pk):
+            params[name] = value
         groups.setdefault(tuple(changed), []).append(params)
         written.append(state)
     for keys, rows in groups.items():

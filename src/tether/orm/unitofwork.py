@@ -71,6 +71,7 @@ class _Flush:
         self.conn = session._connection()
         self.tasks: list[_Task] = []
         self.sync_plans: dict[Any, Any] = {}
+        self.m2m_first: dict[Any, bool] = {}
         self.post_tasks: list[_Task] = []
         self.orphans: list[tuple[InstanceState, Any, RelationshipProperty]] = []
         self.m2m_insert: dict[Any, tuple[RelationshipProperty, Any, Any]] = {}
@@ -309,12 +310,15 @@ class _Flush:
             else:
                 self.m2m_insert[k] = (prop, state.obj, child)
 
-    @staticmethod
-    def _m2m_key(prop: RelationshipProperty, parent: Any, child: Any) -> Any:
+    def _m2m_key(self, prop: RelationshipProperty, parent: Any, child: Any) -> Any:
         # both sides of a bidirectional many-to-many report the same row: key it once,
         # from the side that sorts first
-        reverse = prop.reverse_property
-        if reverse is None or _side_key(prop) <= _side_key(reverse):
+        first = self.m2m_first.get(prop)
+        if first is None:
+            reverse = prop.reverse_property
+            first = self.m2m_first[prop] = (reverse is None
+                                            or _side_key(prop) <= _side_key(reverse))
+        if first:
             return (id(prop.secondary), id(parent), id(child))
         return (id(prop.secondary), id(child), id(parent))
 
@@ -601,19 +605,18 @@ class _Flush:
             unique = list({tuple(sorted(r.items())): r for r in rows}.values())
             conn.execute(stmt, unique)
         inserts: dict[Any, list[dict[str, Any]]] = {}
+        plans: dict[Any, tuple[Any, ...]] = {}
         for prop, parent, child in self.m2m_insert.values():
-            assert prop.join is not None
+            plan = plans.get(prop)
+            if plan is None:
+                plan = plans[prop] = _m2m_row_plan(prop)
+            group_key, parent_plan, child_plan = plan
             row: dict[str, Any] = {}
-            for (_, scol), v in zip(
-                prop.join.pairs, sync.source_values(parent, prop.parent, prop.join.pairs)
-            ):
-                row[scol.key] = v
-            for (_, scol), v in zip(
-                prop.join.secondary_pairs,
-                sync.source_values(child, prop.mapper, prop.join.secondary_pairs),
-            ):
-                row[scol.key] = v
-            inserts.setdefault((prop.secondary, tuple(row)), []).append(row)
+            for source, plan_keys in ((parent, parent_plan), (child, child_plan)):
+                sd = source.__dict__
+                for key, column_key in plan_keys:
+                    row[column_key] = sd[key] if key in sd else getattr(source, key)
+            inserts.setdefault(group_key, []).append(row)
         for (table, _), rows in inserts.items():
             conn.execute(insert(table), rows)
 
@@ -721,6 +724,18 @@ def _nothing_refers_to(table: Any) -> bool:
             except Exception:  # an unresolved foreign key: assume the worst
                 return False
     return True
+
+
+def _m2m_row_plan(prop: RelationshipProperty) -> tuple[Any, ...]:
+    """For an association row of ``prop``: its group key ``(table, column keys)``, and
+    ``(attribute key, column key)`` pairs to read from the parent and from the child."""
+    assert prop.join is not None
+    parent_plan = tuple((prop.parent.columntoproperty[src].key, sec.key)
+                        for src, sec in prop.join.pairs)
+    child_plan = tuple((prop.mapper.columntoproperty[src].key, sec.key)
+                       for src, sec in prop.join.secondary_pairs)
+    columns = tuple(dict.fromkeys(k for _, k in parent_plan + child_plan))
+    return (prop.secondary, columns), parent_plan, child_plan
 
 
 def _side_key(prop: RelationshipProperty) -> tuple[str, str]:
