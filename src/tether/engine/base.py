@@ -7,7 +7,9 @@ manager that commits or rolls back); ``begin_nested()`` makes a SAVEPOINT.
 
 Statements are compiled once per shape through ``tether.sql.compiler.compile_statement``;
 for each compiled shape the engine also keeps, on the compiled object, how to turn its
-driver rows into :class:`~tether.engine.result.Row` objects. Driver errors become
+driver rows into :class:`~tether.engine.result.Row` objects. An executemany of a single-row
+``INSERT ... RETURNING`` is sent as pages of one multi-row VALUES statement (the compiled
+VALUES group repeated) where the dialect returns rows in VALUES order. Driver errors become
 ``tether.exc`` exceptions carrying the SQL, its parameters and the driver's error as
 ``.orig``.
 
@@ -20,7 +22,7 @@ from __future__ import annotations
 import copy
 import logging
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from typing import Any
@@ -465,31 +467,41 @@ class Connection:
     def _inserted_pk_rows(
         self, compiled: Any, meta: ResultMetaData, rows: list[Any],
         param_sets: Sequence[Mapping[str, Any]],
-    ) -> list[tuple[Any, ...]]:
+    ) -> list[tuple[Any, ...]] | Callable[[], list[tuple[Any, ...]]]:
         """``inserted_primary_key_rows`` of an executemany with RETURNING: read from the
-        returned rows directly when they carry every key (``_inserted_pk`` per row for
-        the rest, which has the fallbacks)."""
+        returned rows when they carry every key (``_inserted_pk`` per row for the rest,
+        which has the fallbacks); then a function that makes them on first use."""
         names = tuple(compiled.inserted_pk_columns or ())
         key_index = meta.row_cls._key_index
         indexes = [key_index.get(n, -1) for n in names]
         if not names or any(i is None or i < 0 for i in indexes):
             return [self._inserted_pk(compiled, meta, [row], p, None, None) or ()
                     for row, p in zip(rows, param_sets)]
-        cls = row_class(names)
-        new = tuple.__new__
-        out: list[tuple[Any, ...]]
-        if len(indexes) == 1:
-            get = meta.value_getter(indexes[0])  # type: ignore[arg-type]
-            out = [new(cls, (get(row),)) for row in rows]
-            missing = [i for i, pk in enumerate(out) if pk[0] is None]
+        getters = [meta.value_getter(i) for i in indexes]  # type: ignore[arg-type]
+        if len(getters) == 1:
+            get = getters[0]
+            missing = [i for i, row in enumerate(rows) if get(row) is None]
         else:
-            getters = [meta.value_getter(i) for i in indexes]  # type: ignore[arg-type]
-            out = [new(cls, [get(row) for get in getters]) for row in rows]
-            missing = [i for i, pk in enumerate(out) if any(v is None for v in pk)]
-        for i in missing:
-            out[i] = self._inserted_pk(compiled, meta, [rows[i]], param_sets[i], None,
-                                       None) or ()
-        return out
+            missing = [i for i, row in enumerate(rows)
+                       if any(get(row) is None for get in getters)]
+        # rows without a returned key take the fallbacks now, while the parameters are
+        # as executed; the Rows themselves are made only if someone asks for them
+        fallback = {i: self._inserted_pk(compiled, meta, [rows[i]], param_sets[i], None,
+                                         None) or () for i in missing}
+
+        def build() -> list[tuple[Any, ...]]:
+            cls = row_class(names)
+            new = tuple.__new__
+            out: list[tuple[Any, ...]]
+            if len(getters) == 1:
+                out = [new(cls, (get(row),)) for row in rows]
+            else:
+                out = [new(cls, [get(row) for get in getters]) for row in rows]
+            for i, pk in fallback.items():
+                out[i] = pk
+            return out
+
+        return build
 
     def _inserted_pk(
         self,

@@ -402,11 +402,10 @@ class RelationshipAttribute(QueryableAttribute):
 
     def _appended(self, obj: Any, state: InstanceState, items: list[Any]) -> None:
         """``fire_append`` for each of ``items`` (an initial collection), with the lookups
-        it repeats per member done once."""
+        it repeats per member done once (``state`` is already marked modified)."""
         validator = self.validator
         key = self.key
         hist = self._history(state)
-        state.mark_modified()
         reverse = self.prop.reverse_property
         set_reverse = reverse.attr.set_from_reverse if reverse is not None else None
         prop = self.prop

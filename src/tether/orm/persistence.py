@@ -151,7 +151,14 @@ def _insert_returning(
 
     prop_keys = [mapper.columntoproperty[c].key for c in missing_pk]
     stmt = _cached(mapper, ("insert_ret", keys), lambda: insert(table).returning(*missing_pk))
-    rows = conn.execute(stmt, [p for _, p in group]).fetchall()
+    rows = conn.execute(stmt, [p for _, p in group])._raw_all()
+    if len(prop_keys) == 1:
+        key = prop_keys[0]
+        note = assigned.append
+        for (state, _), row in zip(group, rows):
+            state.obj.__dict__[key] = row[0]
+            note((state, key))
+        return
     for (state, _), row in zip(group, rows):
         d = state.obj.__dict__
         for key, value in zip(prop_keys, row):
