@@ -41,9 +41,16 @@ def copy(parent: Any, child: InstanceState, plan: tuple[Any, ...]) -> None:
     pair; unchanged ones are left alone)."""
     sources, dests = plan
     pd = parent.__dict__
-    values = [pd[k] if k in pd else getattr(parent, k) for k in sources]
     obj = child.obj
     d = obj.__dict__
+    if len(sources) == 1:  # the usual single-column key, without the loops
+        source = sources[0]
+        value = pd[source] if source in pd else getattr(parent, source)
+        key, attr = dests[0]
+        if d.get(key, NO_VALUE) is not value and (key not in d or not d[key] == value):
+            attr.set(obj, value)
+        return
+    values = [pd[k] if k in pd else getattr(parent, k) for k in sources]
     for (key, attr), value in zip(dests, values):
         if d.get(key, NO_VALUE) is value or (key in d and d[key] == value):
             continue

@@ -405,17 +405,14 @@ class _Flush:
             self.collect_deleted(state)
         deleted = list(session._deleted)
 
-        mappers: list[Any] = []
-        seen: set[Any] = set()
-        for st in [*new, *dirty, *deleted, *(t.child for t in self.tasks)]:
-            if st.mapper not in seen:
-                seen.add(st.mapper)
-                mappers.append(st.mapper)
-        for t in self.tasks:
-            if t.parent_mapper not in seen:
-                seen.add(t.parent_mapper)
-                mappers.append(t.parent_mapper)
-        comps, selfref = self.mapper_components(mappers)
+        # every mapper involved, in order of first appearance
+        tasks = self.tasks
+        involved = dict.fromkeys([st.mapper for st in new])
+        involved.update(dict.fromkeys([st.mapper for st in dirty]))
+        involved.update(dict.fromkeys([st.mapper for st in deleted]))
+        involved.update(dict.fromkeys([t.child.mapper for t in tasks]))
+        involved.update(dict.fromkeys([t.parent_mapper for t in tasks]))
+        comps, selfref = self.mapper_components(list(involved))
         if self.key_nulls:
             self.null_moving_keys()
 
