@@ -458,10 +458,13 @@ class _Flush:
         if upd:
             pk_keys = mapper.pk_keys
             for st in persistence.update_rows(self.conn, mapper, upd):
-                if any(k in st.committed for k in pk_keys):
-                    self._updated(st)
+                committed = st.committed
+                for k in pk_keys:
+                    if k in committed:  # a key change: re-key the identity map
+                        self._updated(st)
+                        break
+            self.written.update(upd)
             for st in upd:
-                self.written.add(st)
                 st.committed = {}
         if new and mapper in self.early_orphans:
             early = self.early_orphans.pop(mapper)
