@@ -378,3 +378,50 @@ def test_composite_foreign_key_constraint():
     assert "FOREIGN KEY(pa, pb) REFERENCES p (a, b)" in sql(CreateTable(c))
     p = m.tables["p"]
     assert sql(select(p).join(c)).endswith("JOIN c ON p.a = c.pa AND p.b = c.pb")
+
+
+@pytest.mark.parametrize("dialect", [SQLITE, PG], ids=["sqlite", "postgresql"])
+def test_construct_many_matches_construct_params(dialect):
+    """The executemany fast path (one itemgetter per row) gives what construct_params
+    gives, falling back to it per row for defaults and missing keys."""
+    m = MetaData()
+    counter = iter(range(100))
+    t = Table(
+        "t", m,
+        Column("id", Integer, primary_key=True),
+        Column("name", String(20)),
+        Column("flag", Boolean, default=True),
+        Column("n", Integer, default=lambda: next(counter)),
+    )
+    rows = [{"name": "a", "flag": False, "n": 1}, {"name": None, "flag": None, "n": None},
+            {"name": "c"}, {"name": "d", "flag": True, "n": 4}]
+    stmt = insert(t)
+    compiled, bound = compile_statement(stmt, dialect, rows[0], executemany=True)
+    many = compiled.construct_many(bound, rows)
+    assert many[0] == compiled.construct_params(bound, rows[0])
+    assert many[1] == compiled.construct_params(bound, rows[1])
+    assert many[2][0] == "c" and many[2][2] is not None  # defaults computed per row
+    assert many[3] == compiled.construct_params(bound, rows[3])
+    upd = update(t).where(t.c.id == bindparam("k")).values(name=bindparam("v"))
+    compiled, bound = compile_statement(upd, dialect, {"k": 1, "v": "x"}, executemany=True)
+    assert compiled.construct_many(bound, [{"k": 1, "v": "x"}, {"k": 2, "v": None}]) == [
+        compiled.construct_params(bound, {"k": 1, "v": "x"}),
+        compiled.construct_params(bound, {"k": 2, "v": None}),
+    ]
+    with pytest.raises(exc.InvalidRequestError):
+        compiled.construct_many(bound, [{"k": 1, "v": "x"}, {"k": 2}])
+
+
+def test_many_values_only_for_positional_single_row_insert(tables):
+    users = tables[1]
+    compiled, _ = compile_statement(insert(users).returning(users.c.id), SQLITE,
+                                    {"name": "a"}, executemany=True)
+    prefix, group = compiled.many_values
+    assert prefix == "INSERT INTO users (name, active) VALUES "
+    assert group == "(?, ?)"
+    assert compiled.string == prefix + group + " RETURNING id"
+    compiled, _ = compile_statement(insert(users).returning(users.c.id), PG,
+                                    {"name": "a"}, executemany=True)
+    assert compiled.many_values[1] == "(%s, %s)"
+    compiled, _ = compile_statement(insert(users).values(name="a"), SQLITE, None)
+    assert compiled.many_values == ("INSERT INTO users (name, active) VALUES ", "(?, ?)")

@@ -78,6 +78,7 @@ class PGDialect(Dialect):
 
     supports_returning: ClassVar[bool] = True
     supports_multirow_insert: ClassVar[bool] = True
+    max_bind_params: ClassVar[int] = 65535
     supports_ilike: ClassVar[bool] = True
     supports_nulls_ordering: ClassVar[bool] = True
     supports_is_distinct_from: ClassVar[bool] = True

@@ -52,6 +52,7 @@ class SQLiteDialect(Dialect):
 
     supports_returning: ClassVar[bool] = _VERSION >= (3, 35)
     supports_multirow_insert: ClassVar[bool] = True
+    max_bind_params: ClassVar[int] = 32766 if _VERSION >= (3, 32) else 999
     supports_ilike: ClassVar[bool] = False
     supports_nulls_ordering: ClassVar[bool] = _VERSION >= (3, 30)
     supports_is_distinct_from: ClassVar[bool] = _VERSION >= (3, 39)

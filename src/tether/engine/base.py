@@ -7,7 +7,9 @@ manager that commits or rolls back); ``begin_nested()`` makes a SAVEPOINT.
 
 Statements are compiled once per shape through ``tether.sql.compiler.compile_statement``;
 for each compiled shape the engine also keeps, on the compiled object, how to turn its
-driver rows into :class:`~tether.engine.result.Row` objects. Driver errors become
+driver rows into :class:`~tether.engine.result.Row` objects. An executemany of a single-row
+``INSERT ... RETURNING`` is sent as pages of one multi-row VALUES statement (the compiled
+VALUES group repeated) where the dialect returns rows in VALUES order. Driver errors become
 ``tether.exc`` exceptions carrying the SQL, its parameters and the driver's error as
 ``.orig``.
 
@@ -20,8 +22,9 @@ from __future__ import annotations
 import copy
 import logging
 import weakref
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 from tether import exc
@@ -33,6 +36,10 @@ __all__ = ["Connection", "Engine", "NestedTransaction", "RootTransaction", "Tran
 log = logging.getLogger("tether.engine")
 _INFO = logging.INFO
 _DEBUG = logging.DEBUG
+
+#: Most rows per statement when many INSERT rows are sent as one multi-row VALUES (fewer,
+#: reusable statement texts for the driver's statement cache).
+_MANY_VALUES_ROWS = 500
 
 # Metadata for exec_driver_sql results, by their column names.
 _DRIVER_META: dict[tuple[str, ...], ResultMetaData] = {}
@@ -403,8 +410,7 @@ class Connection:
     ) -> Result:
         if self._transaction is None:
             self._autobegin()
-        construct = compiled.construct_params
-        arg_sets = [construct(bound, p) for p in param_sets]
+        arg_sets = compiled.construct_many(bound, param_sets)
         string = compiled.string
         if self._logs(_INFO):
             log._log(_INFO, string, ())
@@ -414,16 +420,31 @@ class Connection:
         try:
             self.dialect.do_begin_write(self._dbapi)
             if compiled.returns_rows and compiled.result_keys is not None:
-                # RETURNING with many parameter sets: run each and gather the rows in order.
                 meta = _compiled_meta(compiled)
                 rows: list[Any] | None = []
                 rowcount = 0
                 execute = cursor.execute
                 fetchall = cursor.fetchall
-                for args in arg_sets:
-                    execute(string, args)
-                    rows.extend(fetchall())  # type: ignore[union-attr]
-                    rowcount += max(cursor.rowcount, 0)
+                if compiled.many_values is not None and self.dialect.supports_multirow_insert:
+                    # INSERT ... RETURNING of many rows: pages of rows, each one statement
+                    # that repeats the compiled VALUES group, its rows back in VALUES order.
+                    prefix, group = compiled.many_values
+                    tail = string[len(prefix) + len(group):]
+                    per = max(1, min(_MANY_VALUES_ROWS,
+                                     self.dialect.max_bind_params // max(1, len(arg_sets[0]))))
+                    for start in range(0, len(arg_sets), per):
+                        page = arg_sets[start:start + per]
+                        string = prefix + ", ".join([group] * len(page)) + tail
+                        args = tuple(chain.from_iterable(page))
+                        execute(string, args)
+                        rows.extend(fetchall())  # type: ignore[union-attr]
+                        rowcount += max(cursor.rowcount, 0)
+                else:
+                    # RETURNING with many parameter sets: run each, gather the rows in order.
+                    for args in arg_sets:
+                        execute(string, args)
+                        rows.extend(fetchall())  # type: ignore[union-attr]
+                        rowcount += max(cursor.rowcount, 0)
                 args = arg_sets
             else:
                 meta = None
@@ -437,14 +458,50 @@ class Connection:
         if compiled.is_insert:
             pk_rows = None
             if rows is not None and meta is not None:
-                pk_rows = [
-                    self._inserted_pk(compiled, meta, [row], p, None, None) or ()
-                    for row, p in zip(rows, param_sets)
-                ]
+                pk_rows = self._inserted_pk_rows(compiled, meta, rows, param_sets)
             return Result(
                 meta, rows, rowcount, is_insert=True, inserted_primary_key_rows=pk_rows
             )
         return Result(meta, rows, rowcount)
+
+    def _inserted_pk_rows(
+        self, compiled: Any, meta: ResultMetaData, rows: list[Any],
+        param_sets: Sequence[Mapping[str, Any]],
+    ) -> list[tuple[Any, ...]] | Callable[[], list[tuple[Any, ...]]]:
+        """``inserted_primary_key_rows`` of an executemany with RETURNING: read from the
+        returned rows when they carry every key (``_inserted_pk`` per row for the rest,
+        which has the fallbacks); then a function that makes them on first use."""
+        names = tuple(compiled.inserted_pk_columns or ())
+        key_index = meta.row_cls._key_index
+        indexes = [key_index.get(n, -1) for n in names]
+        if not names or any(i is None or i < 0 for i in indexes):
+            return [self._inserted_pk(compiled, meta, [row], p, None, None) or ()
+                    for row, p in zip(rows, param_sets)]
+        getters = [meta.value_getter(i) for i in indexes]  # type: ignore[arg-type]
+        if len(getters) == 1:
+            get = getters[0]
+            missing = [i for i, row in enumerate(rows) if get(row) is None]
+        else:
+            missing = [i for i, row in enumerate(rows)
+                       if any(get(row) is None for get in getters)]
+        # rows without a returned key take the fallbacks now, while the parameters are
+        # as executed; the Rows themselves are made only if someone asks for them
+        fallback = {i: self._inserted_pk(compiled, meta, [rows[i]], param_sets[i], None,
+                                         None) or () for i in missing}
+
+        def build() -> list[tuple[Any, ...]]:
+            cls = row_class(names)
+            new = tuple.__new__
+            out: list[tuple[Any, ...]]
+            if len(getters) == 1:
+                out = [new(cls, (get(row),)) for row in rows]
+            else:
+                out = [new(cls, [get(row) for get in getters]) for row in rows]
+            for i, pk in fallback.items():
+                out[i] = pk
+            return out
+
+        return build
 
     def _inserted_pk(
         self,

@@ -27,6 +27,8 @@ class Dialect:
     supports_returning: ClassVar[bool] = True
     #: ``INSERT ... VALUES (...), (...)`` with RETURNING giving rows in VALUES order.
     supports_multirow_insert: ClassVar[bool] = True
+    #: Most placeholders one statement may carry (bounds a multi-row INSERT's page).
+    max_bind_params: ClassVar[int] = 999
     #: ``ILIKE``; without it the compiler renders ``lower(x) LIKE lower(y)``.
     supports_ilike: ClassVar[bool] = False
     #: ``NULLS FIRST`` / ``NULLS LAST`` in ORDER BY.

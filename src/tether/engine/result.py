@@ -365,7 +365,8 @@ class Result(_Fetcher):
         lastrowid: Any = None,
         inserted_primary_key: tuple[Any, ...] | None = None,
         is_insert: bool = False,
-        inserted_primary_key_rows: list[tuple[Any, ...]] | None = None,
+        inserted_primary_key_rows: list[tuple[Any, ...]]
+        | Callable[[], list[tuple[Any, ...]]] | None = None,
     ) -> None:
         self._metadata = metadata
         self._rows = rows if rows is not None else []
@@ -377,7 +378,7 @@ class Result(_Fetcher):
         self.lastrowid = lastrowid
         self.is_insert = is_insert
         self._inserted_pk = inserted_primary_key
-        self._inserted_pk_rows = inserted_primary_key_rows
+        self._inserted_pk_rows: Any = inserted_primary_key_rows
 
     # --- state -----------------------------------------------------------------------
     def _raw_rows(self) -> list[Any]:
@@ -434,8 +435,11 @@ class Result(_Fetcher):
             raise exc.InvalidRequestError(
                 "inserted_primary_key_rows is only available after an insert() statement."
             )
-        if self._inserted_pk_rows is not None:
-            return self._inserted_pk_rows
+        rows = self._inserted_pk_rows
+        if rows is not None:
+            if callable(rows):  # made on first use (the ORM's flush never asks)
+                rows = self._inserted_pk_rows = rows()
+            return rows
         return [self._inserted_pk] if self._inserted_pk is not None else []
 
     def _raw_all(self) -> list[Any]:

@@ -382,19 +382,43 @@ class RelationshipAttribute(QueryableAttribute):
         d = obj.__dict__
         old = d.get(self.key)
         if old is None:
-            old = self.__get__(obj, type(obj))
+            # a pending or transient object's unset collection is empty: nothing to load
+            old = () if state.key is None else self.__get__(obj, type(obj))
         new_items = list(value)
-        new_ids = {id(i) for i in new_items}
-        old_ids = {id(i) for i in old}
         coll = make_collection(self.prop.collection_class, obj, self, new_items)
         d[self.key] = coll
         state.mark_modified()
+        if not old:
+            self._appended(obj, state, new_items)
+            return
+        new_ids = {id(i) for i in new_items}
+        old_ids = {id(i) for i in old}
         for item in list(old):
             if id(item) not in new_ids:
                 self.fire_remove(obj, item, None)
         for item in new_items:
             if id(item) not in old_ids:
                 self.fire_append(obj, item, None)
+
+    def _appended(self, obj: Any, state: InstanceState, items: list[Any]) -> None:
+        """``fire_append`` for each of ``items`` (an initial collection), with the lookups
+        it repeats per member done once (``state`` is already marked modified)."""
+        validator = self.validator
+        key = self.key
+        hist = self._history(state)
+        reverse = self.prop.reverse_property
+        set_reverse = reverse.attr.set_from_reverse if reverse is not None else None
+        prop = self.prop
+        cascade = prop.cascade_save_update
+        for item in items:
+            if validator is not None:
+                validator(obj, key, item)
+            hist.add(item)
+            if set_reverse is not None:
+                set_reverse(item, obj, prop)
+            session = state.session
+            if session is not None and cascade:
+                session._cascade_add(item)
 
     def fire_append(self, obj: Any, item: Any, initiator: Any) -> None:
         """A member was added to ``obj``'s collection."""

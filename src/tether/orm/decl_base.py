@@ -26,7 +26,7 @@ from tether.orm.mapper import (
     register_registry,
 )
 from tether.orm.relationships import RelationshipProperty
-from tether.orm.state import STATE_KEY, instance_state
+from tether.orm.state import STATE_KEY, InstanceState, instance_state
 
 __all__ = [
     "DeclarativeBase",
@@ -294,9 +294,17 @@ _PY_TYPES: dict[Any, str] = {
 def _default_constructor(self: Any, **kwargs: Any) -> None:
     """Set each keyword argument as an attribute; unknown names raise TypeError."""
     cls = type(self)
-    instance_state(self)
-    attrs = getattr(cls, "_tether_attrs", {})
     d = self.__dict__
+    if STATE_KEY not in d:
+        mapper = getattr(cls, "__mapper__", None)
+        if mapper is None:
+            instance_state(self)  # raises: not a mapped class
+        else:
+            # A brand-new object: its state is made here, as instance_state() would, but
+            # without first missing the lookup (an exception per object constructed).
+            mapper.registry.configure_if_needed()
+            d[STATE_KEY] = InstanceState(self, mapper)
+    attrs = getattr(cls, "_tether_attrs", {})
     for key, value in kwargs.items():
         attr = attrs.get(key)
         if attr is None:

@@ -1,8 +1,9 @@
 """Writing rows: INSERT, UPDATE and DELETE statements for one mapper's objects, in batches.
 
-Rows are grouped by the set of columns they carry; each group is one statement: a
-multi-row ``INSERT ... RETURNING`` when keys must come back from the database (and the
-dialect returns them in VALUES order), else one ``executemany``. UPDATE writes only the
+Rows are grouped by the set of columns they carry; each group is one ``executemany`` of
+one statement: ``INSERT ... RETURNING`` when keys must come back from the database (the
+engine sends those rows as multi-row VALUES pages where the dialect returns rows in VALUES
+order), else a plain INSERT. UPDATE writes only the
 changed columns; UPDATE and DELETE run as ``executemany``. Statement objects are cached on
 the mapper per column set so the compiled-statement cache hits on the next flush.
 """
@@ -16,20 +17,61 @@ from tether.orm.state import NO_VALUE, InstanceState
 
 __all__ = ["delete_rows", "insert_rows", "update_rows"]
 
-#: Most bound values per multi-row INSERT (SQLite allows 32766, PostgreSQL 65535).
-_MAX_BINDS = 30000
-#: Most rows per multi-row INSERT, to keep statement shapes few and reusable.
-_MAX_ROWS = 500
-#: Multi-row ``INSERT ... VALUES (...), (...) RETURNING`` (else one RETURNING execution per
-#: row of one compiled statement).
-_USE_MULTIROW_VALUES = True
 
 
 def _python_default(col: Any) -> Any:
+    default = _python_default_of(col)
+    return NO_VALUE if default is None else default.value_for(None)
+
+
+def _insert_plan(mapper: Any) -> tuple[Any, ...]:
+    """Per mapper, made once: ``(attribute key, column key)`` of every column attribute;
+    the keys of columns with a Python default (pk and others apart); primary keys without
+    one."""
+    def build() -> tuple[Any, ...]:
+        cols: list[tuple[str, str]] = []
+        defaulted: list[str] = []
+        pk_defaulted: list[str] = []
+        pk_plain: list[tuple[str, str]] = []
+        for prop in mapper.column_attrs:
+            col = prop.column
+            cols.append((prop.key, col.key))
+            has_default = _python_default_of(col) is not None
+            if col.primary_key and has_default:
+                pk_defaulted.append(prop.key)
+            elif col.primary_key:
+                pk_plain.append((prop.key, col.key))
+            elif has_default:
+                defaulted.append(prop.key)
+        return tuple(cols), tuple(defaulted), tuple(pk_defaulted), tuple(pk_plain)
+
+    return _cached(mapper, ("insert_plan",), build)  # type: ignore[no-any-return]
+
+
+def _python_default_of(col: Any) -> Any:
     default = col.default
     if default is None or getattr(default, "is_clause_element", False):
-        return NO_VALUE
-    return default.value_for(None)
+        return None
+    return default
+
+
+def _params_with_defaults(mapper: Any, state: InstanceState, assigned: list[Any]
+                          ) -> dict[str, Any]:
+    """One row's INSERT values, computing Python defaults for the columns left unset."""
+    d = state.obj.__dict__
+    params: dict[str, Any] = {}
+    for prop in mapper.column_attrs:
+        key = prop.key
+        col = prop.column
+        value = d.get(key, NO_VALUE)
+        if value is NO_VALUE or (value is None and col.primary_key):
+            value = _python_default(col)
+            if value is NO_VALUE:
+                continue
+            d[key] = value
+            assigned.append((state, key))
+        params[col.key] = value
+    return params
 
 
 def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: list[Any]) -> None:
@@ -42,20 +84,19 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
     dialect = conn.dialect
     groups: dict[tuple[str, ...], list[tuple[InstanceState, dict[str, Any]]]] = {}
     pk_cols = mapper.primary_key
+    plan = _insert_plan(mapper)
+    cols, defaulted, pk_defaulted, pk_plain = plan
     for state in states:
         d = state.obj.__dict__
-        params: dict[str, Any] = {}
-        for prop in mapper.column_attrs:
-            key = prop.key
-            col = prop.column
-            value = d.get(key, NO_VALUE)
-            if value is NO_VALUE or (value is None and col.primary_key):
-                value = _python_default(col)
-                if value is NO_VALUE:
-                    continue
-                d[key] = value
-                assigned.append((state, key))
-            params[col.key] = value
+        if (defaulted and any(k not in d for k in defaulted)) or (
+                pk_defaulted and any(d.get(k) is None for k in pk_defaulted)):
+            params = _params_with_defaults(mapper, state, assigned)
+        else:
+            # no Python default to compute: the attributes the object has, minus NULL keys
+            params = {ck: d[k] for k, ck in cols if k in d}
+            for k, ck in pk_plain:
+                if k in d and d[k] is None:
+                    del params[ck]
         groups.setdefault(tuple(params), []).append((state, params))
     for keys, group in groups.items():
         missing_pk = [c for c in pk_cols if c.key not in keys]
@@ -107,46 +148,17 @@ def _insert_returning(
     assigned: list[Any],
 ) -> None:
     from tether.sql.dml import insert
-    from tether.sql.elements import bindparam
 
     prop_keys = [mapper.columntoproperty[c].key for c in missing_pk]
-    multirow = conn.dialect.supports_multirow_insert and len(group) > 1
-    if multirow and _USE_MULTIROW_VALUES and keys:
-        per = max(1, min(_MAX_ROWS, _MAX_BINDS // max(1, len(keys))))
-        cols = [table.c[k] for k in keys]
-        for start in range(0, len(group), per):
-            chunk = group[start : start + per]
-            n = len(chunk)
-            # One statement object per (column set, row count), with named binds, so the
-            # compiled form is cached and only the parameters change between flushes.
-            stmt = _cached(
-                mapper,
-                ("insert_multi", keys, n),
-                lambda n=n: insert(table)
-                .values(
-                    [
-                        {c.key: bindparam(f"{c.key}__{i}", type_=c.type) for c in cols}
-                        for i in range(n)
-                    ]
-                )
-                .returning(*missing_pk),
-            )
-            # the bind names in row-major order, made once per shape like the statement
-            names = _cached(
-                mapper,
-                ("insert_multi_names", keys, n),
-                lambda n=n: [f"{k}__{i}" for i in range(n) for k in keys],
-            )
-            params = dict(zip(names, [v for _, row in chunk for v in row.values()]))
-            rows = conn.execute(stmt, params).fetchall()
-            for (state, _), row in zip(chunk, rows):
-                d = state.obj.__dict__
-                for key, value in zip(prop_keys, row):
-                    d[key] = value
-                    assigned.append((state, key))
-        return
     stmt = _cached(mapper, ("insert_ret", keys), lambda: insert(table).returning(*missing_pk))
-    rows = conn.execute(stmt, [p for _, p in group]).fetchall()
+    rows = conn.execute(stmt, [p for _, p in group])._raw_all()
+    if len(prop_keys) == 1:
+        key = prop_keys[0]
+        note = assigned.append
+        for (state, _), row in zip(group, rows):
+            state.obj.__dict__[key] = row[0]
+            note((state, key))
+        return
     for (state, _), row in zip(group, rows):
         d = state.obj.__dict__
         for key, value in zip(prop_keys, row):
@@ -184,24 +196,18 @@ def _old_pk(mapper: Any, state: InstanceState) -> tuple[Any, ...] | list[Any]:
     return [d.get(key) for key in mapper.pk_keys]
 
 
-def changed_columns(mapper: Any, state: InstanceState) -> dict[str, Any]:
-    """Column key -> new value for every column attribute whose value changed."""
-    d = state.obj.__dict__
-    key_to_column = mapper.key_to_column
-    out: dict[str, Any] = {}
-    for key, old in state.committed.items():
-        col = key_to_column.get(key)
-        if col is None or key not in d:
-            continue
-        new = d[key]
-        if old is NO_VALUE or old is not new and (type(old) is not type(new) or old != new):
-            out[col.key] = new
-    return out
+def _update_binds(mapper: Any) -> dict[str, tuple[str, str]]:
+    """Attribute key -> (column key, bind name of its new value) for an UPDATE's SET."""
+    return _cached(mapper, ("update_binds",), lambda: {
+        key: (col.key, f"_tv_{col.key}") for key, col in mapper.key_to_column.items()
+    })
 
 
 def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[InstanceState]:
     """Write the changed columns of ``states``; returns the states that were written.
 
+    A column is written when its value differs from the one recorded before the first
+    change. Rows are grouped by the set of columns written, one executemany per group.
     Raises StaleDataError when a row to update is no longer in the database.
     """
     from tether.sql.dml import update
@@ -211,20 +217,34 @@ def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[Ins
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     written: list[InstanceState] = []
     binds = _pk_binds(mapper)
+    to_bind = _update_binds(mapper)
     onupdate_cols = [c for c in table.c if c.onupdate is not None]
     for state in states:
-        changed = changed_columns(mapper, state)
+        d = state.obj.__dict__
+        params: dict[str, Any] = {}
+        changed: list[str] = []
+        for key, old in state.committed.items():
+            target = to_bind.get(key)
+            if target is None or key not in d:
+                continue
+            new = d[key]
+            if old is NO_VALUE or old is not new and (type(old) is not type(new) or old != new):
+                changed.append(target[0])
+                params[target[1]] = new
         if not changed:
             continue
         for col in onupdate_cols:
             if col.key not in changed and not getattr(col.onupdate, "is_clause_element", False):
                 value = col.onupdate.value_for(None)
-                changed[col.key] = value
+                changed.append(col.key)
+                params[f"_tv_{col.key}"] = value
                 prop = mapper.columntoproperty.get(col)
                 if prop is not None:
-                    state.obj.__dict__[prop.key] = value
-        params = {f"_tv_{k}": v for k, v in changed.items()}
-        params.update(zip(binds, _old_pk(mapper, state)))
+                    d[prop.key] = value
+        identity = state.key
+        old_pk = identity[1] if identity is not None else _old_pk(mapper, state)
+        for name, value in zip(binds, old_pk):
+            params[name] = value
         groups.setdefault(tuple(changed), []).append(params)
         written.append(state)
     for keys, rows in groups.items():

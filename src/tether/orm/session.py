@@ -313,8 +313,27 @@ class Session:
             self._detach_deleted(state)
         self._tx_deleted.clear()
         if self.expire_on_commit:
-            for obj in list(self.identity_map.values()):
-                self._expire_state(obj.__dict__[STATE_KEY], None, by_commit=True)
+            self._expire_all_by_commit()
+
+    def _expire_all_by_commit(self) -> None:
+        """``_expire_state(state, None, by_commit=True)`` for every object in the identity
+        map, with the attribute keys looked up once per mapper."""
+        keys_of: dict[Any, tuple[str, ...]] = {}
+        modified = self._modified
+        for obj in list(self.identity_map.values()):
+            d = obj.__dict__
+            state = d[STATE_KEY]
+            mapper = state.mapper
+            keys = keys_of.get(mapper)
+            if keys is None:
+                keys = keys_of[mapper] = tuple(mapper.attrs)
+            for key in keys:
+                if key in d:
+                    del d[key]
+            state.reset_history()
+            modified.discard(state)
+            state.expired = True
+            state.expired_by_commit = True
 
     def rollback(self) -> None:
         """Roll back the transaction: new objects become transient again, changed objects

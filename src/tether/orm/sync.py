@@ -12,7 +12,7 @@ from typing import Any
 from tether.orm.exc import FlushError
 from tether.orm.state import NO_VALUE, InstanceState
 
-__all__ = ["clear", "populate", "source_values"]
+__all__ = ["clear", "copy", "plan", "source_values"]
 
 
 def source_values(parent: Any, parent_mapper: Any, pairs: list[tuple[Any, Any]]) -> list[Any]:
@@ -25,17 +25,36 @@ def source_values(parent: Any, parent_mapper: Any, pairs: list[tuple[Any, Any]])
     return out
 
 
-def populate(
-    child: InstanceState, values: list[Any], pairs: list[tuple[Any, Any]], child_mapper: Any
-) -> None:
-    """Set the child's foreign-key columns to ``values`` (one per pair)."""
+def plan(parent_mapper: Any, child_mapper: Any, pairs: list[tuple[Any, Any]]) -> tuple[Any, ...]:
+    """What ``copy`` needs for one relationship, looked up once: the parent's attribute
+    keys, and the child's ``(attribute key, attribute)`` to write, in pair order."""
+    sources = tuple(parent_mapper.columntoproperty[src].key for src, _ in pairs)
+    dests = []
+    for _, dest_col in pairs:
+        prop = child_mapper.columntoproperty[dest_col]
+        dests.append((prop.key, prop.attr))
+    return sources, tuple(dests)
+
+
+def copy(parent: Any, child: InstanceState, plan: tuple[Any, ...]) -> None:
+    """Set the child's foreign-key columns to the parent's referenced key values (one per
+    pair; unchanged ones are left alone)."""
+    sources, dests = plan
+    pd = parent.__dict__
     obj = child.obj
     d = obj.__dict__
-    for (_, dest_col), value in zip(pairs, values):
-        prop = child_mapper.columntoproperty[dest_col]
-        if d.get(prop.key, NO_VALUE) is value or (prop.key in d and d[prop.key] == value):
+    if len(sources) == 1:  # the usual single-column key, without the loops
+        source = sources[0]
+        value = pd[source] if source in pd else getattr(parent, source)
+        key, attr = dests[0]
+        if d.get(key, NO_VALUE) is not value and (key not in d or not d[key] == value):
+            attr.set(obj, value)
+        return
+    values = [pd[k] if k in pd else getattr(parent, k) for k in sources]
+    for (key, attr), value in zip(dests, values):
+        if d.get(key, NO_VALUE) is value or (key in d and d[key] == value):
             continue
-        prop.attr.set(obj, value)
+        attr.set(obj, value)
 
 
 def clear(child: InstanceState, pairs: list[tuple[Any, Any]], child_mapper: Any, what: str) -> None:

@@ -53,12 +53,16 @@ class _Task:
         else:
             self.parent_mapper, self.child_mapper = prop.mapper, prop.parent
 
-    def apply(self) -> None:
+    def apply(self, plans: dict[Any, Any]) -> None:
+        """``plans``: the flush's ``sync.plan`` per relationship, made on first use."""
         if self.parent is None:
             sync.clear(self.child, self.pairs, self.child_mapper, self.prop.what)
         else:
-            values = sync.source_values(self.parent, self.parent_mapper, self.pairs)
-            sync.populate(self.child, values, self.pairs, self.child_mapper)
+            plan = plans.get(self.prop)
+            if plan is None:
+                plan = plans[self.prop] = sync.plan(self.parent_mapper, self.child_mapper,
+                                                    self.pairs)
+            sync.copy(self.parent, self.child, plan)
 
 
 class _Flush:
@@ -66,6 +70,8 @@ class _Flush:
         self.session = session
         self.conn = session._connection()
         self.tasks: list[_Task] = []
+        self.sync_plans: dict[Any, Any] = {}
+        self.m2m_first: dict[Any, bool] = {}
         self.post_tasks: list[_Task] = []
         self.orphans: list[tuple[InstanceState, Any, RelationshipProperty]] = []
         self.m2m_insert: dict[Any, tuple[RelationshipProperty, Any, Any]] = {}
@@ -252,6 +258,8 @@ class _Flush:
     def settle_orphans(self) -> None:
         """``delete-orphan``: children removed from a parent and given no new one are
         deleted (or, never flushed, dropped from the session)."""
+        if not self.orphans:
+            return
         session = self.session
         adopted = {id(t.child.obj) for t in self.tasks if t.parent is not None}
         for cst, child, prop in self.orphans:
@@ -302,12 +310,15 @@ class _Flush:
             else:
                 self.m2m_insert[k] = (prop, state.obj, child)
 
-    @staticmethod
-    def _m2m_key(prop: RelationshipProperty, parent: Any, child: Any) -> Any:
+    def _m2m_key(self, prop: RelationshipProperty, parent: Any, child: Any) -> Any:
         # both sides of a bidirectional many-to-many report the same row: key it once,
         # from the side that sorts first
-        reverse = prop.reverse_property
-        if reverse is None or _side_key(prop) <= _side_key(reverse):
+        first = self.m2m_first.get(prop)
+        if first is None:
+            reverse = prop.reverse_property
+            first = self.m2m_first[prop] = (reverse is None
+                                            or _side_key(prop) <= _side_key(reverse))
+        if first:
             return (id(prop.secondary), id(parent), id(child))
         return (id(prop.secondary), id(child), id(parent))
 
@@ -394,17 +405,14 @@ class _Flush:
             self.collect_deleted(state)
         deleted = list(session._deleted)
 
-        mappers: list[Any] = []
-        seen: set[Any] = set()
-        for st in [*new, *dirty, *deleted, *(t.child for t in self.tasks)]:
-            if st.mapper not in seen:
-                seen.add(st.mapper)
-                mappers.append(st.mapper)
-        for t in self.tasks:
-            if t.parent_mapper not in seen:
-                seen.add(t.parent_mapper)
-                mappers.append(t.parent_mapper)
-        comps, selfref = self.mapper_components(mappers)
+        # every mapper involved, in order of first appearance
+        tasks = self.tasks
+        involved = dict.fromkeys([st.mapper for st in new])
+        involved.update(dict.fromkeys([st.mapper for st in dirty]))
+        involved.update(dict.fromkeys([st.mapper for st in deleted]))
+        involved.update(dict.fromkeys([t.child.mapper for t in tasks]))
+        involved.update(dict.fromkeys([t.parent_mapper for t in tasks]))
+        comps, selfref = self.mapper_components(list(involved))
         if self.key_nulls:
             self.null_moving_keys()
 
@@ -417,7 +425,7 @@ class _Flush:
                 m = comp[0]
                 for t in tasks_by_mapper.get(m, ()):
                     if not t.child.marked_deleted:
-                        t.apply()
+                        t.apply(self.sync_plans)
                 self.save(m, [s for s in session._new if s.mapper is m],
                           [s for s in session._modified if s.mapper is m])
             else:
@@ -425,7 +433,7 @@ class _Flush:
 
         for t in self.post_tasks:
             if not t.child.marked_deleted:
-                t.apply()
+                t.apply(self.sync_plans)
         if self.post_tasks:
             self.update_again({t.child for t in self.post_tasks if not t.child.marked_deleted})
 
@@ -434,7 +442,7 @@ class _Flush:
         self.write_m2m()
 
         for t in self.post_tasks_pre_delete:
-            t.apply()
+            t.apply(self.sync_plans)
         if self.post_tasks_pre_delete:
             self.update_again({t.child for t in self.post_tasks_pre_delete})
         for comp in reversed(comps):
@@ -450,10 +458,13 @@ class _Flush:
         if upd:
             pk_keys = mapper.pk_keys
             for st in persistence.update_rows(self.conn, mapper, upd):
-                if any(k in st.committed for k in pk_keys):
-                    self._updated(st)
+                committed = st.committed
+                for k in pk_keys:
+                    if k in committed:  # a key change: re-key the identity map
+                        self._updated(st)
+                        break
+            self.written.update(upd)
             for st in upd:
-                self.written.add(st)
                 st.committed = NO_CHANGES
         if new and mapper in self.early_orphans:
             early = self.early_orphans.pop(mapper)
@@ -462,8 +473,7 @@ class _Flush:
             self.deleted_early.update(early)
         if new:
             persistence.insert_rows(self.conn, mapper, new, self.assigned)
-            for state in new:
-                self._inserted(state)
+            self._inserted(mapper, new)
 
     def update_again(self, states: set[InstanceState]) -> None:
         by_mapper: dict[Any, list[InstanceState]] = {}
@@ -475,24 +485,35 @@ class _Flush:
             for st in group:
                 st.committed = NO_CHANGES
 
-    def _inserted(self, state: InstanceState) -> None:
+    def _inserted(self, mapper: Any, states: list[InstanceState]) -> None:
+        """``states`` (of ``mapper``) were inserted: they become persistent under their
+        identity key."""
         session = self.session
-        mapper = state.mapper
-        d = state.obj.__dict__
-        pk = tuple(d.get(k) for k in mapper.pk_keys)
-        if None in pk:
-            raise FlushError(
-                f"Instance {type(state.obj).__name__} has a NULL primary key after its INSERT; "
-                "give the primary key a value, or make it an autoincrementing integer"
-            )
-        key = (mapper.identity_class, pk)
-        state.key = key
-        session.identity_map[key] = state.obj
-        session._new.pop(state, None)
-        session._tx_inserted[state] = state.obj
-        self.inserted.append(state)
-        self.written.add(state)
-        state.committed = NO_CHANGES
+        identity_map = session.identity_map
+        pending = session._new
+        tx_inserted = session._tx_inserted
+        inserted = self.inserted
+        written = self.written
+        pk_keys = mapper.pk_keys
+        identity_class = mapper.identity_class
+        for state in states:
+            obj = state.obj
+            d = obj.__dict__
+            pk = tuple([d.get(k) for k in pk_keys])
+            if None in pk:
+                raise FlushError(
+                    f"Instance {type(obj).__name__} has a NULL primary key after its "
+                    "INSERT; give the primary key a value, or make it an autoincrementing "
+                    "integer"
+                )
+            key = (identity_class, pk)
+            state.key = key
+            identity_map[key] = obj
+            pending.pop(state, None)
+            tx_inserted[state] = obj
+            inserted.append(state)
+            written.add(state)
+            state.committed = NO_CHANGES
 
     def _updated(self, state: InstanceState) -> None:
         mapper = state.mapper
@@ -547,7 +568,7 @@ class _Flush:
             states = by_level[lvl]
             for st in states:
                 for t in tasks_by_child.get(st, ()):
-                    t.apply()
+                    t.apply(self.sync_plans)
             for m in comp:
                 self.save(
                     m,
@@ -584,19 +605,18 @@ class _Flush:
             unique = list({tuple(sorted(r.items())): r for r in rows}.values())
             conn.execute(stmt, unique)
         inserts: dict[Any, list[dict[str, Any]]] = {}
+        plans: dict[Any, tuple[Any, ...]] = {}
         for prop, parent, child in self.m2m_insert.values():
-            assert prop.join is not None
+            plan = plans.get(prop)
+            if plan is None:
+                plan = plans[prop] = _m2m_row_plan(prop)
+            group_key, parent_plan, child_plan = plan
             row: dict[str, Any] = {}
-            for (_, scol), v in zip(
-                prop.join.pairs, sync.source_values(parent, prop.parent, prop.join.pairs)
-            ):
-                row[scol.key] = v
-            for (_, scol), v in zip(
-                prop.join.secondary_pairs,
-                sync.source_values(child, prop.mapper, prop.join.secondary_pairs),
-            ):
-                row[scol.key] = v
-            inserts.setdefault((prop.secondary, tuple(row)), []).append(row)
+            for source, plan_keys in ((parent, parent_plan), (child, child_plan)):
+                sd = source.__dict__
+                for key, column_key in plan_keys:
+                    row[column_key] = sd[key] if key in sd else getattr(source, key)
+            inserts.setdefault(group_key, []).append(row)
         for (table, _), rows in inserts.items():
             conn.execute(insert(table), rows)
 
@@ -704,6 +724,18 @@ def _nothing_refers_to(table: Any) -> bool:
             except Exception:  # an unresolved foreign key: assume the worst
                 return False
     return True
+
+
+def _m2m_row_plan(prop: RelationshipProperty) -> tuple[Any, ...]:
+    """For an association row of ``prop``: its group key ``(table, column keys)``, and
+    ``(attribute key, column key)`` pairs to read from the parent and from the child."""
+    assert prop.join is not None
+    parent_plan = tuple((prop.parent.columntoproperty[src].key, sec.key)
+                        for src, sec in prop.join.pairs)
+    child_plan = tuple((prop.mapper.columntoproperty[src].key, sec.key)
+                       for src, sec in prop.join.secondary_pairs)
+    columns = tuple(dict.fromkeys(k for _, k in parent_plan + child_plan))
+    return (prop.secondary, columns), parent_plan, child_plan
 
 
 def _side_key(prop: RelationshipProperty) -> tuple[str, str]:

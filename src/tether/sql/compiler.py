@@ -18,7 +18,8 @@ DML and DDL visitors live in this module and its two mixins.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from tether import exc
@@ -130,6 +131,7 @@ class Compiled:
         "is_insert", "is_update", "is_delete", "is_ddl", "is_select", "is_text", "table",
         "inserted_pk_columns", "_all_binds_plain", "_context_defaults", "statement_kind",
         "positional_names", "_row_template", "inserted_pk_positions", "implicit_returning",
+        "many_values", "_getter",
     )
 
     def __init__(self) -> None:
@@ -152,6 +154,60 @@ class Compiled:
         self.statement_kind = ""
         self.positional_names: list[str] = []
         self._row_template: Any = None
+        #: For a single-row ``INSERT ... VALUES (...)`` whose placeholders are all in its
+        #: VALUES group: ``(text before the group, the group)``, so the engine can repeat
+        #: the group to insert many rows in one statement; else None.
+        self.many_values: tuple[str, str] | None = None
+        self._getter: Any = None
+
+    def construct_many(self, bound: list[BindParameter] | None,
+                       param_sets: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
+        """The DB-API parameter tuples of an executemany: ``construct_params`` per set,
+        with the common case (every placeholder named by a key the set carries) read by
+        one ``itemgetter`` call per row."""
+        getter = self._getter
+        if getter is None:
+            getter = self._getter = self._make_getter()
+        construct = self.construct_params
+        if getter is False:
+            return [construct(bound, p) for p in param_sets]
+        read, procs = getter
+        out = []
+        for p in param_sets:
+            try:
+                values = read(p)
+            except (KeyError, TypeError):  # a default to fill or an error to report
+                out.append(construct(bound, p))
+                continue
+            if procs:
+                values = list(values)
+                for i, proc in procs:
+                    value = values[i]
+                    values[i] = proc(value)
+            out.append(tuple(values))
+        return out
+
+    def _make_getter(self) -> Any:
+        """``(read, procs)`` for ``construct_many``'s fast path, or False without one."""
+        if self._context_defaults or not self.slots:
+            return False
+        keys = []
+        procs = []
+        for i, slot in enumerate(self.slots):
+            kind = slot[0]
+            if kind == COLUMN:
+                key, proc = slot[1], slot[2]
+            elif kind == BIND and slot[2] is not None:
+                key, proc = slot[2], slot[3]
+            else:
+                return False
+            keys.append(key)
+            if proc is not None:
+                procs.append((i, proc))
+        if len(keys) == 1:
+            one = itemgetter(keys[0])
+            return (lambda p: (one(p),)), tuple(procs)
+        return itemgetter(*keys), tuple(procs)
 
     def construct_params(self, bound: list[BindParameter] | None,
                          params: Mapping[str, Any] | None) -> tuple[Any, ...]:

@@ -13,6 +13,8 @@ from tether import exc
 from tether.sql.selectable import FromClause
 
 COLUMN = 2
+#: Paramstyles whose placeholders carry no name, so a VALUES group can be repeated as is.
+_POSITIONAL = ("qmark", "format", "pyformat")
 
 
 class DMLCompilerMixin:
@@ -71,6 +73,8 @@ class DMLCompilerMixin:
         c.inserted_pk_columns = tuple(col.key for col in table.primary_key)
         cols = table.columns
         sql = f"INSERT INTO {self.table_name(table)}"
+        many_values: tuple[str, str] | None = None
+        group_slots = 0
         previous = self._unqualified_table
         self._unqualified_table = table
         try:
@@ -130,14 +134,23 @@ class DMLCompilerMixin:
                     c.inserted_pk_positions = tuple(positions.get(k)
                                                     for k in c.inserted_pk_columns)
                     sql += (" (" + ", ".join(self.quote(cols[k].name) for k in keys)
-                            + ") VALUES (" + ", ".join(vals) + ")")
+                            + ") VALUES ")
+                    group = "(" + ", ".join(vals) + ")"
+                    if top and self.flags.paramstyle in _POSITIONAL:
+                        many_values = (sql, group)
+                        group_slots = len(c.slots)
+                    sql += group
             c._context_defaults = any(col.default is not None and col.default._takes_context
                                       for col in cols)
         finally:
             self._unqualified_table = previous
-        if stmt._returning:
-            return sql + self._returning(stmt)
-        return sql + self._implicit_returning(stmt)
+        sql += self._returning(stmt) if stmt._returning else self._implicit_returning(stmt)
+        # Every placeholder lies in the one VALUES group (positional, so in slot order):
+        # the engine may repeat that group to insert many rows with one statement.
+        if (many_values is not None and not c.implicit_returning
+                and len(c.slots) == group_slots):
+            c.many_values = many_values
+        return sql
 
     def _implicit_returning(self, stmt: Any) -> str:
         """``RETURNING <pk>`` for a single-row INSERT whose key the database generates,
