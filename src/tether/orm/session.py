@@ -18,7 +18,7 @@ from tether.exc import InvalidRequestError, PendingRollbackError
 
 # imported here, not inside the methods that use them: an import statement in a function
 # costs about two microseconds per call, which Session() and every query would pay
-from tether.orm import bulk, loading, nplusone, unitofwork
+from tether.orm import bulk, deletecascade, loading, nplusone, unitofwork
 from tether.orm import options as loader_options
 from tether.orm.exc import ObjectDeletedError, UnmappedClassError, UnmappedInstanceError
 from tether.orm.identity import IdentityMap
@@ -149,6 +149,10 @@ class Session:
         # a rollback turns them back (new -> transient, deleted -> persistent)
         self._tx_inserted: dict[InstanceState, Any] = {}
         self._tx_deleted: dict[InstanceState, Any] = {}
+        # deleted objects whose cascade waits for unloaded relationships, loaded for all of
+        # them at once before the session does anything else (tether.orm.deletecascade)
+        self._cascade_pending: list[Any] = []
+        self._cascade_resolving = False
         self.hash_key = id(self)
         #: "warn" / "raise" / None: N+1 detection (see tether.orm.nplusone); the session's
         #: flag, else the engine's ``execution_options(detect_n_plus_one=...)``, else the
@@ -265,6 +269,8 @@ class Session:
         return self._connection()
 
     def _connection(self) -> Any:
+        if self._cascade_pending:
+            self._resolve_cascades()
         conn = self._connection_
         if conn is None:
             self._autobegin()
@@ -373,6 +379,7 @@ class Session:
         for state in list(self._deleted):
             state.marked_deleted = False
         self._deleted.clear()
+        self._cascade_pending.clear()
         self._modified.clear()
         for obj in list(self.identity_map.values()):
             self._expire_state(obj.__dict__[STATE_KEY], None)
@@ -399,6 +406,8 @@ class Session:
         self._check_failed()
         if self._flushing:
             raise InvalidRequestError("Session is already flushing")
+        if self._cascade_pending:
+            self._resolve_cascades()
         if not (self._new or self._deleted or self._modified):
             return
         self._flushing = True
@@ -433,6 +442,8 @@ class Session:
     def add(self, instance: Any, _warn: bool = True) -> None:
         """Place ``instance`` (and, by cascade, related objects) in the session."""
         self._check_failed()
+        if self._cascade_pending:
+            self._resolve_cascades()
         state = self._state(instance)
         self._save_or_update(state, instance)
         self._cascade_from(state, instance)
@@ -529,6 +540,8 @@ class Session:
     def delete(self, instance: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``).
 
+        Relationships the cascade has to load are loaded for all objects deleted in a row at
+        once, before the session's next other operation (``tether.orm.deletecascade``).
         Raises InvalidRequestError for an object that was never saved.
         """
         self._check_failed()
@@ -542,35 +555,24 @@ class Session:
             self._save_or_update(state, instance)
         elif state.session is not self:
             raise InvalidRequestError("object is attached to another session")
-        # loading the children to cascade to must not flush a half-marked graph
-        with self.no_autoflush:
-            self._delete_cascade(state, instance, set())
+        deletecascade.mark(self, [instance], set())
 
-    def _delete_cascade(self, state: InstanceState, obj: Any, seen: set[int]) -> None:
-        if id(obj) in seen:
+    def _resolve_cascades(self) -> None:
+        """Finish the cascades ``delete()`` left waiting (loading their relationships)."""
+        if self._cascade_resolving or not self._cascade_pending:
             return
-        seen.add(id(obj))
-        if state not in self._deleted:
-            self._deleted[state] = obj
-        state.marked_deleted = True
-        for prop in state.mapper.relationships.values():
-            if "delete" not in prop.cascade:
-                continue
-            if prop.passive_deletes and prop.key not in obj.__dict__:
-                continue  # unloaded: the database's ON DELETE takes care of the rows
-            value = getattr(obj, prop.key)
-            items = list(value) if prop.uselist else ([value] if value is not None else [])
-            for item in items:
-                ist = instance_state(item)
-                if ist.key is None:
-                    self._expunge_state(ist, DETACHED_EXPUNGED)
-                    continue
-                if ist.session is None:
-                    self._save_or_update(ist, item)
-                self._delete_cascade(ist, item, seen)
+        self._cascade_resolving = True
+        try:
+            # loading the children to cascade to must not flush a half-marked graph
+            with self.no_autoflush:
+                deletecascade.resolve(self)
+        finally:
+            self._cascade_resolving = False
 
     def expunge(self, instance: Any) -> None:
         """Remove ``instance`` from the session (it becomes detached, or transient if new)."""
+        if self._cascade_pending:
+            self._resolve_cascades()
         state = self._state(instance)
         if state.session is not self:
             raise InvalidRequestError(f"{type(instance).__name__} object is not in this session")
@@ -611,6 +613,7 @@ class Session:
         self._new.clear()
         self._deleted.clear()
         self._modified.clear()
+        self._cascade_pending.clear()
 
     def _detach_deleted(self, state: InstanceState) -> None:
         state.session = None
@@ -749,6 +752,8 @@ class Session:
                 f"get() of {mapper.class_.__name__} needs {len(mapper.primary_key)} primary key "
                 f"value(s) ({', '.join(mapper.pk_keys)}); got {len(ident)}"
             )
+        if self._cascade_pending:
+            self._resolve_cascades()
         obj = self.identity_map.get((mapper.identity_class, ident))
         if obj is not None and not populate_existing:
             state = obj.__dict__[STATE_KEY]
@@ -883,6 +888,7 @@ class Session:
         return state is not None and state.session is self and not state.flushed_deleted
 
     def __iter__(self) -> Iterator[Any]:
+        self._resolve_cascades()
         return iter(list(self._new.values()) + list(self.identity_map.values()))
 
     @property
@@ -891,10 +897,12 @@ class Session:
 
     @property
     def deleted(self) -> list[Any]:
+        self._resolve_cascades()
         return list(self._deleted.values())
 
     @property
     def dirty(self) -> list[Any]:
+        self._resolve_cascades()
         return [s.obj for s in self._modified if s.key is not None and not s.marked_deleted]
 
     def is_modified(self, instance: Any, include_collections: bool = True) -> bool:

@@ -54,6 +54,7 @@ def make_transient(instance: Any) -> None:
     """Detach ``instance`` from its session and forget its identity (it becomes transient)."""
     state = instance_state(instance)
     if state.session is not None:
+        state.session._resolve_cascades()  # a delete() cascade through it happens first
         state.session._expunge_state(state, DETACHED_EXPUNGED)
     state.key = None
     state.marked_deleted = False

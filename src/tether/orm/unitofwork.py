@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tether.exc import CircularDependencyError
-from tether.orm import persistence, sync
+from tether.orm import deletecascade, persistence, sync
 from tether.orm.exc import FlushError
 from tether.orm.relationships import MANYTOMANY, MANYTOONE, ONETOMANY, RelationshipProperty
 from tether.orm.state import NO_CHANGES, NO_VALUE, InstanceState, instance_state
@@ -271,13 +271,14 @@ class _Flush:
             if cst.key is None:
                 session._expunge_state(cst, "expunged")
             else:
-                session._delete_cascade(cst, child, set())
+                deletecascade.mark(session, [child], set())
                 table = cst.mapper.local_table
                 leaf = self.leaf_tables.get(table)
                 if leaf is None:
                     leaf = self.leaf_tables[table] = _nothing_refers_to(table)
                 if leaf:
                     self.early_orphans.setdefault(cst.mapper, []).append(cst)
+        session._resolve_cascades()  # the orphans' own cascades, loaded set-based
 
     def _collect_m2m(self, state: InstanceState, prop: RelationshipProperty) -> None:
         if state.collections is None and prop.uselist:

@@ -1,0 +1,324 @@
+"""The ``delete`` cascade loads what it needs set-based (``tether.orm.deletecascade``): the
+unloaded collections of every object deleted in a row are loaded with one ``IN`` statement
+per relationship and level, on SQLite (foreign keys enforced) and PostgreSQL. The rows
+deleted, the objects the session reports and the errors stay those of loading each
+collection in place.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+from tether import Column, ForeignKey, ForeignKeyConstraint, Integer, String, Table, select
+from tether.exc import IntegrityError, InvalidRequestError
+from tether.orm import Session, declarative_base, make_transient, relationship
+
+
+class _Log(logging.Handler):
+    """(verb, table) of every statement ``tether.engine`` logs."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.statements: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        words = record.getMessage().replace('"', "").split()
+        if not words or words[0] not in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+            return
+        marker = {"SELECT": "FROM", "INSERT": "INTO", "DELETE": "FROM"}.get(words[0])
+        table = words[words.index(marker) + 1] if marker in words else words[1]
+        self.statements.append((words[0], table))
+
+    def count(self, verb: str, table: str) -> int:
+        return self.statements.count((verb, table))
+
+
+@contextmanager
+def statements() -> Iterator[_Log]:
+    logger = logging.getLogger("tether.engine")
+    handler = _Log()
+    old = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old)
+
+
+def _rows(session: Session, table: Any) -> list[tuple[Any, ...]]:
+    return sorted(tuple(r) for r in session.execute(select(table)).all())
+
+
+def _blog(engine: Any, users: int = 6, posts: int = 3, comments: int = 2) -> Any:
+    Base = declarative_base()
+
+    class User(Base):
+        __tablename__ = "users"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(20))
+        posts = relationship("Post", back_populates="user", cascade="all, delete-orphan",
+                             order_by="Post.id")
+
+    class Post(Base):
+        __tablename__ = "posts"
+        id = Column(Integer, primary_key=True)
+        user_id = Column(ForeignKey("users.id"), nullable=False)
+        title = Column(String(20))
+        user = relationship("User", back_populates="posts")
+        comments = relationship("Comment", cascade="all, delete-orphan")
+
+    class Comment(Base):
+        __tablename__ = "comments"
+        id = Column(Integer, primary_key=True)
+        post_id = Column(ForeignKey("posts.id"), nullable=False)
+        text = Column(String(20))
+
+    Table("pin", Base.metadata, Column("post_id", ForeignKey("posts.id")))  # unmapped
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        for u in range(users):
+            s.add(User(id=u + 1, name=f"u{u}", posts=[
+                Post(title=f"p{u}.{p}", comments=[Comment(text=f"c{u}.{p}.{c}")
+                                                  for c in range(comments)])
+                for p in range(posts)]))
+        s.commit()
+    return User, Post, Comment
+
+
+def test_one_select_per_relationship_and_level(engine: Any) -> None:
+    User, Post, Comment = _blog(engine)
+    with Session(engine) as s:
+        doomed = s.scalars(select(User).where(User.id <= 4)).all()
+        with statements() as log:
+            for user in doomed:
+                s.delete(user)
+            s.commit()
+        assert log.count("SELECT", "posts") == 1
+        assert log.count("SELECT", "comments") == 1
+        assert [log.count("DELETE", t) for t in ("comments", "posts", "users")] == [1, 1, 1]
+        assert [r[0] for r in _rows(s, User.__table__)] == [5, 6]
+        assert len(_rows(s, Post.__table__)) == 6
+        assert len(_rows(s, Comment.__table__)) == 12
+
+
+def test_collections_loaded_as_a_lazy_load_would(engine: Any) -> None:
+    User, Post, Comment = _blog(engine)
+    with Session(engine) as s:
+        users = s.scalars(select(User).order_by(User.id)).all()
+        known = s.get(Post, 1)  # already in the identity map
+        for user in users[:2]:
+            s.delete(user)
+        # any other use of the session sees the cascade done
+        deleted = s.deleted
+        assert {type(o).__name__ for o in deleted} == {"User", "Post", "Comment"}
+        assert len(deleted) == 2 + 6 + 12
+        assert known in deleted and s.get(Post, 1) is None
+        assert users[0].posts[0] is known
+        assert [p.title for p in users[1].posts] == ["p1.0", "p1.1", "p1.2"]
+        assert all(p.user is users[1] for p in users[1].posts)
+        assert known not in s.dirty
+        s.commit()
+        assert len(_rows(s, Post.__table__)) == 12
+
+
+def test_mixed_loaded_and_unloaded_collections(engine: Any) -> None:
+    User, Post, Comment = _blog(engine)
+    with Session(engine) as s:
+        users = s.scalars(select(User).order_by(User.id)).all()
+        target = users[5].posts  # loaded first: its lazy load would autoflush the orphan
+        loaded = users[0].posts  # loaded and changed
+        loaded[0].title = "changed"
+        moved = loaded.pop(1)
+        target.append(moved)  # survives: it moved to a user that stays
+        new = Post(title="new")
+        loaded.append(new)  # never flushed: leaves the session instead
+        assert len(users[1].posts[0].comments) == 2  # loaded among unloaded ones
+        with statements() as log:
+            for user in users[:3]:
+                s.delete(user)
+            s.flush()
+        assert log.count("SELECT", "posts") == 1  # user 3's
+        assert log.count("SELECT", "comments") == 2  # one per level
+        assert new not in s and log.count("INSERT", "posts") == 0
+        s.commit()
+        left = _rows(s, Post.__table__)
+        assert sorted((r[1], r[2]) for r in left if r[1] == 6) == [
+            (6, "p0.1"), (6, "p5.0"), (6, "p5.1"), (6, "p5.2")]
+        assert {r[1] for r in left} == {4, 5, 6}
+        assert len(_rows(s, Comment.__table__)) == 2 * 10
+
+
+def test_self_referential_tree_one_select_per_level(engine: Any) -> None:
+    Base = declarative_base()
+
+    class Node(Base):
+        __tablename__ = "node"
+        id = Column(Integer, primary_key=True)
+        parent_id = Column(ForeignKey("node.id"))
+        name = Column(String(30))
+        children = relationship("Node", cascade="all, delete-orphan")
+
+    Base.metadata.create_all(engine)
+    depth = 4
+    with Session(engine) as s:
+        roots = [Node(name=f"r{i}") for i in range(3)]
+        level = roots
+        for _ in range(depth - 1):
+            nxt = []
+            for n in level:
+                n.children = [Node(name=f"{n.name}.{i}") for i in range(2)]
+                nxt.extend(n.children)
+            level = nxt
+        keep = Node(name="keep", children=[Node(name="keep.0")])
+        s.add_all([*roots, keep])
+        s.commit()
+        with statements() as log:
+            for root in s.scalars(select(Node).where(Node.name.in_(["r0", "r1", "r2"]))):
+                s.delete(root)
+            s.commit()
+        # one SELECT per level below the roots (the last finds no children)
+        assert log.count("SELECT", "node") == 1 + depth
+        assert sorted(r[2] for r in _rows(s, Node.__table__)) == ["keep", "keep.0"]
+
+
+def test_many_to_many_cascade_and_association_rows(engine: Any) -> None:
+    Base = declarative_base()
+    link = Table("link", Base.metadata,
+                 Column("a_id", ForeignKey("a.id"), primary_key=True),
+                 Column("b_id", ForeignKey("b.id"), primary_key=True))
+    tagging = Table("tagging", Base.metadata,
+                    Column("a_id", ForeignKey("a.id"), primary_key=True),
+                    Column("t_id", ForeignKey("t.id"), primary_key=True))
+
+    class A(Base):
+        __tablename__ = "a"
+        id = Column(Integer, primary_key=True)
+        bs = relationship("B", secondary=link, cascade="all")
+        tags = relationship("T", secondary=tagging)  # association rows only
+
+    class B(Base):
+        __tablename__ = "b"
+        id = Column(Integer, primary_key=True)
+
+    class T(Base):
+        __tablename__ = "t"
+        id = Column(Integer, primary_key=True)
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        tags = [T(id=i) for i in range(3)]
+        s.add_all([A(id=i, bs=[B(id=10 * i + j) for j in range(2)], tags=tags[i:])
+                   for i in range(3)])
+        s.commit()
+        with statements() as log:
+            for a in s.scalars(select(A).where(A.id < 2)):
+                s.delete(a)
+            s.commit()
+        assert log.count("SELECT", "b") == 1
+        assert log.count("SELECT", "t") == 0
+        assert _rows(s, A.__table__) == [(2,)]
+        assert _rows(s, B.__table__) == [(20,), (21,)]
+        assert _rows(s, link) == [(2, 20), (2, 21)]
+        assert _rows(s, T.__table__) == [(0,), (1,), (2,)]
+        assert _rows(s, tagging) == [(2, 2)]
+
+
+def test_composite_keys_and_chunks(engine: Any) -> None:
+    Base = declarative_base()
+
+    class Parent(Base):
+        __tablename__ = "parent"
+        a = Column(Integer, primary_key=True)
+        b = Column(Integer, primary_key=True)
+        kids = relationship("Kid", cascade="all, delete-orphan")
+
+    class Kid(Base):
+        __tablename__ = "kid"
+        id = Column(Integer, primary_key=True)
+        pa = Column(Integer, nullable=False)
+        pb = Column(Integer, nullable=False)
+        __table_args__ = (ForeignKeyConstraint(["pa", "pb"], ["parent.a", "parent.b"]),)
+
+    Base.metadata.create_all(engine)
+    n = 501  # more than one batch of keys
+    with Session(engine) as s:
+        s.add_all([Parent(a=i, b=i % 7, kids=[Kid()] if i % 2 else []) for i in range(n)])
+        s.commit()
+        with statements() as log:
+            for p in s.scalars(select(Parent)):
+                s.delete(p)
+            s.commit()
+        assert log.count("SELECT", "kid") == 2
+        assert _rows(s, Parent.__table__) == [] and _rows(s, Kid.__table__) == []
+
+
+def test_session_operations_after_delete_see_the_cascade(engine: Any) -> None:
+    User, Post, Comment = _blog(engine, users=3, comments=0)
+    with Session(engine) as s:
+        users = s.scalars(select(User).order_by(User.id)).all()
+        post = s.get(Post, 4)  # user 2's
+        s.delete(users[1])
+        s.add(post)  # add() after the cascade reached it: not deleted any more
+        assert post not in s.deleted and users[1] in s.deleted
+        s.delete(users[2])
+        make_transient(users[2])  # its cascade happened before
+        with s.no_autoflush:
+            titles = [p.title for p in s.scalars(select(Post).order_by(Post.id))]
+        assert titles == [f"p{u}.{p}" for u in range(3) for p in range(3)]
+        assert len([o for o in s.deleted if isinstance(o, Post)]) == 2 + 3
+        with pytest.raises(IntegrityError):
+            s.commit()  # post 4 still points at user 2
+        s.rollback()
+        assert len(_rows(s, Post.__table__)) == 9
+
+
+def test_failed_flush_leaves_database_unchanged_and_session_usable(engine: Any) -> None:
+    User, Post, Comment = _blog(engine, users=4)
+    pin = Post.__table__.metadata.tables["pin"]
+    with Session(engine) as s:
+        s.execute(pin.insert().values(post_id=5))  # user 2's second post: no mapping knows
+        s.commit()
+    with Session(engine) as s:
+        tables = (User.__table__, Post.__table__, Comment.__table__)
+        before = [_rows(s, t) for t in tables]
+        for user in s.scalars(select(User).where(User.id <= 3)):
+            s.delete(user)
+        with pytest.raises(IntegrityError):
+            s.commit()
+        s.rollback()
+        assert s.deleted == []
+        assert [_rows(s, t) for t in tables] == before
+        s.execute(pin.delete())
+        for user in s.scalars(select(User)):
+            s.delete(user)
+        s.commit()
+        assert [_rows(s, t) for t in tables] == [[], [], []]
+
+
+def test_strategies_that_do_not_select(engine: Any) -> None:
+    Base = declarative_base()
+
+    class P(Base):
+        __tablename__ = "p"
+        id = Column(Integer, primary_key=True)
+        raising = relationship("C", cascade="all", lazy="raise")
+
+    class C(Base):
+        __tablename__ = "c"
+        id = Column(Integer, primary_key=True)
+        p_id = Column(ForeignKey("p.id"))
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add(P(id=1, raising=[C(id=1)]))
+        s.commit()
+        p = s.get(P, 1)
+        with pytest.raises(InvalidRequestError):
+            s.delete(p)  # as loading in place: the raise loader refuses at delete()
