@@ -322,3 +322,44 @@ def test_strategies_that_do_not_select(engine: Any) -> None:
         p = s.get(P, 1)
         with pytest.raises(InvalidRequestError):
             s.delete(p)  # as loading in place: the raise loader refuses at delete()
+
+
+def test_children_letting_go_of_deleted_parents_load_set_based(engine: Any) -> None:
+    Base = declarative_base()
+
+    class Parent(Base):
+        __tablename__ = "parent"
+        id = Column(Integer, primary_key=True)
+        kids = relationship("Kid", back_populates="parent")  # no delete cascade
+        notes = relationship("Note", passive_deletes=True)  # ON DELETE does it
+
+    class Kid(Base):
+        __tablename__ = "kid"
+        id = Column(Integer, primary_key=True)
+        parent_id = Column(ForeignKey("parent.id"))
+        parent = relationship("Parent", back_populates="kids")
+
+    class Note(Base):
+        __tablename__ = "note"
+        id = Column(Integer, primary_key=True)
+        parent_id = Column(ForeignKey("parent.id", ondelete="CASCADE"))
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Parent(id=i, kids=[Kid(id=10 * i + j) for j in range(2)],
+                          notes=[Note(id=10 * i)]) for i in range(1, 7)])
+        s.commit()
+        parents = s.scalars(select(Parent).order_by(Parent.id)).all()
+        moved = parents[1].kids[0]
+        moved.parent = parents[5]  # leaves a deleted parent for one that stays
+        with statements() as log:
+            for p in parents[:4]:
+                s.delete(p)
+            s.commit()
+        assert log.count("SELECT", "kid") == 1  # parents 1, 3, 4 (2's is loaded)
+        assert log.count("SELECT", "note") == 0
+        assert log.count("UPDATE", "kid") == 1
+        kids = {r[0]: r[1] for r in _rows(s, Kid.__table__)}
+        assert kids == {10: None, 11: None, 20: 6, 21: None, 30: None, 31: None, 40: None,
+                        41: None, 50: 5, 51: 5, 60: 6, 61: 6}
+        assert [r[0] for r in _rows(s, Note.__table__)] == [50, 60]

@@ -13,16 +13,17 @@ SELECT per relationship and level instead of one per parent.
 
 Objects the cascade reaches are marked as they are found, so a loop of ``delete()`` calls
 sees (and a flush writes) the same set of objects as loading each collection in place would.
+The flush uses ``load`` the same way for the children that let go of deleted parents.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tether.orm.state import DETACHED_EXPUNGED, InstanceState, instance_state
+from tether.orm.state import DETACHED_EXPUNGED, STATE_KEY, InstanceState, instance_state
 from tether.orm.strategies import LazyLoader, SelectInLoader, override_strategy
 
-__all__ = ["mark", "resolve"]
+__all__ = ["load", "mark", "resolve"]
 
 # strategies whose load is one SELECT keyed by the parent's columns: the batch loader
 # gives the same value (others -- noload, raise, user strategies -- load in place)
@@ -37,26 +38,39 @@ def _batchable(state: InstanceState, prop: Any) -> bool:
     return type(strategy) in _BATCHABLE
 
 
+def _cascades(mapper: Any) -> tuple[Any, ...]:
+    """``mapper``'s relationships that cascade ``delete`` (kept once it is configured)."""
+    props = mapper.__dict__.get("_delete_cascades")
+    if props is None:
+        props = tuple(p for p in mapper.relationships.values() if "delete" in p.cascade)
+        if mapper.configured:
+            mapper._delete_cascades = props
+    return props  # type: ignore[no-any-return]
+
+
 def mark(session: Any, roots: list[Any], seen: set[int]) -> None:
     """Mark the objects ``roots`` deleted and, along loaded ``delete`` cascades, what they
     own; queue the objects with unloaded cascading relationships for ``resolve``."""
-    stack = [(instance_state(o), o) for o in reversed(roots)]
     pending = session._cascade_pending
     deleted = session._deleted
+    # depth first, in relationship and collection order, as a recursive walk would go
+    stack = roots[::-1]
     while stack:
-        st, o = stack.pop()
+        o = stack.pop()
         if id(o) in seen:
             continue
         seen.add(id(o))
+        d = o.__dict__
+        st = d[STATE_KEY]
         if st not in deleted:
             deleted[st] = o
         st.marked_deleted = True
-        d = o.__dict__
+        props = _cascades(st.mapper)
+        if not props:
+            continue
         children: list[Any] = []
         waiting: list[Any] = []
-        for prop in st.mapper.relationships.values():
-            if "delete" not in prop.cascade:
-                continue
+        for prop in props:
             key = prop.key
             if key in d:
                 value = d[key]
@@ -70,9 +84,8 @@ def mark(session: Any, roots: list[Any], seen: set[int]) -> None:
             _extend(children, prop, value)
         if waiting:
             pending.append((st, o, waiting))
-        # depth first, in relationship and collection order, as a recursive walk would go
-        for item in reversed(_admit(session, children)):
-            stack.append((instance_state(item), item))
+        if children:
+            stack.extend(reversed(_admit(session, children)))
 
 
 def _extend(children: list[Any], prop: Any, value: Any) -> None:
@@ -100,9 +113,6 @@ def _admit(session: Any, items: list[Any]) -> list[Any]:
 def resolve(session: Any) -> None:
     """Load the relationships the queued objects cascade along, one statement per mapper,
     relationship and batch of keys, and continue the cascade into what they hold."""
-    from tether.orm import loading
-    from tether.orm.options import apply_loading
-
     seen: set[int] = set()  # marked (walked) in this resolve
     done: set[int] = set()  # waiting relationships followed
     while session._cascade_pending:
@@ -115,9 +125,7 @@ def resolve(session: Any) -> None:
             for prop in waiting:
                 props.setdefault(prop, []).append(o)
         for prop, objs in props.items():
-            related = override_strategy(prop, "selectin").load_many(session, objs)
-            if related and loading.has_eager(prop.mapper):
-                apply_loading(session, prop.mapper, related, {}, 1)
+            load(session, prop, objs)
         children: list[Any] = []
         for _, o, waiting in live:
             if id(o) in done:
@@ -127,3 +135,18 @@ def resolve(session: Any) -> None:
                 # loaded above, or (changed while unloaded) merged by a plain lazy load
                 _extend(children, prop, getattr(o, prop.key))
         mark(session, _admit(session, children), seen)
+
+
+def load(session: Any, prop: Any, objs: list[Any]) -> None:
+    """Load ``prop`` for those of ``objs`` that have it unloaded and would load it with a
+    SELECT, with one ``IN`` statement per batch of keys, stored as lazy loads would."""
+    from tether.orm import loading
+    from tether.orm.options import apply_loading
+
+    key = prop.key
+    todo = [o for o in objs if key not in o.__dict__ and _batchable(o.__dict__[STATE_KEY], prop)]
+    if not todo:
+        return
+    related = override_strategy(prop, "selectin").load_many(session, todo)
+    if related and loading.has_eager(prop.mapper):
+        apply_loading(session, prop.mapper, related, {}, 1)

@@ -323,14 +323,12 @@ class _Flush:
             return (id(prop.secondary), id(parent), id(child))
         return (id(prop.secondary), id(child), id(parent))
 
-    def collect_deleted(self, state: InstanceState) -> None:
+    def collect_deleted(self, state: InstanceState, props: list[RelationshipProperty]) -> None:
+        """What deleting ``state``'s row asks of other rows, along ``props`` (those of
+        ``_deleting_props``)."""
         obj = state.obj
-        for prop in state.mapper.relationships.values():
-            if prop.viewonly:
-                continue
+        for prop in props:
             if prop.direction is ONETOMANY:
-                if "delete" in prop.cascade or prop.passive_deletes == "all":
-                    continue
                 if prop.passive_deletes and prop.key not in obj.__dict__:
                     continue
                 value = getattr(obj, prop.key)
@@ -349,6 +347,23 @@ class _Flush:
                 # An expired row may still point at another row being deleted: read it.
                 if any((d[k] if k in d else getattr(obj, k)) is not None for k in fk_keys):
                     self.post_tasks_pre_delete.append(_Task(state, None, prop))
+
+    @staticmethod
+    def _deleting_props(mapper: Any) -> list[RelationshipProperty]:
+        """The relationships along which deleting a row of ``mapper`` can touch other rows:
+        children that let go of it (no ``delete`` cascade), association rows, and
+        ``post_update`` keys pointing at other rows."""
+        out = []
+        for prop in mapper.relationships.values():
+            if prop.viewonly:
+                continue
+            if prop.direction is ONETOMANY:
+                if "delete" in prop.cascade or prop.passive_deletes == "all":
+                    continue
+            elif prop.direction is MANYTOONE and not prop.post_update:
+                continue
+            out.append(prop)
+        return out
 
     # --- 2. order ---------------------------------------------------------------------------
     def mapper_components(self, mappers: list[Any]) -> tuple[list[list[Any]], set[Any]]:
@@ -402,15 +417,29 @@ class _Flush:
         for state in dirty:
             self.collect(state)
         self.settle_orphans()
-        for state in list(session._deleted):
-            self.collect_deleted(state)
         deleted = list(session._deleted)
+        deleted_by_mapper: dict[Any, list[InstanceState]] = {}
+        for state in deleted:
+            group = deleted_by_mapper.get(state.mapper)
+            if group is None:
+                group = deleted_by_mapper[state.mapper] = []
+            group.append(state)
+        props_of = {m: self._deleting_props(m) for m in deleted_by_mapper}
+        # children that let go of deleted parents: their collections load set-based
+        for mapper, group in deleted_by_mapper.items():
+            for prop in props_of[mapper]:
+                if prop.direction is ONETOMANY and not prop.passive_deletes:
+                    deletecascade.load(session, prop, [s.obj for s in group])
+        for state in deleted:
+            props = props_of[state.mapper]
+            if props:
+                self.collect_deleted(state, props)
 
         # every mapper involved, in order of first appearance
         tasks = self.tasks
         involved = dict.fromkeys([st.mapper for st in new])
         involved.update(dict.fromkeys([st.mapper for st in dirty]))
-        involved.update(dict.fromkeys([st.mapper for st in deleted]))
+        involved.update(dict.fromkeys(deleted_by_mapper))
         involved.update(dict.fromkeys([t.child.mapper for t in tasks]))
         involved.update(dict.fromkeys([t.parent_mapper for t in tasks]))
         comps, selfref = self.mapper_components(list(involved))
@@ -446,9 +475,13 @@ class _Flush:
             t.apply(self.sync_plans)
         if self.post_tasks_pre_delete:
             self.update_again({t.child for t in self.post_tasks_pre_delete})
+        early = self.deleted_early
         for comp in reversed(comps):
-            self.delete_component(comp, [s for s in deleted if s.mapper in comp
-                                         and s not in self.deleted_early])
+            states = [s for m in comp for s in deleted_by_mapper.get(m, ())]
+            if len(comp) > 1:  # rows of several mappers: in the session's order, as deleted
+                order = {s: i for i, s in enumerate(deleted)}
+                states.sort(key=order.__getitem__)
+            self.delete_component(comp, [s for s in states if s not in early] if early else states)
 
     def save(self, mapper: Any, new: list[InstanceState], modified: Iterable[InstanceState]) -> None:
         # UPDATEs before INSERTs (as SQLAlchemy does): a row giving up a unique key (a
