@@ -183,8 +183,10 @@ def test_self_referential_tree_one_select_per_level(engine: Any) -> None:
             for root in s.scalars(select(Node).where(Node.name.in_(["r0", "r1", "r2"]))):
                 s.delete(root)
             s.commit()
-        # one SELECT per level below the roots (the last finds no children)
+        # one SELECT per level below the roots (the last finds no children); one DELETE
+        # per level, leaves first
         assert log.count("SELECT", "node") == 1 + depth
+        assert log.count("DELETE", "node") == depth
         assert sorted(r[2] for r in _rows(s, Node.__table__)) == ["keep", "keep.0"]
 
 
@@ -256,7 +258,22 @@ def test_composite_keys_and_chunks(engine: Any) -> None:
                 s.delete(p)
             s.commit()
         assert log.count("SELECT", "kid") == 2
+        assert log.count("DELETE", "kid") == 1  # composite key: one executemany
+        assert log.count("DELETE", "parent") == 1
         assert _rows(s, Parent.__table__) == [] and _rows(s, Kid.__table__) == []
+
+
+def test_deletes_by_key_in_batches(engine: Any) -> None:
+    User, Post, Comment = _blog(engine, users=2, posts=300, comments=0)
+    with Session(engine) as s:
+        users = s.scalars(select(User)).all()
+        with statements() as log:
+            for user in users:
+                s.delete(user)
+            s.commit()
+        assert log.count("DELETE", "posts") == 2  # 600 keys: batches of 500
+        assert log.count("DELETE", "users") == 1
+        assert _rows(s, Post.__table__) == [] and _rows(s, User.__table__) == []
 
 
 def test_session_operations_after_delete_see_the_cascade(engine: Any) -> None:

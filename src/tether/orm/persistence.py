@@ -266,13 +266,29 @@ def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[Ins
     return written
 
 
+#: keys per ``DELETE ... WHERE pk IN (...)`` (as the selectin loader's batches)
+_DELETE_BATCH = 500
+
+
 def delete_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> None:
-    """DELETE the rows of ``states`` with one executemany."""
+    """DELETE the rows of ``states``: by a one-column primary key, one ``IN`` statement per
+    batch of keys; else one executemany. No row of ``states`` refers to another (the unit
+    of work deletes rows that do level by level), so one statement may take them all."""
     from tether.sql.dml import delete
 
     if not states:
         return
     table = mapper.local_table
+    if len(mapper.primary_key) == 1:
+        from tether.sql.elements import bindparam
+
+        pk = mapper.primary_key[0]
+        stmt = _cached(mapper, ("delete-in",), lambda: delete(table).where(
+            pk.in_(bindparam("_tpks", expanding=True))))
+        keys = [_old_pk(mapper, s)[0] for s in states]
+        for start in range(0, len(keys), _DELETE_BATCH):
+            conn.execute(stmt, {"_tpks": keys[start:start + _DELETE_BATCH]})
+        return
     binds = _pk_binds(mapper)
     stmt = _cached(mapper, ("delete",), lambda: _where_pk(mapper, delete(table)))
     rows = [dict(zip(binds, _old_pk(mapper, s))) for s in states]
