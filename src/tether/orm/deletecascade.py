@@ -80,7 +80,9 @@ def mark(session: Any, roots: list[Any], seen: set[int]) -> None:
                 waiting.append(prop)
                 continue
             else:
-                value = getattr(o, key)
+                # loading the children to cascade to must not flush a half-marked graph
+                with session.no_autoflush:
+                    value = getattr(o, key)
             _extend(children, prop, value)
         if waiting:
             pending.append((st, o, waiting))
