@@ -196,7 +196,9 @@ class Connection:
         return log.isEnabledFor(level)
 
     def _log_info(self, message: str, *args: Any) -> None:
-        if self._logs(_INFO):
+        # _logs(_INFO) inlined: BEGIN and ROLLBACK of every session pass here.
+        echo = self.engine._echo_level
+        if (_INFO >= echo) if echo else log.isEnabledFor(_INFO):
             log._log(_INFO, message, args)
 
     def _autobegin(self) -> RootTransaction:
@@ -354,7 +356,8 @@ class Connection:
         args = compiled.construct_params(bound, params)
         string = compiled.string
         key_row = None
-        logs = self._logs(_INFO)
+        echo = self.engine._echo_level
+        logs = (_INFO >= echo) if echo else log.isEnabledFor(_INFO)  # _logs(_INFO), inlined
         if logs:
             log._log(_INFO, string, ())
             log._log(_INFO, "[compiled] %s", (self._shown(args, False),))

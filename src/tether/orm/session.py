@@ -740,7 +740,9 @@ class Session:
             with_for_update: Any = None, identity_token: Any = None,
             execution_options: Any = None) -> Any:
         """The object with primary key ``ident`` (from the identity map if present), or None."""
-        mapper = _mapper_of(entity)
+        mapper: Mapper | None = getattr(entity, "__mapper__", None)
+        if mapper is None or mapper.registry._dirty:
+            mapper = _mapper_of(entity)
         if type(ident) is not tuple:
             if isinstance(ident, dict):
                 ident = tuple(ident[k] for k in mapper.pk_keys)

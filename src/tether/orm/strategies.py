@@ -320,6 +320,16 @@ class SelectInLoader(LazyLoader):
         if prop.direction is MANYTOMANY:
             for row in self._run_rows(session, keys, joined):
                 groups.setdefault(tuple(row[1:]), []).append(row[0])
+        elif len(self._child_keys) == 1:
+            # One key column (the usual foreign key): no per-child generator.
+            child_key = self._child_keys[0]
+            for child in self._run(session, keys, joined):
+                group = (child.__dict__.get(child_key),)
+                found_group = groups.get(group)
+                if found_group is None:
+                    groups[group] = [child]
+                else:
+                    found_group.append(child)
         else:
             for child in self._run(session, keys, joined):
                 cd = child.__dict__
