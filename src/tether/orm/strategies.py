@@ -287,10 +287,23 @@ class SelectInLoader(LazyLoader):
             return []
         related: list[Any] = []
         by_key: dict[tuple[Any, ...], list[Any]] = {}
-        for o in todo:
-            d = o.__dict__
-            values = tuple(d[k] if k in d else getattr(o, k) for k in self._parent_keys)
-            by_key.setdefault(values, []).append(o)
+        parent_keys = self._parent_keys
+        if len(parent_keys) == 1:
+            # One key column: no per-object generator.
+            pkey = parent_keys[0]
+            for o in todo:
+                d = o.__dict__
+                values = (d[pkey] if pkey in d else getattr(o, pkey),)
+                owners = by_key.get(values)
+                if owners is None:
+                    by_key[values] = [o]
+                else:
+                    owners.append(o)
+        else:
+            for o in todo:
+                d = o.__dict__
+                values = tuple(d[k] if k in d else getattr(o, k) for k in parent_keys)
+                by_key.setdefault(values, []).append(o)
         if prop.direction is MANYTOONE:
             found: dict[tuple[Any, ...], Any] = {}
             missing = []
