@@ -303,11 +303,6 @@ class Session:
         self._db_transaction = None
         if conn is None:
             return
-        if conn is not self.bind and not commit:
-            # Closing our own connection rolls its transaction back as it goes back to the
-            # pool: one rollback instead of a rollback and then the pool's reset.
-            conn.close()
-            return
         try:
             if trans is not None:
                 if commit:
