@@ -302,3 +302,29 @@ def test_executemany_update_rowcount_is_the_total(engine: Any, schema: Any) -> N
         result = conn.execute(stmt, [{"k": 1, "nv": "x"}, {"k": 2, "nv": "y"}, {"k": 9, "nv": "z"}])
         assert result.rowcount == 2
         assert conn.execute(delete(users).where(users.c.id > 0)).rowcount == 3
+
+
+def test_expanding_in_lists(engine: Any) -> None:
+    """IN / NOT IN over an expanding parameter: a list per item on SQLite, one array
+    parameter on PostgreSQL; the same rows either way, NULL semantics included."""
+    from tether.sql import bindparam
+
+    md = MetaData()
+    t = Table("exp_in", md, Column("id", Integer, primary_key=True), Column("name", String(20)))
+    md.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(t), [{"id": i, "name": f"n{i}"} for i in range(1, 6)])
+        conn.execute(insert(t), [{"id": 9, "name": None}])
+    ids = select(t.c.id).where(t.c.id.in_(bindparam("ks", expanding=True))).order_by(t.c.id)
+    names = select(t.c.id).where(t.c.name.in_(bindparam("ns", expanding=True))).order_by(t.c.id)
+    not_names = select(t.c.id).where(
+        t.c.name.not_in(bindparam("ns", expanding=True))).order_by(t.c.id)
+    with engine.connect() as conn:
+        assert [r[0] for r in conn.execute(ids, {"ks": [1, 3, 7]})] == [1, 3]
+        assert [r[0] for r in conn.execute(ids, {"ks": (5,)})] == [5]
+        assert [r[0] for r in conn.execute(ids, {"ks": []})] == []
+        assert [r[0] for r in conn.execute(ids, {"ks": list(range(1000))})] == [1, 2, 3, 4, 5, 9]
+        assert [r[0] for r in conn.execute(names, {"ns": ["n1", None, "n4"]})] == [1, 4]
+        assert [r[0] for r in conn.execute(not_names, {"ns": ["n1", "n2"]})] == [3, 4, 5]
+        assert [r[0] for r in conn.execute(not_names, {"ns": ["n1", None]})] == []
+        assert [r[0] for r in conn.execute(not_names, {"ns": []})] == [1, 2, 3, 4, 5, 9]

@@ -425,3 +425,24 @@ def test_many_values_only_for_positional_single_row_insert(tables):
     assert compiled.many_values[1] == "(%s, %s)"
     compiled, _ = compile_statement(insert(users).values(name="a"), SQLITE, None)
     assert compiled.many_values == ("INSERT INTO users (name, active) VALUES ", "(?, ?)")
+
+
+def test_expanding_in_is_one_array_parameter_on_postgresql() -> None:
+    t = Table("users", MetaData(), Column("id", Integer), Column("name", String(20)))
+    stmt = select(t.c.id).where(t.c.id.in_(bindparam("ks", expanding=True)))
+    assert sql(stmt, PG, {"ks": [1, 2, 3]}).endswith("WHERE users.id = ANY(CAST(%s AS INTEGER[]))")
+    assert params(stmt, PG, {"ks": (1, 2, 3)}) == ([1, 2, 3],)
+    not_in = select(t.c.id).where(t.c.name.not_in(bindparam("ns", expanding=True)))
+    assert sql(not_in, PG, {"ns": ["a"]}).endswith("WHERE users.name <> ALL(CAST(%s AS TEXT[]))")
+    # SQLite keeps one placeholder per item; an empty list is still no match at all.
+    assert sql(stmt, SQLITE, {"ks": [1, 2]}).endswith("WHERE users.id IN (?, ?)")
+    assert params(stmt, SQLITE, {"ks": [4, 5]}) == (4, 5)
+    assert sql(stmt, PG, {"ks": []}).endswith("WHERE 1 != 1")
+
+
+def test_expanding_in_of_an_untyped_expression_keeps_the_list_on_postgresql() -> None:
+    from tether.sql import literal_column
+
+    x = literal_column("x")
+    stmt = select(x).where(x.in_(bindparam("ks", expanding=True)))
+    assert sql(stmt, PG, {"ks": [1, 2]}).endswith(" IN (%s, %s)")

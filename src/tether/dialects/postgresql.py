@@ -88,6 +88,16 @@ class PGDialect(Dialect):
     # Compiler capability flags (read by tether.sql.compiler).
     supports_distinct_on: ClassVar[bool] = True
     supports_delete_using: ClassVar[bool] = True
+    #: An expanding IN (the selectin loaders' key lists) on a column of one of these types
+    #: compiles to ``col = ANY(CAST(%s AS <type>[]))`` with the whole list as one array
+    #: parameter: one parameter to bind and one SQL text whatever the list's length, where
+    #: ``IN (%s, %s, ...)`` binds and plans a parameter per key. Only types whose values
+    #: compare the same as an array element of the named type are listed (a native enum
+    #: or a decorated type keeps the IN list).
+    in_list_array_types: ClassVar[dict[str, str]] = {
+        "integer": "INTEGER", "small_integer": "SMALLINT", "big_integer": "BIGINT",
+        "string": "TEXT", "text": "TEXT",
+    }
 
     supports_schemas: ClassVar[bool] = True
     supports_alter_add_constraint: ClassVar[bool] = True

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain
@@ -125,13 +124,13 @@ class Connection:
         # The pool this connection came from gets it back, even if the engine has been
         # disposed (and has a new pool) meanwhile.
         self._pool = engine.pool
-        self._dbapi: Any = engine._checkout(self._pool)
-        self._finalizer = weakref.finalize(self, _release_forgotten, self._pool, self._dbapi)
+        self._closed = False
+        self._invalidated = False
+        self._dbapi: Any = None  # set first: __del__ runs even when the checkout fails
+        self._dbapi = engine._checkout(self._pool)
         self._transaction: RootTransaction | None = None
         self._nested: list[NestedTransaction] = []
         self._savepoint_seq = 0
-        self._closed = False
-        self._invalidated = False
         self._execution_options: dict[str, Any] = {}
         #: The isolation level to restore before the pool gets the connection back.
         self._reset_isolation: str | None = None
@@ -204,7 +203,9 @@ class Connection:
         return log.isEnabledFor(level)
 
     def _log_info(self, message: str, *args: Any) -> None:
-        if self._logs(_INFO):
+        # _logs(_INFO) inlined: BEGIN and ROLLBACK of every session pass here.
+        echo = self.engine._echo_level
+        if (_INFO >= echo) if echo else log.isEnabledFor(_INFO):
             log._log(_INFO, message, args)
 
     def _autobegin(self) -> RootTransaction:
@@ -256,7 +257,6 @@ class Connection:
             self._reset_isolation = None
             self._pool = self.engine.pool
             self._dbapi = self.engine._checkout(self._pool)
-            self._finalizer = weakref.finalize(self, _release_forgotten, self._pool, self._dbapi)
 
     def _do(self, func: Any, statement: str) -> None:
         try:
@@ -363,7 +363,9 @@ class Connection:
         args = compiled.construct_params(bound, params)
         string = compiled.string
         key_row = None
-        if self._logs(_INFO):
+        echo = self.engine._echo_level
+        logs = (_INFO >= echo) if echo else log.isEnabledFor(_INFO)  # _logs(_INFO), inlined
+        if logs:
             log._log(_INFO, string, ())
             log._log(_INFO, "[compiled] %s", (self._shown(args, False),))
         try:
@@ -392,7 +394,9 @@ class Connection:
             cursor.close()
         except Exception as error:
             raise self._wrap(error, string, args) from error
-        if rows is not None and self._logs(_DEBUG):
+        # DEBUG shows only where INFO does (levels are ordered), so one check per statement
+        # suffices when nothing is logged.
+        if logs and rows is not None and self._logs(_DEBUG):
             self._log_rows(meta, rows)  # type: ignore[arg-type]
         if not compiled.is_insert:
             return Result(meta, rows, rowcount, lastrowid)
@@ -627,7 +631,6 @@ class Connection:
         if self._transaction is not None:
             self._transaction._active = False
             self._transaction = None
-        self._finalizer.detach()
         self._pool.invalidate(self._dbapi)
 
     def invalidate(self) -> None:
@@ -657,7 +660,6 @@ class Connection:
                 nested._active = False
             self._nested.clear()
         self._closed = True
-        self._finalizer.detach()
         if not self._invalidated:
             if self._reset_isolation is not None:
                 try:
@@ -676,6 +678,14 @@ class Connection:
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
+
+    def __del__(self) -> None:
+        # A Connection garbage-collected without close() gives its DB-API connection back
+        # (rolled back, like any return), so forgotten connections do not drain the pool.
+        # A __del__ rather than weakref.finalize: registering and detaching a finalizer
+        # cost more than the rest of connect() and close() for a one-query session.
+        if not self._closed and not self._invalidated and self._dbapi is not None:
+            _release_forgotten(self._pool, self._dbapi)
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("in transaction" if self._transaction else "idle")

@@ -64,6 +64,9 @@ class Pool:
         self._idle: list[tuple[Any, float]] = []  # (connection, time it was opened)
         self._opened_at: dict[int, float] = {}
         self._checked_out = 0
+        #: Threads waiting in a checkout; returns notify only when there are some
+        #: (Condition.notify costs a lock probe even with nobody waiting).
+        self._waiting = 0
         self._disposed = False
         self._keeper: Any = None
         if keep_alive:
@@ -97,7 +100,8 @@ class Pool:
                 conn = None
             else:
                 self._opened_at.pop(id(conn), None)
-            self._available.notify()
+            if self._waiting:
+                self._available.notify()
         if conn is not None:
             self._close(conn)
 
@@ -161,7 +165,14 @@ class Pool:
                 if deadline is None:
                     deadline = time.monotonic() + self.timeout
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self._available.wait(remaining):
+                woken = False
+                if remaining > 0:
+                    self._waiting += 1
+                    try:
+                        woken = self._available.wait(remaining)
+                    finally:
+                        self._waiting -= 1
+                if not woken:
                     if self._idle or (limit is not None and self._checked_out < limit):
                         continue
                     raise _Timeout(

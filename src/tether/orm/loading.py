@@ -205,8 +205,19 @@ class ORMRow(tuple[Any, ...]):
         return tuple(self)
 
 
+_ROW_CLASSES: dict[tuple[str, ...], type[ORMRow]] = {}
+
+
 def _row_class(fields: Sequence[str]) -> type[ORMRow]:
-    return type("Row", (ORMRow,), {"_fields": tuple(fields), "__slots__": ()})
+    """The row class for these field names, made once per set of names: making a class
+    costs more than a small query's rows, and each one stays in memory."""
+    key = tuple(fields)
+    cls = _ROW_CLASSES.get(key)
+    if cls is None:
+        if len(_ROW_CLASSES) >= 1000:
+            _ROW_CLASSES.clear()
+        cls = _ROW_CLASSES[key] = type("Row", (ORMRow,), {"_fields": key, "__slots__": ()})
+    return cls
 
 
 def _one(items: list[Any], what: str, allow_none: bool) -> Any:

@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 _order = itertools.count()
+_UNRESOLVED = object()
 
 
 def _mapper_of(entity: Any) -> Mapper:
@@ -154,12 +155,24 @@ class Session:
         self._cascade_pending: list[Any] = []
         self._cascade_resolving = False
         self.hash_key = id(self)
-        #: "warn" / "raise" / None: N+1 detection (see tether.orm.nplusone); the session's
-        #: flag, else the engine's ``execution_options(detect_n_plus_one=...)``, else the
-        #: TETHER_NPLUSONE environment variable
-        self._nplusone = (detect_n_plus_one or nplusone.engine_mode(bind)
-                          or nplusone.mode_from_environment())
+        # N+1 detection's mode is resolved on first use (see _nplusone): reading the
+        # engine's options and the environment costs more than the rest of Session() and
+        # most sessions never run a query that returns several objects.
+        self._nplusone_flag = detect_n_plus_one
+        self._nplusone_mode: Any = _UNRESOLVED
         self._nplusone_warned: set[Any] = set()
+
+    @property
+    def _nplusone(self) -> str | None:
+        """"warn" / "raise" / None: N+1 detection (see tether.orm.nplusone); the session's
+        flag, else the engine's ``execution_options(detect_n_plus_one=...)``, else the
+        TETHER_NPLUSONE environment variable."""
+        mode = self._nplusone_mode
+        if mode is _UNRESOLVED:
+            mode = self._nplusone_mode = (
+                self._nplusone_flag or nplusone.engine_mode(self.bind)
+                or nplusone.mode_from_environment())
+        return mode  # type: ignore[no-any-return]
 
     # --- context manager -------------------------------------------------------------------
     def __enter__(self) -> Session:
@@ -600,18 +613,21 @@ class Session:
         self._expunge_all(DETACHED_EXPUNGED)
 
     def _expunge_all(self, reason: str) -> None:
-        for obj in list(self.identity_map.values()):
-            st = obj.__dict__[STATE_KEY]
-            st.session = None
-            st.detached_reason = reason
-        for st in list(self._new):
-            st.session = None
-            st.detached_reason = reason
-        for st in list(self._deleted):
-            st.session = None
-        self.identity_map = IdentityMap()
-        self._new.clear()
-        self._deleted.clear()
+        if self.identity_map:
+            for obj in self.identity_map.values():
+                st = obj.__dict__[STATE_KEY]
+                st.session = None
+                st.detached_reason = reason
+            self.identity_map = IdentityMap()
+        if self._new:
+            for st in self._new:
+                st.session = None
+                st.detached_reason = reason
+            self._new.clear()
+        if self._deleted:
+            for st in self._deleted:
+                st.session = None
+            self._deleted.clear()
         self._modified.clear()
         self._cascade_pending.clear()
 
@@ -741,12 +757,16 @@ class Session:
             with_for_update: Any = None, identity_token: Any = None,
             execution_options: Any = None) -> Any:
         """The object with primary key ``ident`` (from the identity map if present), or None."""
-        mapper = _mapper_of(entity)
-        if isinstance(ident, dict):
-            ident = tuple(ident[k] for k in mapper.pk_keys)
-        elif not isinstance(ident, (tuple, list)):
-            ident = (ident,)
-        ident = tuple(ident)
+        mapper: Mapper | None = getattr(entity, "__mapper__", None)
+        if mapper is None or mapper.registry._dirty:
+            mapper = _mapper_of(entity)
+        if type(ident) is not tuple:
+            if isinstance(ident, dict):
+                ident = tuple(ident[k] for k in mapper.pk_keys)
+            elif isinstance(ident, (tuple, list)):
+                ident = tuple(ident)
+            else:
+                ident = (ident,)
         if len(ident) != len(mapper.primary_key):
             raise InvalidRequestError(
                 f"get() of {mapper.class_.__name__} needs {len(mapper.primary_key)} primary key "
@@ -765,8 +785,10 @@ class Session:
                 except ObjectDeletedError:
                     return None
             return obj
-        self._check_failed()
-        self._autoflush()
+        if self._failed is not None:
+            self._check_failed()
+        if self._new or self._deleted or self._modified:
+            self._autoflush()
         stmt = _get_statement(mapper)
         params = dict(zip(mapper._get_bind_names, ident))  # type: ignore[attr-defined]
         if options or loading.has_eager(mapper):
@@ -774,7 +796,8 @@ class Session:
             # lazy="joined" relationship in the same statement).
             stmt = stmt.options(*options) if options else stmt
             return self.execute(stmt, params).scalars().unique().first()
-        rows = self._connection().execute(stmt, params)._raw_all()
+        conn = self._connection_ or self._connection()
+        rows = conn.execute(stmt, params)._raw_all()
         if not rows:
             return None
         return loading.load_one(self, mapper, rows[0])

@@ -287,10 +287,23 @@ class SelectInLoader(LazyLoader):
             return []
         related: list[Any] = []
         by_key: dict[tuple[Any, ...], list[Any]] = {}
-        for o in todo:
-            d = o.__dict__
-            values = tuple(d[k] if k in d else getattr(o, k) for k in self._parent_keys)
-            by_key.setdefault(values, []).append(o)
+        parent_keys = self._parent_keys
+        if len(parent_keys) == 1:
+            # One key column: no per-object generator.
+            pkey = parent_keys[0]
+            for o in todo:
+                d = o.__dict__
+                values = (d[pkey] if pkey in d else getattr(o, pkey),)
+                owners = by_key.get(values)
+                if owners is None:
+                    by_key[values] = [o]
+                else:
+                    owners.append(o)
+        else:
+            for o in todo:
+                d = o.__dict__
+                values = tuple(d[k] if k in d else getattr(o, k) for k in parent_keys)
+                by_key.setdefault(values, []).append(o)
         if prop.direction is MANYTOONE:
             found: dict[tuple[Any, ...], Any] = {}
             missing = []
@@ -320,6 +333,16 @@ class SelectInLoader(LazyLoader):
         if prop.direction is MANYTOMANY:
             for row in self._run_rows(session, keys, joined):
                 groups.setdefault(tuple(row[1:]), []).append(row[0])
+        elif len(self._child_keys) == 1:
+            # One key column (the usual foreign key): no per-child generator.
+            child_key = self._child_keys[0]
+            for child in self._run(session, keys, joined):
+                group = (child.__dict__.get(child_key),)
+                found_group = groups.get(group)
+                if found_group is None:
+                    groups[group] = [child]
+                else:
+                    found_group.append(child)
         else:
             for child in self._run(session, keys, joined):
                 cd = child.__dict__

@@ -63,6 +63,7 @@ _FLAG_DEFAULTS: dict[str, Any] = {
     "supports_if_not_exists": True,
     "reserved_words": frozenset(),
     "type_names": {},
+    "in_list_array_types": {},
     "name": "default",
 }
 
@@ -108,7 +109,9 @@ class Flags:
 # (EXPAND, index, key, position, processor): one item of an expanding IN list.
 # (COLUMN, key, processor, default, required): an INSERT/UPDATE column value taken from the
 #     execution parameters, falling back to the column's Python default.
-BIND, EXPAND, COLUMN = 0, 1, 2
+# (ARRAY, index, key, processor): an expanding IN list passed whole, as one array parameter
+#     (dialects with ``in_list_array_types``); the processor applies to each item.
+BIND, EXPAND, COLUMN, ARRAY = 0, 1, 2, 3
 
 
 class _DefaultContext:
@@ -216,6 +219,8 @@ class Compiled:
         context_row: dict[str, Any] | None = None
         if self._context_defaults:
             context_row = dict(params) if params else {}
+        # Each expanding list, made a list once rather than once per item.
+        expanded: dict[tuple[int, Any], list[Any]] = {}
         for slot in self.slots:
             kind = slot[0]
             if kind == COLUMN:
@@ -253,13 +258,24 @@ class Compiled:
                             f"{{{bp.key!r}: ...}})"
                         )
                     value = bp.effective_value()
-            else:
+            elif kind == EXPAND:
                 _, index, key, position, proc = slot
+                items = expanded.get((index, key))
+                if items is None:
+                    if key is not None and params is not None and key in params:
+                        seq = params[key]
+                    else:
+                        seq = bound[index].value if bound is not None else ()
+                    items = expanded[(index, key)] = list(seq)
+                value = items[position]
+            else:
+                _, index, key, proc = slot
                 if key is not None and params is not None and key in params:
                     seq = params[key]
                 else:
                     seq = bound[index].value if bound is not None else ()
-                value = list(seq)[position]
+                out.append(list(seq) if proc is None else [proc(v) for v in seq])
+                continue
             out.append(value if proc is None else proc(value))
         return tuple(out)
 
@@ -509,6 +525,18 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
                       else right.value)
             if not values:
                 return "1 != 1" if op == "in" else "1 = 1"
+            array_type = self.flags.in_list_array_types.get(
+                getattr(getattr(element.left, "type", None), "__visit_name__", None))
+            if array_type is not None and op in ("in", "not_in"):
+                # x IN (a, b) is x = ANY(ARRAY[a, b]); x NOT IN (a, b) is x <> ALL(...),
+                # NULLs included.
+                index = self.bound_index.get(id(right), -1)
+                key = None if right.unique else right.key
+                proc = right.type.bind_processor(self.dialect)
+                mark = self._add_slot((ARRAY, index, key, proc), right.key)
+                test = " = ANY" if op == "in" else " <> ALL"
+                return (f"{self.process(element.left, **kw)}{test}"
+                        f"(CAST({mark} AS {array_type}[]))")
         if op in ("ilike", "not_ilike") and not self.flags.supports_ilike:
             sql = (f"lower({self.process(element.left, **kw)})"
                    f"{' LIKE ' if op == 'ilike' else ' NOT LIKE '}"
