@@ -6,13 +6,14 @@ attribute keys that are not the column names."""
 
 from __future__ import annotations
 
+import linecache
 from typing import Any
 
 import pytest
 
 from tether import Column, ForeignKey, Integer, String, inspect, select
 from tether.orm import Session, declarative_base, defer, relationship, selectinload
-from tether.orm.loading import _plan
+from tether.orm.loading import _plan, row_loader
 from tether.orm.state import LOADED_STATE_DEFAULTS, NO_CHANGES, STATE_KEY, InstanceState
 
 Base = declarative_base()
@@ -130,3 +131,9 @@ def test_selectin_children_and_plan_cache(db: Any) -> None:
     assert _plan(mapper, 3, mapper.deferred_keys)[0] == [
         (k, i + 3) for k, i in first[0]
     ]
+    with Session(db) as s:
+        load = row_loader(s, mapper)
+        with pytest.raises(IndexError) as info:
+            load((5,))  # a row too short for the mapper
+        where = info.traceback[-1]
+        assert "row[" in linecache.getline(str(where.path), where.lineno + 1)

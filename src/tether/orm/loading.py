@@ -10,6 +10,8 @@ stores each column's value into ``__dict__``, fills in its state and maps it.
 from __future__ import annotations
 
 import gc
+import itertools
+import linecache
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -125,8 +127,15 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]]) -> A
         "new_state": InstanceState.__new__,
         **{name.upper(): value for name, value in LOADED_STATE_DEFAULTS},
     }
-    exec(compile(source, f"<tether loader for {mapper.class_.__name__}>", "exec"), namespace)
+    filename = f"<tether loader {next(_LOADER_SERIAL)} for {mapper.class_.__qualname__}>"
+    # a traceback through the loader shows its source lines, as for a file
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
     return namespace["make_loader"]
+
+
+_LOADER_SERIAL = itertools.count(1)
+"""Numbers the generated loaders, so each has its own file name (and linecache entry)."""
 
 
 def _new_persistent(mapper: Any, session: Any, ikey: Any, items: Iterable[Any]) -> Any:
