@@ -80,7 +80,7 @@ def execute_dml(session: Any, statement: Any, params: Any) -> Any:
     returning: Any = getattr(statement, "_returning", ())
     if len(returning) == 1 and returning[0] is mapper.local_table:
         rows = result.fetchall()
-        load = loading.row_loader(session, mapper, 0, True)
+        load = loading.row_loader(session, mapper)
         objects = [load(r) for r in rows]
         if kind == "delete":
             for obj in objects:

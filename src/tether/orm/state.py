@@ -245,6 +245,22 @@ class InstanceState:
         return f"<InstanceState of {type(self.obj).__name__} key={self.key!r}>"
 
 
+#: The slots :meth:`InstanceState.__init__` sets to a fixed value, with that value: the
+#: generated row loaders (``tether.orm.loading``) make a loaded object's state by storing
+#: these next to ``obj``, ``mapper``, ``key`` and ``session`` instead of calling
+#: ``__init__``. Keep it in step with ``__init__`` (tests/unit check both agree).
+LOADED_STATE_DEFAULTS: tuple[tuple[str, Any], ...] = (
+    ("committed", NO_CHANGES),
+    ("collections", None),
+    ("modified", False),
+    ("expired", False),
+    ("detached_reason", None),
+    ("insert_order", 0),
+    ("_flags", 0),
+    ("_extras", None),
+)
+
+
 class AttributeState:
     """``inspect(obj).attrs.name``: one attribute's value, loaded value and history."""
 

@@ -416,7 +416,7 @@ class SelectInLoader(LazyLoader):
         n_keys = len(self.prop.join.pairs) if self.prop.join is not None else 0
         for stmt, params in self._statements(keys):
             rows = self._fetch(session, stmt, params, width + n_keys, joined)
-            load = loading.row_loader(session, mapper, 0, False)
+            load = loading.row_loader(session, mapper)
             pairs = [(load(r), *tuple(r[width : width + n_keys])) for r in rows]
             out.extend(_distinct(pairs, by_identity=False) if joined else pairs)
         return out
