@@ -30,7 +30,24 @@ def join_path(prop: RelationshipProperty, explicit: Any = None,
               parent_alias: Any = None) -> list[tuple[Any, Any]]:
     """The steps ``[(from, onclause), ...]`` that join ``prop``'s parent to its target;
     ``explicit`` (an ``aliased()`` class) stands for the target, ``parent_alias`` for the
-    parent."""
+    parent.
+
+    The plain join (no aliases) is the same for every statement, and clause elements never
+    change once built, so it is built once per configured relationship and shared: every
+    ``select(A).join(A.rel)`` then skips rebuilding its ON clause. Callers must not mutate
+    the returned list."""
+    if explicit is None and parent_alias is None:
+        steps = prop.join_steps
+        if steps is None:
+            steps = _build_join_path(prop, None, None)
+            if prop.configured:
+                prop.join_steps = steps
+        return steps
+    return _build_join_path(prop, explicit, parent_alias)
+
+
+def _build_join_path(prop: RelationshipProperty, explicit: Any,
+                     parent_alias: Any) -> list[tuple[Any, Any]]:
     from tether.sql.elements import and_
 
     target = explicit if explicit is not None else prop.mapper.class_

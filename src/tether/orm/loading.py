@@ -419,6 +419,14 @@ def build_result(session: Any, statement: Any, raw_rows: list[Any],
         entities = statement._entities
     skips = column_skips(statement)
     populate = bool(_execution_option(statement, "populate_existing"))
+    if len(entities) == 1 and _is_entity(entities[0]):
+        # One entity: a plain list of objects, made by one loader fitted to the rows.
+        mapper = entities[0].__mapper__
+        load = row_loader(session, mapper, 0, skips.get(mapper), populate)
+        objects = load_rows(load, raw_rows, consume)
+        result = ORMResult(None, [mapper.class_.__name__], objects)
+        result._groups = [(mapper, objects)]
+        return result
     plan: list[tuple[str, Any, int]] = []  # (kind, loader or None, position)
     fields: list[str] = []
     pos = 0
@@ -444,24 +452,16 @@ def build_result(session: Any, statement: Any, raw_rows: list[Any],
         pos += width
     row_cls = _row_class(fields)
     out: list[ORMRow] = []
-    if len(plan) == 1 and plan[0][0] == "entity":
-        mapper = entities[0].__mapper__
-        load = row_loader(session, mapper, 0, skips.get(mapper), populate)
-        objects = load_rows(load, raw_rows, consume)
-        result = ORMResult(None, fields, objects)
-        result._groups = [(mapper, objects)]
-        return result
-    else:
-        for r in raw_rows:
-            items = []
-            for kind, extra, p in plan:
-                if kind == "entity":
-                    items.append(extra(r))
-                elif kind == "value":
-                    items.append(r[p])
-                else:
-                    items.append(tuple(r[p : p + extra]))
-            out.append(row_cls(items))
+    for r in raw_rows:
+        items = []
+        for kind, extra, p in plan:
+            if kind == "entity":
+                items.append(extra(r))
+            elif kind == "value":
+                items.append(r[p])
+            else:
+                items.append(tuple(r[p : p + extra]))
+        out.append(row_cls(items))
     result = ORMResult(out, fields)
     result._groups = [
         (entities[i].__mapper__, [row[i] for row in out])

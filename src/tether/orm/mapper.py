@@ -338,6 +338,7 @@ def _configure_from_join(prop: RelationshipProperty) -> None:
     if prop.collection_class is None:
         prop.collection_class = list
     prop.strategy = strategy_for(prop)
+    prop.join_steps = None
     prop.configured = True
 
 

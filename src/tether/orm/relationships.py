@@ -304,6 +304,9 @@ class RelationshipProperty:
         self.local_remote_pairs: list[tuple[Any, Any]] = []
         self.reverse_property: RelationshipProperty | None = None
         self.strategy: Any = None
+        #: The unaliased ``[(from, onclause), ...]`` of ``select(Parent).join(Parent.rel)``,
+        #: built on first use after configuration (see ``comparators.join_path``).
+        self.join_steps: list[tuple[Any, Any]] | None = None
         self.configured = False
         self._is_backref = False
         # From a ``Mapped[...]`` annotation, filled by declarative scanning.
@@ -390,6 +393,7 @@ class RelationshipProperty:
         if self.collection_class is None:
             self.collection_class = self._annotation_collection or list
         self.strategy = strategy_for(self)
+        self.join_steps = None
         self.configured = True
 
     # --- class-level comparisons (User.posts.any(...), Post.author == u) ----------------

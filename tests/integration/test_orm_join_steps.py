@@ -1,0 +1,93 @@
+"""``select(A).join(A.rel)`` reuses one ON clause per configured relationship (built on
+first use, see ``comparators.join_path``): repeated statements share it, get the same SQL
+and the right rows for their own parameters; aliased joins keep their own adapted clause."""
+
+from __future__ import annotations
+
+from tether import Column, ForeignKey, Integer, String, Table, select
+from tether.orm import Session, aliased, declarative_base, relationship
+
+
+def build():
+    Base = declarative_base()
+    tagging = Table(
+        "js_tagging", Base.metadata,
+        Column("card_id", ForeignKey("js_cards.id"), primary_key=True),
+        Column("tag_id", ForeignKey("js_tags.id"), primary_key=True))
+
+    class Board(Base):
+        __tablename__ = "js_boards"
+        id = Column(Integer, primary_key=True)
+        title = Column(String(20))
+        cards = relationship("Card", back_populates="board")
+        big_cards = relationship(
+            "Card", primaryjoin="and_(Board.id == Card.board_id, Card.rank > 2)",
+            viewonly=True)
+
+    class Card(Base):
+        __tablename__ = "js_cards"
+        id = Column(Integer, primary_key=True)
+        rank = Column(Integer)
+        board_id = Column(Integer, ForeignKey("js_boards.id"))
+        board = relationship("Board", back_populates="cards")
+        tags = relationship("Tag", secondary=tagging)
+
+    class Tag(Base):
+        __tablename__ = "js_tags"
+        id = Column(Integer, primary_key=True)
+        word = Column(String(20))
+
+    return Base, Board, Card, Tag
+
+
+def seed(engine, Base, Board, Card, Tag):
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        red, blue = Tag(word="red"), Tag(word="blue")
+        s.add_all([
+            Board(title="a", cards=[Card(rank=1, tags=[red]), Card(rank=3, tags=[red, blue])]),
+            Board(title="b", cards=[Card(rank=2, tags=[blue])]),
+            Board(title="c"),
+        ])
+        s.commit()
+
+
+def test_repeated_joins_share_the_on_clause_and_bind_their_own_values(engine):
+    Base, Board, Card, Tag = build()
+    seed(engine, Base, Board, Card, Tag)
+    stmts = [select(Board).join(Board.cards).where(Card.rank >= n).distinct() for n in (1, 2, 3, 4)]
+    assert all(s._joins[0][1] is stmts[0]._joins[0][1] for s in stmts)
+    assert len({str(s) for s in stmts}) == 1
+    with Session(engine) as s:
+        got = [sorted(b.title for b in s.scalars(stmt)) for stmt in stmts]
+    assert got == [["a", "b"], ["a", "b"], ["a"], []]
+
+
+def test_extra_criteria_secondary_and_outer_joins_repeat_correctly(engine):
+    Base, Board, Card, Tag = build()
+    seed(engine, Base, Board, Card, Tag)
+    with Session(engine) as s:
+        for _ in range(2):
+            assert s.scalars(select(Board.title).join(Board.big_cards)).all() == ["a"]
+            words = s.scalars(select(Tag.word).join(Card.tags).where(Card.rank == 3)
+                              .order_by(Tag.word)).all()
+            assert words == ["blue", "red"]
+            rows = s.execute(select(Board.title, Card.rank).outerjoin(Board.cards)
+                             .order_by(Board.title, Card.rank)).all()
+            assert [tuple(r) for r in rows] == [("a", 1), ("a", 3), ("b", 2), ("c", None)]
+            ranks = s.scalars(select(Card.rank).join_from(Board, Board.cards)
+                              .where(Board.title == "a").order_by(Card.rank)).all()
+            assert ranks == [1, 3]
+
+
+def test_aliased_join_next_to_the_shared_one_keeps_its_own_clause(engine):
+    Base, Board, Card, Tag = build()
+    seed(engine, Base, Board, Card, Tag)
+    other = aliased(Card)
+    stmt = (select(Board.title, Card.rank, other.rank).join(Board.cards)
+            .join(Board.cards.of_type(other)).where(Card.rank < other.rank))
+    plain = select(Board).join(Board.cards)
+    assert stmt._joins[0][1] is plain._joins[0][1]
+    assert stmt._joins[1][1] is not plain._joins[0][1]
+    with Session(engine) as s:
+        assert [tuple(r) for r in s.execute(stmt).all()] == [("a", 1, 3)]
