@@ -690,6 +690,7 @@ class Connection:
         if self._invalidated:
             return
         self._invalidated = True
+        self._clean = False  # a later rollback() checks out another connection
         for nested in self._nested:
             nested._active = False
         self._nested.clear()

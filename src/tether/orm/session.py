@@ -793,9 +793,10 @@ class Session:
             self._check_failed()
         if self._new or self._deleted or self._modified:
             self._autoflush()
-        stmt = _get_statement(mapper)
-        params = dict(zip(mapper._get_bind_names, ident))  # type: ignore[attr-defined]
-        if options or loading.has_eager(mapper):
+        plan = mapper.statement_cache.get("get_plan") or _get_plan(mapper)
+        stmt = plan[0]
+        params = dict(zip(plan[1], ident))
+        if options or plan[2]:
             # Loader options or eager lazy= defaults: the ORM select path loads them (a
             # lazy="joined" relationship in the same statement).
             stmt = stmt.options(*options) if options else stmt
@@ -945,6 +946,17 @@ class Session:
 
     def enable_relationship_loading(self, obj: Any) -> None:
         raise InvalidRequestError("enable_relationship_loading() is not supported")
+
+
+def _get_plan(mapper: Mapper) -> tuple[Any, list[str], bool]:
+    """What ``Session.get`` needs of ``mapper`` past the identity map: the statement, its
+    bind names, and whether loading it loads relationships eagerly; kept with the mapper's
+    statements once it is configured (one lookup per ``get``)."""
+    plan = (_get_statement(mapper), mapper._get_bind_names,  # type: ignore[attr-defined]
+            loading.has_eager(mapper))
+    if mapper.configured:
+        mapper.statement_cache["get_plan"] = plan
+    return plan
 
 
 def _get_statement(mapper: Mapper) -> Any:
