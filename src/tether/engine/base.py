@@ -118,22 +118,35 @@ class Connection:
     Not thread-safe: use one Connection per thread (the engine's pool is thread-safe).
     """
 
+    # Scalar state starts as these class attributes; an instance stores its own value once
+    # it changes (a session makes one Connection per transaction).
+    _closed = False
+    _invalidated = False
+    _transaction: RootTransaction | None = None
+    _savepoint_seq = 0
+    #: The isolation level to restore before the pool gets the connection back.
+    _reset_isolation: str | None = None
+    #: True while the DB-API connection is known to hold no transaction: right after this
+    #: connection's ROLLBACK or COMMIT succeeded, until anything may use it again. The pool
+    #: then gets it back without a second rollback.
+    _clean = False
+    _dbapi: Any = None  # __del__ runs even when the checkout fails
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.dialect = engine.dialect
         # The pool this connection came from gets it back, even if the engine has been
         # disposed (and has a new pool) meanwhile.
         self._pool = engine.pool
-        self._closed = False
-        self._invalidated = False
-        self._dbapi: Any = None  # set first: __del__ runs even when the checkout fails
-        self._dbapi = engine._checkout(self._pool)
-        self._transaction: RootTransaction | None = None
+        try:
+            self._dbapi = self._pool.connect()
+        except Exception as error:
+            wrapped = engine._checkout_error(error)
+            if wrapped is error:
+                raise
+            raise wrapped from error
         self._nested: list[NestedTransaction] = []
-        self._savepoint_seq = 0
         self._execution_options: dict[str, Any] = {}
-        #: The isolation level to restore before the pool gets the connection back.
-        self._reset_isolation: str | None = None
         self.info: dict[str, Any] = {}
 
     # --- state -----------------------------------------------------------------------
@@ -149,6 +162,7 @@ class Connection:
     def connection(self) -> Any:
         """The underlying DB-API connection."""
         self._check_open()
+        self._clean = False  # the caller may do anything with it
         return self._dbapi
 
     def in_transaction(self) -> bool:
@@ -175,6 +189,7 @@ class Connection:
                     "isolation_level cannot change inside a transaction; call commit() or "
                     "rollback() first, or set it right after connect()."
                 )
+            self._clean = False
             if self._reset_isolation is None:
                 self._reset_isolation = self.dialect.default_isolation_level(self._dbapi)
             self.dialect.set_isolation_level(self._dbapi, level)
@@ -209,6 +224,7 @@ class Connection:
             log._log(_INFO, message, args)
 
     def _autobegin(self) -> RootTransaction:
+        self._clean = False
         self._log_info("BEGIN (implicit)")
         self._do(self.dialect.do_begin, "BEGIN")
         self._transaction = RootTransaction(self)
@@ -216,17 +232,25 @@ class Connection:
 
     def begin(self) -> RootTransaction:
         """Begin a transaction; raises InvalidRequestError if one is already in progress."""
-        self._check_open()
+        if self._closed or self._invalidated:
+            self._check_open()
         if self._transaction is not None:
             raise exc.InvalidRequestError(
                 "This connection already has a transaction in progress (begun by begin(), "
                 "or automatically by the first execute()); call commit() or rollback() "
                 "before begin(), or use begin_nested() for a SAVEPOINT inside it."
             )
-        self._log_info("BEGIN")
-        self._do(self.dialect.do_begin, "BEGIN")
-        self._transaction = RootTransaction(self)
-        return self._transaction
+        # _log_info and _do inlined: every session begins here.
+        self._clean = False
+        echo = self.engine._echo_level
+        if (_INFO >= echo) if echo else log.isEnabledFor(_INFO):
+            log._log(_INFO, "BEGIN", ())
+        try:
+            self.dialect.do_begin(self._dbapi)
+        except Exception as error:
+            raise self._wrap(error, "BEGIN", None) from error
+        transaction = self._transaction = RootTransaction(self)
+        return transaction
 
     def begin_nested(self) -> NestedTransaction:
         """Make a SAVEPOINT (beginning the outer transaction first if needed)."""
@@ -273,6 +297,7 @@ class Connection:
             self._log_info("COMMIT")
             try:
                 self._do(self.dialect.do_commit, "COMMIT")
+                self._clean = True
             except Exception:
                 # A failed COMMIT (SQLite: a deferred foreign key) can leave the driver's
                 # transaction open; end it so the next statement can begin a new one.
@@ -283,9 +308,16 @@ class Connection:
                         pass
                 raise
         else:
-            self._log_info("ROLLBACK")
+            # _log_info and _do inlined: every session ends here.
+            echo = self.engine._echo_level
+            if (_INFO >= echo) if echo else log.isEnabledFor(_INFO):
+                log._log(_INFO, "ROLLBACK", ())
             if not self._invalidated:
-                self._do(self.dialect.do_rollback, "ROLLBACK")
+                try:
+                    self.dialect.do_rollback(self._dbapi)
+                except Exception as error:
+                    raise self._wrap(error, "ROLLBACK", None) from error
+                self._clean = True
 
     def _end_nested(self, nested: NestedTransaction, commit: bool) -> None:
         if nested not in self._nested:
@@ -348,6 +380,39 @@ class Connection:
             "execute() parameters must be a dict (one execution) or a list of dicts "
             f"(executemany), not {type(parameters).__name__}."
         )
+
+    def _rows(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> list[Any]:
+        """``execute(statement, parameters)._raw_all()`` for tether's own loaders (the
+        ORM): a SELECT's rows as plain tuples, result processors applied, made without a
+        Result (one lookup by primary key pays for little more than the driver's call).
+        Other statements take the general path."""
+        if self._closed or self._invalidated:
+            self._check_open()
+        if (parameters is not None and type(parameters) is not dict
+                and not isinstance(parameters, Mapping)):
+            return self.execute(statement, parameters)._raw_all()
+        compiled, bound = compile_statement(statement, self.dialect, parameters)
+        if not compiled.is_select or compiled.result_keys is None:
+            return self._execute_one(compiled, bound, parameters)._raw_all()
+        if self._transaction is None:
+            self._autobegin()
+        args = compiled.construct_params(bound, parameters)
+        string = compiled.string
+        echo = self.engine._echo_level
+        logs = (_INFO >= echo) if echo else log.isEnabledFor(_INFO)  # _logs(_INFO), inlined
+        if logs:
+            log._log(_INFO, string, ())
+            log._log(_INFO, "[compiled] %s", (self._shown(args, False),))
+        try:
+            cursor = self._dbapi.execute(string, args)
+            rows = cursor.fetchall()
+            cursor.close()
+        except Exception as error:
+            raise self._wrap(error, string, args) from error
+        meta = compiled._row_template or _compiled_meta(compiled)
+        if logs and self._logs(_DEBUG):
+            self._log_rows(meta, rows)
+        return list(map(meta.make_row, rows)) if meta.processes else rows
 
     def scalar(self, statement: Any, parameters: Mapping[str, Any] | None = None) -> Any:
         """The first column of the first row, or None."""
@@ -625,6 +690,7 @@ class Connection:
         if self._invalidated:
             return
         self._invalidated = True
+        self._clean = False  # a later rollback() checks out another connection
         for nested in self._nested:
             nested._active = False
         self._nested.clear()
@@ -670,7 +736,8 @@ class Connection:
                     self._pool.invalidate(self._dbapi)
                     self._dbapi = None
                     return
-            self._pool.release(self._dbapi)
+            # A connection whose own ROLLBACK/COMMIT just succeeded holds nothing to reset.
+            self._pool.release(self._dbapi, not self._clean)
         self._dbapi = None
 
     def __enter__(self) -> Connection:
@@ -842,12 +909,18 @@ class Engine:
     def _checkout(self, pool: Any = None) -> Any:
         try:
             return (pool or self.pool).connect()
-        except exc.TetherError:
-            raise
         except Exception as error:
-            if self.dialect.is_dbapi_error(error):
-                raise self.dialect.wrap_dbapi_error(error, None, None) from error
-            raise
+            wrapped = self._checkout_error(error)
+            if wrapped is error:
+                raise
+            raise wrapped from error
+
+    def _checkout_error(self, error: Exception) -> Exception:
+        """What a failed checkout raises: a driver error as its tether.exc class, anything
+        else as it was."""
+        if isinstance(error, exc.TetherError) or not self.dialect.is_dbapi_error(error):
+            return error
+        return self.dialect.wrap_dbapi_error(error, None, None)  # type: ignore[no-any-return]
 
     def connect(self) -> Connection:
         """A new Connection (check it back in with ``close()`` or a ``with`` block)."""

@@ -75,6 +75,20 @@ class Pool:
     # --- public ----------------------------------------------------------------------
     def connect(self) -> Any:
         """Check out a DB-API connection; raises PoolTimeoutError when none frees in time."""
+        if self.recycle < 0:
+            # The common case, an idle connection and no age limit, without _checkout.
+            with self._lock:
+                if self._idle and not self._disposed:
+                    conn = self._idle.pop()[0]
+                    self._checked_out += 1
+                else:
+                    conn = None
+            if conn is not None:
+                if self.pre_ping and not self._dialect.do_ping(conn):
+                    self._log("connection failed pre-ping; replacing it")
+                    self._discard(conn)
+                    conn = self._replace_after_discard()
+                return conn
         conn, fresh = self._checkout()
         if self.pre_ping and not fresh and not self._dialect.do_ping(conn):
             self._log("connection failed pre-ping; replacing it")
@@ -94,7 +108,9 @@ class Pool:
                 return
         with self._lock:
             self._checked_out -= 1
-            opened = self._opened_at.get(id(conn), time.monotonic())
+            opened = self._opened_at.get(id(conn))
+            if opened is None:
+                opened = time.monotonic()
             if not self._disposed and len(self._idle) < self.size:
                 self._idle.append((conn, opened))
                 conn = None

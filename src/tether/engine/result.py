@@ -178,7 +178,7 @@ class RowMapping(Mapping[Any, Any]):
 class ResultMetaData:
     """What one result shape needs: keys, Row class, and the driver-row -> Row function."""
 
-    __slots__ = ("keys", "row_cls", "make_row", "processors")
+    __slots__ = ("keys", "row_cls", "make_row", "processors", "processes")
 
     def __init__(
         self, keys: Sequence[str], processors: Sequence[Callable[[Any], Any] | None] | None = None
@@ -187,6 +187,8 @@ class ResultMetaData:
         self.row_cls = row_class(self.keys)
         procs = tuple(processors) if processors else ()
         self.processors: tuple[Callable[[Any], Any] | None, ...] = procs
+        #: Whether some column has a processor (else driver rows are already final).
+        self.processes = any(procs)
         self.make_row: Callable[[Any], Row] = _row_maker(self.row_cls, procs)
 
     def value_getter(self, index: int) -> Callable[[Any], Any]:
@@ -453,7 +455,7 @@ class Result(_Fetcher):
         self._rows = []
         self._pos = 0
         meta = self._metadata
-        if meta is None or not any(meta.processors):
+        if meta is None or not meta.processes:
             return rest
         return list(map(meta.make_row, rest))  # Rows are tuples; made by generated code
 

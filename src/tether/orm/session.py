@@ -108,6 +108,16 @@ class SessionTransaction:
 class Session:
     """A workspace of objects and the transaction that persists them."""
 
+    # Scalar state starts as these class attributes; an instance stores its own value once
+    # it changes (so Session(), made once per lookup in some programs, sets only the rest).
+    _connection_: Any = None
+    _db_transaction: Any = None
+    _transaction: SessionTransaction | None = None
+    _failed: BaseException | None = None
+    _flushing = False
+    _no_autoflush = 0
+    _cascade_resolving = False
+
     def __init__(
         self,
         bind: Any = None,
@@ -139,13 +149,7 @@ class Session:
         self._new: dict[InstanceState, Any] = {}
         self._deleted: dict[InstanceState, Any] = {}
         self._modified: set[InstanceState] = set()
-        self._connection_: Any = None
-        self._db_transaction: Any = None
-        self._transaction: SessionTransaction | None = None
         self._savepoints: list[SessionTransaction] = []
-        self._failed: BaseException | None = None
-        self._flushing = False
-        self._no_autoflush = 0
         # objects whose database rows were written / deleted in the current transaction;
         # a rollback turns them back (new -> transient, deleted -> persistent)
         self._tx_inserted: dict[InstanceState, Any] = {}
@@ -153,7 +157,6 @@ class Session:
         # deleted objects whose cascade waits for unloaded relationships, loaded for all of
         # them at once before the session does anything else (tether.orm.deletecascade)
         self._cascade_pending: list[Any] = []
-        self._cascade_resolving = False
         self.hash_key = id(self)
         # N+1 detection's mode is resolved on first use (see _nplusone): reading the
         # engine's options and the environment costs more than the rest of Session() and
@@ -301,14 +304,16 @@ class Session:
         return conn
 
     def _end_db_transaction(self, commit: bool) -> None:
-        for tx in self._savepoints:
-            tx._closed = True
-        self._savepoints.clear()
-        conn, trans = self._connection_, self._db_transaction
-        self._connection_ = None
-        self._db_transaction = None
+        if self._savepoints:
+            for tx in self._savepoints:
+                tx._closed = True
+            self._savepoints.clear()
+        conn = self._connection_
         if conn is None:
             return
+        trans = self._db_transaction
+        self._connection_ = None
+        self._db_transaction = None
         try:
             if trans is not None:
                 if commit:
@@ -743,8 +748,7 @@ class Session:
         """Run a lazy-load statement and turn its rows into objects (autoflushes first)."""
         self._check_failed()
         self._autoflush()
-        result = self._connection().execute(statement, params)
-        objs = loading.instances(self, mapper, result._raw_all())
+        objs = loading.instances(self, mapper, self._connection()._rows(statement, params))
         if objs and loading.has_eager(mapper):
             from tether.orm.options import apply_loading
 
@@ -789,15 +793,16 @@ class Session:
             self._check_failed()
         if self._new or self._deleted or self._modified:
             self._autoflush()
-        stmt = _get_statement(mapper)
-        params = dict(zip(mapper._get_bind_names, ident))  # type: ignore[attr-defined]
-        if options or loading.has_eager(mapper):
+        plan = mapper.statement_cache.get("get_plan") or _get_plan(mapper)
+        stmt = plan[0]
+        params = dict(zip(plan[1], ident))
+        if options or plan[2]:
             # Loader options or eager lazy= defaults: the ORM select path loads them (a
             # lazy="joined" relationship in the same statement).
             stmt = stmt.options(*options) if options else stmt
             return self.execute(stmt, params).scalars().unique().first()
         conn = self._connection_ or self._connection()
-        rows = conn.execute(stmt, params)._raw_all()
+        rows = conn._rows(stmt, params)
         if not rows:
             return None
         return loading.load_one(self, mapper, rows[0])
@@ -831,10 +836,8 @@ class Session:
                 orm_result = loader_options.execute_with_joins(
                     self, conn, statement, params, steps)
             else:
-                result = conn.execute(statement, params) if params is not None else \
-                    conn.execute(statement)
-                orm_result = loading.build_result(self, statement, result._raw_all(),
-                                                  consume=True)
+                orm_result = loading.build_result(self, statement,
+                                                  conn._rows(statement, params), consume=True)
             if self._nplusone:
                 for _, objs in orm_result._groups:
                     nplusone.tag(objs)
@@ -943,6 +946,17 @@ class Session:
 
     def enable_relationship_loading(self, obj: Any) -> None:
         raise InvalidRequestError("enable_relationship_loading() is not supported")
+
+
+def _get_plan(mapper: Mapper) -> tuple[Any, list[str], bool]:
+    """What ``Session.get`` needs of ``mapper`` past the identity map: the statement, its
+    bind names, and whether loading it loads relationships eagerly; kept with the mapper's
+    statements once it is configured (one lookup per ``get``)."""
+    plan = (_get_statement(mapper), mapper._get_bind_names,  # type: ignore[attr-defined]
+            loading.has_eager(mapper))
+    if mapper.configured:
+        mapper.statement_cache["get_plan"] = plan
+    return plan
 
 
 def _get_statement(mapper: Mapper) -> Any:
