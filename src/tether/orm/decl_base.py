@@ -306,7 +306,12 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
                 mapper.registry.configure_if_needed()
             d[STATE_KEY] = InstanceState(self, mapper)
     attrs = getattr(cls, "_tether_attrs", _EMPTY)
-    plain = _plain_keys(cls, attrs)
+    # (an inherited entry is a base class's: its attrs dict is not this class's)
+    cached = getattr(cls, "_tether_plain_keys", None)
+    if cached is not None and cached[0] is attrs and cached[1] == len(attrs):
+        plain = cached[2]
+    else:
+        plain = _plain_keys(cls, attrs)
     if kwargs.keys() <= plain:
         # only plain columns: a brand-new object has no history to keep, store them as is
         d.update(kwargs)
@@ -325,11 +330,8 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
 
 def _plain_keys(cls: type, attrs: dict[str, Any]) -> frozenset[str]:
     """The keys of ``cls``'s column attributes without a validator: the constructor stores
-    those straight into the new object's ``__dict__``. Made once per class (again when a
-    property was added since)."""
-    cached = cls.__dict__.get("_tether_plain_keys")
-    if cached is not None and cached[0] is attrs and cached[1] == len(attrs):
-        return cached[2]  # type: ignore[no-any-return]
+    those straight into the new object's ``__dict__``. Kept on the class with the attrs
+    dict it was made from, so the constructor makes it again when a property was added."""
     plain = frozenset(k for k, a in attrs.items() if not a.is_relationship and a.validator is None)
     type.__setattr__(cls, "_tether_plain_keys", (attrs, len(attrs), plain))
     return plain
