@@ -169,3 +169,55 @@ def test_unknown_attribute_on_instance_is_plain_python() -> None:
     assert c.scratch == 5 and "scratch" in c.__dict__
     with pytest.raises(AttributeError):
         _ = c.nothing_here
+
+
+def test_constructor_plain_columns_and_validated_ones() -> None:
+    # plain columns are stored as given; a validated column still goes through its
+    # validator, in keyword order with the relationship keywords
+    c = Child(name="  x  ", parent_id=3)
+    assert c.name == "x" and c.parent_id == 3
+    assert get_history(c, "parent_id") == ([], [3], [])
+    with pytest.raises(TypeError, match="invalid keyword argument"):
+        Child(name="a", nonsense=1)
+    with pytest.raises(TypeError, match="invalid keyword argument"):
+        Parent(nonsense=1)
+
+
+def test_initial_collection_sets_reverse_with_history() -> None:
+    a, b = Child(name="a"), Child(name="b")
+    p = Parent(name="p", children=[a, b])
+    assert a.parent is p and b.parent is p
+    assert get_history(a, "parent") == ([p], [], [])
+    assert instance_state(a).modified
+    hist = instance_state(p).collections["children"]
+    assert list(hist.added.values()) == [a, b]
+
+
+def test_initial_collection_takes_members_from_their_old_parent() -> None:
+    old = Parent(name="old")
+    a = Child(name="a", parent=old)
+    assert old.children == [a]
+    new = Parent(name="new", children=[a])
+    assert a.parent is new
+    assert old.children == []
+    assert get_history(a, "parent") == ([new], [], [])
+    # the same parent again: nothing changes
+    again = Child(name="b")
+    p = Parent(children=[again])
+    p.children = [again]
+    assert again.parent is p and p.children == [again]
+
+
+def test_initial_collection_of_members_in_a_session_cascades_the_parent() -> None:
+    from tether import create_engine
+    from tether.orm import Session
+
+    engine = create_engine("sqlite://")
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        a = Child(name="a")
+        session.add(a)
+        p = Parent(name="p", children=[a])
+        assert p in session  # save-update cascade along Child.parent
+        session.flush()
+        assert a.parent_id == p.id is not None

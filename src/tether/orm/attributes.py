@@ -406,16 +406,49 @@ class RelationshipAttribute(QueryableAttribute):
         validator = self.validator
         key = self.key
         hist = self._history(state)
-        reverse = self.prop.reverse_property
-        set_reverse = reverse.attr.set_from_reverse if reverse is not None else None
+        added, removed = hist.added, hist.removed
         prop = self.prop
+        reverse = prop.reverse_property
+        rattr = reverse.attr if reverse is not None else None
+        # A many-to-one on the other side, written for a new member as its _set_scalar
+        # would (nothing to load: a new object has no old value in the database).
+        rkey = None
+        if reverse is not None and not reverse.uselist and reverse.reverse_property is prop:
+            rkey = reverse.attr.key
+        rcascade = reverse is not None and reverse.cascade_save_update
         cascade = prop.cascade_save_update
         for item in items:
             if validator is not None:
                 validator(obj, key, item)
-            hist.add(item)
-            if set_reverse is not None:
-                set_reverse(item, obj, prop)
+            i = id(item)
+            if i in removed:
+                del removed[i]
+            else:
+                added[i] = item
+            if rkey is not None:
+                idict = item.__dict__
+                ist = idict.get(STATE_KEY)
+                if ist is None or ist.key is not None:
+                    rattr.set_from_reverse(item, obj, prop)  # type: ignore[union-attr]
+                else:
+                    old = idict.get(rkey, NO_VALUE)
+                    if old is not obj:
+                        committed = ist.committed
+                        if rkey not in committed:
+                            if committed is NO_CHANGES:
+                                committed = ist.committed = {}
+                            committed[rkey] = old  # type: ignore[index]
+                        idict[rkey] = obj
+                        if not ist.modified:
+                            ist.mark_modified()
+                        if old is not None and old is not NO_VALUE:
+                            self.remove_no_backref(old, item)
+                        if rcascade:
+                            isession = ist.session
+                            if isession is not None:
+                                isession._cascade_add(obj)
+            elif rattr is not None:
+                rattr.set_from_reverse(item, obj, prop)
             session = state.session
             if session is not None and cascade:
                 session._cascade_add(item)
@@ -426,11 +459,18 @@ class RelationshipAttribute(QueryableAttribute):
             self.validator(obj, self.key, item)
         state = obj.__dict__.get(STATE_KEY) or instance_state(obj)
         self._history(state).add(item)
-        state.mark_modified()
-        reverse = self.prop.reverse_property
+        if not state.modified:
+            state.mark_modified()
+        prop = self.prop
+        reverse = prop.reverse_property
         if reverse is not None and initiator is not reverse:
-            reverse.attr.set_from_reverse(item, obj, self.prop)
-        self._cascade(state, item)
+            if reverse.uselist:
+                reverse.attr.append_no_backref(item, obj)
+            else:
+                reverse.attr._set_scalar(item, obj, prop)
+        session = state.session
+        if session is not None and prop.cascade_save_update:
+            session._cascade_add(item)
 
     def fire_remove(self, obj: Any, item: Any, initiator: Any) -> None:
         """A member was removed from ``obj``'s collection."""

@@ -302,23 +302,39 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
         else:
             # A brand-new object: its state is made here, as instance_state() would, but
             # without first missing the lookup (an exception per object constructed).
-            mapper.registry.configure_if_needed()
+            if mapper.registry._dirty:
+                mapper.registry.configure_if_needed()
             d[STATE_KEY] = InstanceState(self, mapper)
-    attrs = getattr(cls, "_tether_attrs", {})
+    attrs = getattr(cls, "_tether_attrs", _EMPTY)
+    # (an inherited entry is a base class's: its attrs dict is not this class's)
+    cached = getattr(cls, "_tether_plain_keys", None)
+    if cached is not None and cached[0] is attrs and cached[1] == len(attrs):
+        plain = cached[2]
+    else:
+        plain = _plain_keys(cls, attrs)
+    if kwargs.keys() <= plain:
+        # only plain columns: a brand-new object has no history to keep, store them as is
+        d.update(kwargs)
+        return
     for key, value in kwargs.items():
-        attr = attrs.get(key)
-        if attr is None:
-            if not hasattr(cls, key):
-                raise TypeError(
-                    f"{key!r} is an invalid keyword argument for {cls.__name__}: it has no "
-                    f"attribute of that name. Its attributes are: {', '.join(attrs) or 'none'}"
-                )
-            setattr(self, key, value)
-        elif attr.is_relationship or attr.validator is not None:
-            setattr(self, key, value)
-        else:
-            # a brand-new object has no history to keep: store the column value directly
+        if key in plain:
             d[key] = value
+            continue
+        if key not in attrs and not hasattr(cls, key):
+            raise TypeError(
+                f"{key!r} is an invalid keyword argument for {cls.__name__}: it has no "
+                f"attribute of that name. Its attributes are: {', '.join(attrs) or 'none'}"
+            )
+        setattr(self, key, value)
+
+
+def _plain_keys(cls: type, attrs: dict[str, Any]) -> frozenset[str]:
+    """The keys of ``cls``'s column attributes without a validator: the constructor stores
+    those straight into the new object's ``__dict__``. Kept on the class with the attrs
+    dict it was made from, so the constructor makes it again when a property was added."""
+    plain = frozenset(k for k, a in attrs.items() if not a.is_relationship and a.validator is None)
+    type.__setattr__(cls, "_tether_plain_keys", (attrs, len(attrs), plain))
+    return plain
 
 
 _default_constructor.__name__ = "__init__"

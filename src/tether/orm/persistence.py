@@ -97,7 +97,11 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
             for k, ck in pk_plain:
                 if k in d and d[k] is None:
                     del params[ck]
-        groups.setdefault(tuple(params), []).append((state, params))
+        shape = tuple(params)
+        group = groups.get(shape)
+        if group is None:
+            group = groups[shape] = []
+        group.append((state, params))
     for keys, group in groups.items():
         missing_pk = [c for c in pk_cols if c.key not in keys]
         server_side = [

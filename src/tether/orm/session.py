@@ -9,7 +9,6 @@ Writing is delegated to the unit of work (``unitofwork.flush``); row-to-object c
 from __future__ import annotations
 
 import itertools
-from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -504,7 +503,8 @@ class Session:
             state.session = self
             state.insert_order = next(_order)
             self._new[state] = obj
-            self._autobegin()
+            if self._transaction is None:
+                self._autobegin()
         else:
             if state.marked_deleted or state.was_deleted:
                 raise InvalidRequestError(
@@ -533,27 +533,32 @@ class Session:
 
     def _cascade_from(self, state: InstanceState, obj: Any) -> None:
         # breadth first, so objects get their insert order level by level as SQLAlchemy
-        # users see it (parents, then all their children, then grandchildren)
-        stack = deque([(state, obj)])
+        # users see it (parents, then all their children, then grandchildren); the list
+        # grows while it is walked
+        queue = [(state, obj)]
         seen = {id(obj)}
-        while stack:
-            st, o = stack.popleft()
+        keys_of: dict[Any, tuple[tuple[str, bool], ...]] = {}
+        for st, o in queue:
             d = o.__dict__
-            for prop in st.mapper.relationships.values():
-                if not prop.cascade_save_update:
-                    continue
-                value = d.get(prop.key)
+            mapper = st.mapper
+            keys = keys_of.get(mapper)
+            if keys is None:
+                keys = keys_of[mapper] = _save_update_keys(mapper)
+            for key, uselist in keys:
+                value = d.get(key)
                 if value is None:
                     continue
-                items = value if prop.uselist else (value,)
-                for item in items:
-                    if item is None or id(item) in seen:
+                for item in value if uselist else (value,):
+                    if item is None:
                         continue
-                    seen.add(id(item))
+                    i = id(item)
+                    if i in seen:
+                        continue
+                    seen.add(i)
                     ist = instance_state(item)
                     if ist.session is not self:
                         self._save_or_update(ist, item)
-                    stack.append((ist, item))
+                    queue.append((ist, item))
 
     def delete(self, instance: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``).
@@ -974,3 +979,16 @@ def _get_statement(mapper: Mapper) -> Any:
         mapper._get_bind_names = names  # type: ignore[attr-defined]
         mapper.statement_cache["get"] = stmt
     return stmt
+
+
+def _save_update_keys(mapper: Any) -> tuple[tuple[str, bool], ...]:
+    """``(key, uselist)`` of ``mapper``'s relationships with the save-update cascade, made
+    once per mapper (again when relationships were added since, as backrefs are)."""
+    rels = mapper.relationships
+    ck = ("save_update_keys", len(rels))
+    keys = mapper.statement_cache.get(ck)
+    if keys is None:
+        keys = tuple((p.key, p.uselist) for p in rels.values() if p.cascade_save_update)
+        if all(p.configured for p in rels.values()):  # uselist is known once configured
+            mapper.statement_cache[ck] = keys
+    return keys  # type: ignore[no-any-return]

@@ -1,18 +1,22 @@
 """Copying key values between related rows: the referenced key of a parent row into the
 foreign-key columns of a child row (or NULL when the link is cut).
 
-Writes go through the column attributes so the child's history records them and the flush
-includes them in its INSERT or UPDATE.
+Writes record history as the column attributes would, so the flush includes them in the
+child's INSERT or UPDATE. A flush hands over its copy tasks as plain tuples ``(child
+state, parent object or None, relationship)`` and :func:`apply` runs them in a loop, with
+what each relationship needs looked up once per flush (:func:`plan`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from tether.orm.exc import FlushError
-from tether.orm.state import NO_VALUE, InstanceState
+from tether.orm.relationships import ONETOMANY
+from tether.orm.state import NO_CHANGES, NO_VALUE, InstanceState
 
-__all__ = ["clear", "copy", "plan", "source_values"]
+__all__ = ["apply", "clear", "copy", "plan", "sides", "source_values"]
 
 
 def source_values(parent: Any, parent_mapper: Any, pairs: list[tuple[Any, Any]]) -> list[Any]:
@@ -25,31 +29,73 @@ def source_values(parent: Any, parent_mapper: Any, pairs: list[tuple[Any, Any]])
     return out
 
 
-def plan(parent_mapper: Any, child_mapper: Any, pairs: list[tuple[Any, Any]]) -> tuple[Any, ...]:
-    """What ``copy`` needs for one relationship, looked up once: the parent's attribute
-    keys, and the child's ``(attribute key, attribute)`` to write, in pair order."""
+def sides(prop: Any) -> tuple[Any, Any]:
+    """``(parent mapper, child mapper)`` of ``prop``: the side whose key is copied, and the
+    side holding the foreign key."""
+    if prop.direction is ONETOMANY:
+        return prop.parent, prop.mapper
+    return prop.mapper, prop.parent
+
+
+def plan(prop: Any) -> tuple[Any, ...]:
+    """What copying along ``prop`` needs, looked up once: the parent's attribute keys, the
+    child's ``(attribute key, attribute)`` to write (in pair order), and, for a one-column
+    key written without a validator, ``(source key, child key)`` for the inline write."""
+    parent_mapper, child_mapper = sides(prop)
+    pairs = prop.join.pairs
     sources = tuple(parent_mapper.columntoproperty[src].key for src, _ in pairs)
     dests = []
     for _, dest_col in pairs:
-        prop = child_mapper.columntoproperty[dest_col]
-        dests.append((prop.key, prop.attr))
-    return sources, tuple(dests)
+        cprop = child_mapper.columntoproperty[dest_col]
+        dests.append((cprop.key, cprop.attr))
+    single = None
+    if len(sources) == 1 and dests[0][1].validator is None:
+        single = (sources[0], dests[0][0])
+    return sources, tuple(dests), single, pairs, child_mapper
+
+
+def apply(tasks: Iterable[tuple[InstanceState, Any, Any]], plans: dict[Any, Any],
+          skip_deleted: bool = True) -> None:
+    """Run copy tasks in order (skipping, unless told otherwise, children marked for
+    deletion). ``plans``: the flush's :func:`plan` per relationship, filled on first use."""
+    for child, parent, prop in tasks:
+        if skip_deleted and child.marked_deleted:
+            continue
+        p = plans.get(prop)
+        if p is None:
+            p = plans[prop] = plan(prop)
+        if parent is None:
+            clear(child, p[3], p[4], prop.what)
+            continue
+        single = p[2]
+        if single is None:
+            copy(parent, child, p)
+            continue
+        # the usual one-column key, written as the column attribute's setter would
+        source, key = single
+        pd = parent.__dict__
+        value = pd[source] if source in pd else getattr(parent, source)
+        d = child.obj.__dict__
+        old = d.get(key, NO_VALUE)
+        if old is value or (key in d and old == value):
+            continue
+        committed = child.committed
+        if key not in committed:
+            if committed is NO_CHANGES:
+                committed = child.committed = {}
+            committed[key] = old  # type: ignore[index]
+        d[key] = value
+        if not child.modified:
+            child.mark_modified()
 
 
 def copy(parent: Any, child: InstanceState, plan: tuple[Any, ...]) -> None:
     """Set the child's foreign-key columns to the parent's referenced key values (one per
     pair; unchanged ones are left alone)."""
-    sources, dests = plan
+    sources, dests = plan[0], plan[1]
     pd = parent.__dict__
     obj = child.obj
     d = obj.__dict__
-    if len(sources) == 1:  # the usual single-column key, without the loops
-        source = sources[0]
-        value = pd[source] if source in pd else getattr(parent, source)
-        key, attr = dests[0]
-        if d.get(key, NO_VALUE) is not value and (key not in d or not d[key] == value):
-            attr.set(obj, value)
-        return
     values = [pd[k] if k in pd else getattr(parent, k) for k in sources]
     for (key, attr), value in zip(dests, values):
         if d.get(key, NO_VALUE) is value or (key in d and d[key] == value):

@@ -37,32 +37,10 @@ from tether.util.topological import sort as topo_sort
 __all__ = ["flush"]
 
 
-class _Task:
-    """Copy ``parent``'s key into ``child``'s foreign key via ``prop`` (parent None: NULL)."""
-
-    __slots__ = ("child", "parent", "prop", "pairs", "parent_mapper", "child_mapper")
-
-    def __init__(self, child: InstanceState, parent: Any, prop: RelationshipProperty) -> None:
-        self.child = child
-        self.parent = parent
-        self.prop = prop
-        assert prop.join is not None
-        self.pairs = prop.join.pairs
-        if prop.direction is ONETOMANY:
-            self.parent_mapper, self.child_mapper = prop.parent, prop.mapper
-        else:
-            self.parent_mapper, self.child_mapper = prop.mapper, prop.parent
-
-    def apply(self, plans: dict[Any, Any]) -> None:
-        """``plans``: the flush's ``sync.plan`` per relationship, made on first use."""
-        if self.parent is None:
-            sync.clear(self.child, self.pairs, self.child_mapper, self.prop.what)
-        else:
-            plan = plans.get(self.prop)
-            if plan is None:
-                plan = plans[self.prop] = sync.plan(self.parent_mapper, self.child_mapper,
-                                                    self.pairs)
-            sync.copy(self.parent, self.child, plan)
+#: A key copy: ``(child state, parent object, relationship)`` -- copy the parent's key into
+#: the child's foreign key along the relationship (parent None: set it to NULL). Plain
+#: tuples, as a flush makes one per link (``sync.apply`` runs them).
+_Task = tuple[InstanceState, Any, RelationshipProperty]
 
 
 class _Flush:
@@ -71,6 +49,8 @@ class _Flush:
         self.conn = session._connection()
         self.tasks: list[_Task] = []
         self.sync_plans: dict[Any, Any] = {}
+        #: per mapper: ``(prop, key, direction, its task list)`` of relationships to collect
+        self.rels_of: dict[Any, list[tuple[Any, str, Any, list[_Task]]]] = {}
         self.m2m_first: dict[Any, bool] = {}
         self.post_tasks: list[_Task] = []
         self.orphans: list[tuple[InstanceState, Any, RelationshipProperty]] = []
@@ -99,20 +79,20 @@ class _Flush:
         obj = state.obj
         d = obj.__dict__
         is_new = state.key is None
-        for prop in state.mapper.relationships.values():
-            if prop.viewonly:
-                continue
-            key = prop.key
-            direction = prop.direction
-            tasks = self.post_tasks if prop.post_update else self.tasks
+        rels = self.rels_of.get(state.mapper)
+        if rels is None:
+            rels = self.rels_of[state.mapper] = [
+                (p, p.key, p.direction, self.post_tasks if p.post_update else self.tasks)
+                for p in state.mapper.relationships.values() if not p.viewonly]
+        for prop, key, direction, tasks in rels:
             if direction is MANYTOONE:
                 if is_new:
                     value = d.get(key)
                     if value is not None:
-                        tasks.append(_Task(state, value, prop))
+                        tasks.append((state, value, prop))
                 elif key in state.committed:
                     value = d.get(key)
-                    tasks.append(_Task(state, value, prop))
+                    tasks.append((state, value, prop))
             elif direction is ONETOMANY:
                 if not prop.passive_updates and not is_new:
                     self._cascade_key_change(state, prop, tasks)
@@ -125,7 +105,7 @@ class _Flush:
                     for child in hist.added.values():
                         cst = instance_state(child)
                         if cst.session is session and not cst.marked_deleted:
-                            tasks.append(_Task(cst, obj, prop))
+                            tasks.append((cst, obj, prop))
                 elif key in state.committed or (is_new and d.get(key) is not None):
                     old = state.committed.get(key, NO_VALUE)
                     new = d.get(key)
@@ -134,7 +114,7 @@ class _Flush:
                     if new is not None:
                         cst = instance_state(new)
                         if cst.session is session and not cst.marked_deleted:
-                            tasks.append(_Task(cst, obj, prop))
+                            tasks.append((cst, obj, prop))
             elif direction is MANYTOMANY:
                 if not prop.passive_updates and not is_new:
                     self._move_m2m_key(state, prop)
@@ -182,7 +162,7 @@ class _Flush:
         for child in items:
             cst = instance_state(child)
             if cst.session is self.session and not cst.marked_deleted:
-                tasks.append(_Task(cst, state.obj, prop))
+                tasks.append((cst, state.obj, prop))
                 if nullable and cst.key is not None:
                     self.key_nulls.append((cst, prop))
 
@@ -253,7 +233,7 @@ class _Flush:
             # decided once everything is collected: the child may have moved elsewhere
             self.orphans.append((cst, child, prop))
             return
-        tasks.insert(0, _Task(cst, None, prop))
+        tasks.insert(0, (cst, None, prop))
 
     def settle_orphans(self) -> None:
         """``delete-orphan``: children removed from a parent and given no new one are
@@ -261,7 +241,7 @@ class _Flush:
         if not self.orphans:
             return
         session = self.session
-        adopted = {id(t.child.obj) for t in self.tasks if t.parent is not None}
+        adopted = {id(t[0].obj) for t in self.tasks if t[1] is not None}
         for cst, child, prop in self.orphans:
             if id(child) in adopted or cst.marked_deleted:
                 continue
@@ -295,33 +275,38 @@ class _Flush:
             new = state.obj.__dict__.get(prop.key)
             added = [new] if new is not None else []
             removed = [old] if old is not None and old is not NO_VALUE else []
+        # both sides of a bidirectional many-to-many report the same row: it is keyed
+        # from the side that sorts first (_m2m_first), worked out once per call
+        obj = state.obj
+        sec, pid = id(prop.secondary), id(obj)
+        first = self._m2m_first(prop)
+        m2m_insert, m2m_delete = self.m2m_insert, self.m2m_delete
         for child in removed:
-            k = self._m2m_key(prop, state.obj, child)
-            if k in self.m2m_insert:
-                del self.m2m_insert[k]
+            k = (sec, pid, id(child)) if first else (sec, id(child), pid)
+            if k in m2m_insert:
+                del m2m_insert[k]
             else:
-                self.m2m_delete[k] = (prop, state.obj, child)
+                m2m_delete[k] = (prop, obj, child)
+        session = self.session
         for child in added:
             cst = instance_state(child)
-            if cst.session is not self.session:
+            if cst.session is not session:
                 continue
-            k = self._m2m_key(prop, state.obj, child)
-            if k in self.m2m_delete:
-                del self.m2m_delete[k]
+            k = (sec, pid, id(child)) if first else (sec, id(child), pid)
+            if k in m2m_delete:
+                del m2m_delete[k]
             else:
-                self.m2m_insert[k] = (prop, state.obj, child)
+                m2m_insert[k] = (prop, obj, child)
 
-    def _m2m_key(self, prop: RelationshipProperty, parent: Any, child: Any) -> Any:
-        # both sides of a bidirectional many-to-many report the same row: key it once,
-        # from the side that sorts first
+    def _m2m_first(self, prop: RelationshipProperty) -> bool:
+        """Whether ``prop`` is the side of its many-to-many that keys association rows
+        ``(secondary, parent, child)`` (the other side keys them reversed)."""
         first = self.m2m_first.get(prop)
         if first is None:
             reverse = prop.reverse_property
             first = self.m2m_first[prop] = (reverse is None
                                             or _side_key(prop) <= _side_key(reverse))
-        if first:
-            return (id(prop.secondary), id(parent), id(child))
-        return (id(prop.secondary), id(child), id(parent))
+        return first
 
     def collect_deleted(self, state: InstanceState, props: list[RelationshipProperty]) -> None:
         """What deleting ``state``'s row asks of other rows, along ``props`` (those of
@@ -338,7 +323,7 @@ class _Flush:
                     if cst.marked_deleted or cst.session is not self.session:
                         continue
                     # only if the child still points here (it may have moved)
-                    self.tasks.insert(0, _Task(cst, None, prop))
+                    self.tasks.insert(0, (cst, None, prop))
             elif prop.direction is MANYTOMANY:
                 self.m2m_delete_parent.append((prop, obj))
             elif prop.direction is MANYTOONE and prop.post_update:
@@ -346,7 +331,7 @@ class _Flush:
                 d = obj.__dict__
                 # An expired row may still point at another row being deleted: read it.
                 if any((d[k] if k in d else getattr(obj, k)) is not None for k in fk_keys):
-                    self.post_tasks_pre_delete.append(_Task(state, None, prop))
+                    self.post_tasks_pre_delete.append((state, None, prop))
 
     @staticmethod
     def _deleting_props(mapper: Any) -> list[RelationshipProperty]:
@@ -440,41 +425,46 @@ class _Flush:
         involved = dict.fromkeys([st.mapper for st in new])
         involved.update(dict.fromkeys([st.mapper for st in dirty]))
         involved.update(dict.fromkeys(deleted_by_mapper))
-        involved.update(dict.fromkeys([t.child.mapper for t in tasks]))
-        involved.update(dict.fromkeys([t.parent_mapper for t in tasks]))
+        involved.update(dict.fromkeys([t[0].mapper for t in tasks]))
+        # the sides of each relationship, in order of first appearance
+        sides = {prop: sync.sides(prop) for prop in dict.fromkeys([t[2] for t in tasks])}
+        involved.update(dict.fromkeys([s[0] for s in sides.values()]))
         comps, selfref = self.mapper_components(list(involved))
         if self.key_nulls:
             self.null_moving_keys()
 
         tasks_by_mapper: dict[Any, list[_Task]] = {}
-        for t in self.tasks:
-            tasks_by_mapper.setdefault(t.child_mapper, []).append(t)
+        child_mappers = {s[1] for s in sides.values()}
+        if len(child_mappers) == 1:  # one child mapper (say both sides of one link): as is
+            tasks_by_mapper[child_mappers.pop()] = tasks
+        else:
+            for t in tasks:
+                child_mapper = sides[t[2]][1]
+                mtasks = tasks_by_mapper.get(child_mapper)
+                if mtasks is None:
+                    mtasks = tasks_by_mapper[child_mapper] = []
+                mtasks.append(t)
 
         for comp in comps:
             if len(comp) == 1 and comp[0] not in selfref:
                 m = comp[0]
-                for t in tasks_by_mapper.get(m, ()):
-                    if not t.child.marked_deleted:
-                        t.apply(self.sync_plans)
+                sync.apply(tasks_by_mapper.get(m, ()), self.sync_plans)
                 self.save(m, [s for s in session._new if s.mapper is m],
                           [s for s in session._modified if s.mapper is m])
             else:
                 self.save_rows(comp, tasks_by_mapper)
 
-        for t in self.post_tasks:
-            if not t.child.marked_deleted:
-                t.apply(self.sync_plans)
+        sync.apply(self.post_tasks, self.sync_plans)
         if self.post_tasks:
-            self.update_again({t.child for t in self.post_tasks if not t.child.marked_deleted})
+            self.update_again({t[0] for t in self.post_tasks if not t[0].marked_deleted})
 
         if self.m2m_moves:
             self.insert_moved_m2m()
         self.write_m2m()
 
-        for t in self.post_tasks_pre_delete:
-            t.apply(self.sync_plans)
+        sync.apply(self.post_tasks_pre_delete, self.sync_plans, skip_deleted=False)
         if self.post_tasks_pre_delete:
-            self.update_again({t.child for t in self.post_tasks_pre_delete})
+            self.update_again({t[0] for t in self.post_tasks_pre_delete})
         early = self.deleted_early
         for comp in reversed(comps):
             states = [s for m in comp for s in deleted_by_mapper.get(m, ())]
@@ -530,10 +520,11 @@ class _Flush:
         written = self.written
         pk_keys = mapper.pk_keys
         identity_class = mapper.identity_class
+        one_key = pk_keys[0] if len(pk_keys) == 1 else None
         for state in states:
             obj = state.obj
             d = obj.__dict__
-            pk = tuple([d.get(k) for k in pk_keys])
+            pk = (d.get(one_key),) if one_key is not None else tuple([d.get(k) for k in pk_keys])
             if None in pk:
                 raise FlushError(
                     f"Instance {type(obj).__name__} has a NULL primary key after its "
@@ -546,8 +537,8 @@ class _Flush:
             pending.pop(state, None)
             tx_inserted[state] = obj
             inserted.append(state)
-            written.add(state)
             state.committed = NO_CHANGES
+        written.update(states)
 
     def _updated(self, state: InstanceState) -> None:
         mapper = state.mapper
@@ -570,18 +561,18 @@ class _Flush:
             if s.mapper in members and s.key is not None and not s.marked_deleted and s not in node_set:
                 nodes.append(s)
                 node_set.add(s)
-        tasks = [t for m in comp for t in tasks_by_mapper.get(m, ()) if not t.child.marked_deleted]
+        tasks = [t for m in comp for t in tasks_by_mapper.get(m, ()) if not t[0].marked_deleted]
         for t in tasks:
-            if t.child not in node_set:
-                nodes.append(t.child)
-                node_set.add(t.child)
+            if t[0] not in node_set:
+                nodes.append(t[0])
+                node_set.add(t[0])
         edges = []
-        for t in tasks:
-            if t.parent is None:
+        for child, parent, prop in tasks:
+            if parent is None:
                 continue
-            pst = instance_state(t.parent)
-            if pst in node_set and pst.key is None and pst is not t.child:
-                edges.append((pst, t.child, t.prop))
+            pst = instance_state(parent)
+            if pst in node_set and pst.key is None and pst is not child:
+                edges.append((pst, child, prop))
         try:
             ordered = topo_sort(nodes, [(a, b) for a, b, _ in edges])
         except CycleError as err:
@@ -597,12 +588,11 @@ class _Flush:
             by_level.setdefault(level[st], []).append(st)
         tasks_by_child: dict[InstanceState, list[_Task]] = {}
         for t in tasks:
-            tasks_by_child.setdefault(t.child, []).append(t)
+            tasks_by_child.setdefault(t[0], []).append(t)
         for lvl in sorted(by_level):
             states = by_level[lvl]
             for st in states:
-                for t in tasks_by_child.get(st, ()):
-                    t.apply(self.sync_plans)
+                sync.apply(tasks_by_child.get(st, ()), self.sync_plans)
             for m in comp:
                 self.save(
                     m,
@@ -646,11 +636,16 @@ class _Flush:
                 plan = plans[prop] = _m2m_row_plan(prop)
             group_key, parent_plan, child_plan = plan
             row: dict[str, Any] = {}
-            for source, plan_keys in ((parent, parent_plan), (child, child_plan)):
-                sd = source.__dict__
-                for key, column_key in plan_keys:
-                    row[column_key] = sd[key] if key in sd else getattr(source, key)
-            inserts.setdefault(group_key, []).append(row)
+            sd = parent.__dict__
+            for key, column_key in parent_plan:
+                row[column_key] = sd[key] if key in sd else getattr(parent, key)
+            sd = child.__dict__
+            for key, column_key in child_plan:
+                row[column_key] = sd[key] if key in sd else getattr(child, key)
+            group = inserts.get(group_key)
+            if group is None:
+                group = inserts[group_key] = []
+            group.append(row)
         for (table, _), rows in inserts.items():
             conn.execute(insert(table), rows)
 
