@@ -128,6 +128,25 @@ def test_collections_loaded_as_a_lazy_load_would(engine: Any) -> None:
         assert len(_rows(s, Post.__table__)) == 12
 
 
+def test_reading_the_collection_right_after_delete_does_not_flush(engine: Any) -> None:
+    """Reading a deleted object's cascading collection before any other session call gets
+    the cascade's own load (no autoflush, no second SELECT), and its members are reported
+    deleted, as when delete() loads the collection in place."""
+    User, Post, Comment = _blog(engine)
+    with Session(engine) as s:
+        users = s.scalars(select(User).order_by(User.id)).all()
+        s.delete(users[0])
+        with statements() as log:
+            posts = users[0].posts
+            assert [p.title for p in posts] == ["p0.0", "p0.1", "p0.2"]
+        assert log.count("SELECT", "posts") == 1
+        assert [v for v, _ in log.statements if v == "DELETE"] == []
+        assert all(p in s.deleted for p in posts)
+        s.commit()
+        assert [r[0] for r in _rows(s, User.__table__)] == [2, 3, 4, 5, 6]
+        assert len(_rows(s, Post.__table__)) == 15
+
+
 def test_mixed_loaded_and_unloaded_collections(engine: Any) -> None:
     User, Post, Comment = _blog(engine)
     with Session(engine) as s:

@@ -287,7 +287,13 @@ class RelationshipAttribute(QueryableAttribute):
         if session is None:
             if not getattr(strategy, "works_detached", False):
                 raise detached_error(state, self.key)
-        elif session._nplusone and state.load_batch is not None:
+        elif session._cascade_pending:
+            # A queued delete() cascade loads this attribute set-based (as SQLAlchemy's
+            # delete() would have loaded it already): run it first, before any autoflush.
+            session._resolve_cascades()
+            if self.key in d:
+                return d[self.key]
+        if session is not None and session._nplusone and state.load_batch is not None:
             from tether.orm.nplusone import note_lazy_load
 
             # a many-to-one found in the identity map costs no SELECT: not an N+1
