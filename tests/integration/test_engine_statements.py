@@ -304,10 +304,15 @@ def test_executemany_update_rowcount_is_the_total(engine: Any, schema: Any) -> N
         assert conn.execute(delete(users).where(users.c.id > 0)).rowcount == 3
 
 
-def test_expanding_in_lists(engine: Any) -> None:
-    """IN / NOT IN over an expanding parameter: a list per item on SQLite, one array
-    parameter on PostgreSQL; the same rows either way, NULL semantics included."""
-    from tether.sql import bindparam
+@pytest.mark.parametrize("key_list", [False, True], ids=["user-list", "key-list"])
+def test_expanding_in_lists(engine: Any, key_list: bool) -> None:
+    """IN / NOT IN over an expanding parameter: a list per item on SQLite, and on
+    PostgreSQL for a user's list; one array parameter there for the ORM's key lists; the
+    same rows either way, NULL semantics included."""
+    from tether.sql.elements import BindParameter
+
+    def bindparam(name: str, expanding: bool) -> BindParameter:
+        return BindParameter(name, expanding=expanding, key_list=key_list)
 
     md = MetaData()
     t = Table("exp_in", md, Column("id", Integer, primary_key=True), Column("name", String(20)))
@@ -328,3 +333,6 @@ def test_expanding_in_lists(engine: Any) -> None:
         assert [r[0] for r in conn.execute(not_names, {"ns": ["n1", "n2"]})] == [3, 4, 5]
         assert [r[0] for r in conn.execute(not_names, {"ns": ["n1", None]})] == []
         assert [r[0] for r in conn.execute(not_names, {"ns": []})] == [1, 2, 3, 4, 5, 9]
+        if not key_list:  # the database coerces each of a user's values on its own
+            assert [r[0] for r in conn.execute(ids, {"ks": [1.5, 2]})] == [2]
+            assert [r[0] for r in conn.execute(ids, {"ks": ["3"]})] == [3]

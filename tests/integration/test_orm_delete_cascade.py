@@ -147,6 +147,65 @@ def test_reading_the_collection_right_after_delete_does_not_flush(engine: Any) -
         assert len(_rows(s, Post.__table__)) == 15
 
 
+def test_changes_after_delete_do_not_change_what_the_cascade_deletes(engine: Any) -> None:
+    """Moving a child to another parent, or merging a copy of it, after delete() and
+    before any other session call: the cascade still takes what the parent had at
+    delete(), as when delete() loads the collection in place."""
+    User, Post, Comment = _blog(engine)
+    with Session(engine) as s:
+        moved = s.get(Post, 1)  # user 1's first post, loaded before the delete
+        other = s.get(User, 2)
+        s.delete(s.get(User, 1))
+        moved.user = other
+        s.commit()
+        assert s.get(Post, 1) is None
+        assert [r[0] for r in _rows(s, User.__table__)] == [2, 3, 4, 5, 6]
+        assert len(_rows(s, Post.__table__)) == 15
+    with Session(engine) as s0:
+        copy = s0.get(Post, 5)  # user 2's
+        s0.expunge(copy)
+    with Session(engine) as s:
+        s.delete(s.get(User, 2))
+        merged = s.merge(copy)
+        assert merged in s.deleted
+        s.commit()
+        assert len(_rows(s, Post.__table__)) == 12
+
+
+def test_a_cascade_added_later_by_a_backref_is_followed(engine: Any) -> None:
+    """A backref declared after the parent's cascades were first used adds a delete
+    cascade that the next delete() follows."""
+    from tether.orm import backref
+
+    Base = declarative_base()
+
+    class Owner(Base):
+        __tablename__ = "owners"
+        id = Column(Integer, primary_key=True)
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Owner(id=1), Owner(id=2)])
+        s.commit()
+        s.delete(s.get(Owner, 1))
+        s.commit()
+
+    class Pet(Base):
+        __tablename__ = "pets"
+        id = Column(Integer, primary_key=True)
+        owner_id = Column(ForeignKey("owners.id"))
+        owner = relationship(Owner, backref=backref("pets", cascade="all, delete-orphan"))
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Pet(id=1, owner_id=2), Pet(id=2, owner_id=2)])
+        s.commit()
+    with Session(engine) as s:
+        s.delete(s.get(Owner, 2))
+        s.commit()
+        assert _rows(s, Pet.__table__) == []
+
+
 def test_mixed_loaded_and_unloaded_collections(engine: Any) -> None:
     User, Post, Comment = _blog(engine)
     with Session(engine) as s:

@@ -428,16 +428,32 @@ def test_many_values_only_for_positional_single_row_insert(tables):
 
 
 def test_expanding_in_is_one_array_parameter_on_postgresql() -> None:
+    """A list of the column's own keys (the ORM's batch loads and deletes) travels as one
+    array on PostgreSQL."""
+    from tether.sql.elements import BindParameter
+
+    def keys(name: str) -> BindParameter:
+        return BindParameter(name, expanding=True, key_list=True)
+
     t = Table("users", MetaData(), Column("id", Integer), Column("name", String(20)))
-    stmt = select(t.c.id).where(t.c.id.in_(bindparam("ks", expanding=True)))
+    stmt = select(t.c.id).where(t.c.id.in_(keys("ks")))
     assert sql(stmt, PG, {"ks": [1, 2, 3]}).endswith("WHERE users.id = ANY(CAST(%s AS INTEGER[]))")
     assert params(stmt, PG, {"ks": (1, 2, 3)}) == ([1, 2, 3],)
-    not_in = select(t.c.id).where(t.c.name.not_in(bindparam("ns", expanding=True)))
+    not_in = select(t.c.id).where(t.c.name.not_in(keys("ns")))
     assert sql(not_in, PG, {"ns": ["a"]}).endswith("WHERE users.name <> ALL(CAST(%s AS TEXT[]))")
     # SQLite keeps one placeholder per item; an empty list is still no match at all.
     assert sql(stmt, SQLITE, {"ks": [1, 2]}).endswith("WHERE users.id IN (?, ?)")
     assert params(stmt, SQLITE, {"ks": [4, 5]}) == (4, 5)
     assert sql(stmt, PG, {"ks": []}).endswith("WHERE 1 != 1")
+
+
+def test_a_users_in_list_keeps_one_placeholder_per_item_on_postgresql() -> None:
+    """A user's values are coerced by the database one by one, as in ``IN (...)`` (a
+    float is not rounded into an integer array, a string may match an integer)."""
+    t = Table("users", MetaData(), Column("id", Integer))
+    stmt = select(t.c.id).where(t.c.id.in_(bindparam("ks", expanding=True)))
+    assert sql(stmt, PG, {"ks": [1.5, 2]}).endswith("WHERE users.id IN (%s, %s)")
+    assert sql(select(t.c.id).where(t.c.id.in_([1, 2])), PG).endswith(" IN (%s, %s)")
 
 
 def test_expanding_in_of_an_untyped_expression_keeps_the_list_on_postgresql() -> None:

@@ -339,6 +339,7 @@ class RelationshipAttribute(QueryableAttribute):
 
     # --- writing -----------------------------------------------------------------------
     def set(self, obj: Any, value: Any, initiator: Any = None) -> None:
+        _settle_deletes(obj)
         if self.prop.uselist:
             self._set_collection(obj, value)
         else:
@@ -464,6 +465,9 @@ class RelationshipAttribute(QueryableAttribute):
         if self.validator is not None:
             self.validator(obj, self.key, item)
         state = obj.__dict__.get(STATE_KEY) or instance_state(obj)
+        session = state.session
+        if session is not None and session._cascade_pending:
+            session._resolve_cascades()  # see _settle_deletes
         self._history(state).add(item)
         if not state.modified:
             state.mark_modified()
@@ -481,6 +485,9 @@ class RelationshipAttribute(QueryableAttribute):
     def fire_remove(self, obj: Any, item: Any, initiator: Any) -> None:
         """A member was removed from ``obj``'s collection."""
         state = obj.__dict__.get(STATE_KEY) or instance_state(obj)
+        session = state.session
+        if session is not None and session._cascade_pending:
+            session._resolve_cascades()  # see _settle_deletes
         self._history(state).remove(item)
         state.mark_modified()
         reverse = self.prop.reverse_property
@@ -563,6 +570,17 @@ class RelationshipAttribute(QueryableAttribute):
 def set_attribute(obj: Any, key: str, value: Any) -> None:
     """Set mapped attribute ``key`` of ``obj`` recording history (``setattr`` does this too)."""
     getattr(type(obj), key).set(obj, value)
+
+
+def _settle_deletes(obj: Any) -> None:
+    """Run the ``delete()`` cascade the object's session has queued before a relationship
+    of ``obj`` changes: the cascade must see relationships as they were at ``delete()``
+    (as when ``delete()`` loads them in place), not moved by a later write."""
+    state = obj.__dict__.get(STATE_KEY)
+    if state is not None:
+        session = state.session
+        if session is not None and session._cascade_pending:
+            session._resolve_cascades()
 
 
 class History(NamedTuple):

@@ -143,6 +143,7 @@ class Mapper:
         if isinstance(prop, ColumnProperty):
             self._setup_load_plan()
         else:
+            self._forget_plans()
             self.configured = False
             self.registry._dirty = True
             _new_mappers = True
@@ -183,9 +184,16 @@ class Mapper:
         return f"<Mapper {self.class_.__name__} -> {self.local_table.name}>"
 
     # --- precomputed plans -----------------------------------------------------------------
+    def _forget_plans(self) -> None:
+        """Drop every plan derived from this mapper's properties (loaders, the delete
+        cascade's relationships, cached statements); each is rebuilt on its next use."""
+        self.__dict__.pop("_loader_plans", None)
+        self.__dict__.pop("_delete_cascades", None)
+        self.statement_cache: dict[Any, Any] = {}
+
     def _setup_load_plan(self) -> None:
         # row positions cached by tether.orm.loading depend on the columns planned here
-        self.__dict__.pop("_loader_plans", None)
+        self._forget_plans()
         table_cols = list(self.local_table.c)
         self.table_columns = table_cols
         #: attribute key for each table column in table order (None: not mapped).
@@ -210,7 +218,6 @@ class Mapper:
         )
         #: attribute key -> Column, for building statements from an object's dict.
         self.key_to_column: dict[str, Any] = {p.key: p.column for p in self.column_attrs}
-        self.statement_cache: dict[Any, Any] = {}
 
     def identity_key_from_primary_key(self, pk: Any) -> tuple[Any, tuple[Any, ...]]:
         if not isinstance(pk, tuple):

@@ -284,11 +284,11 @@ def delete_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> None:
         return
     table = mapper.local_table
     if len(mapper.primary_key) == 1:
-        from tether.sql.elements import bindparam
+        from tether.sql.elements import BindParameter
 
         pk = mapper.primary_key[0]
         stmt = _cached(mapper, ("delete-in",), lambda: delete(table).where(
-            pk.in_(bindparam("_tpks", expanding=True))))
+            pk.in_(BindParameter("_tpks", expanding=True, key_list=True))))
         keys = [_old_pk(mapper, s)[0] for s in states]
         for start in range(0, len(keys), _DELETE_BATCH):
             conn.execute(stmt, {"_tpks": keys[start:start + _DELETE_BATCH]})

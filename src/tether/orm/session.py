@@ -877,6 +877,8 @@ class Session:
         """Copy ``instance``'s state onto the persistent object with the same identity
         (loaded or created) and return that object."""
         self._check_failed()
+        if self._cascade_pending:
+            self._resolve_cascades()  # the identity map as delete() would have left it
         return self._merge(instance, load, {})
 
     def _merge(self, obj: Any, load: bool, memo: dict[int, Any]) -> Any:

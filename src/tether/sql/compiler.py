@@ -527,7 +527,7 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
                 return "1 != 1" if op == "in" else "1 = 1"
             array_type = self.flags.in_list_array_types.get(
                 getattr(getattr(element.left, "type", None), "__visit_name__", None))
-            if array_type is not None and op in ("in", "not_in"):
+            if array_type is not None and right.key_list and op in ("in", "not_in"):
                 # x IN (a, b) is x = ANY(ARRAY[a, b]); x NOT IN (a, b) is x <> ALL(...),
                 # NULLs included.
                 index = self.bound_index.get(id(right), -1)

@@ -516,11 +516,17 @@ class BindParameter(ColumnElement):
         required: bool | None = None,
         expanding: bool = False,
         callable_: Any = None,
+        key_list: bool = False,
     ) -> None:
         self.key = key
         self.value = value
         self.callable = callable_
         self.expanding = expanding
+        #: an expanding list of the compared column's own values, as read from the
+        #: database (the ORM's batch loads and deletes by key): a dialect may send it as
+        #: one typed array. A user's list keeps one placeholder per item, so the database
+        #: coerces each value as it would in ``IN (...)``.
+        self.key_list = key_list
         if type_ is None:
             if expanding and value:
                 type_ = sqltypes.type_for_value(next(iter(value)))
@@ -535,7 +541,8 @@ class BindParameter(ColumnElement):
     def _shape(self, binds: list[BindParameter]) -> Any:
         binds.append(self)
         if self.expanding:
-            return ("bindx", self.key, self.type._cache_key(), len(self.value or ()))
+            return ("bindx", self.key, self.type._cache_key(), len(self.value or ()),
+                    self.key_list)
         return ("bind", None if self.unique else self.key, self.type._cache_key())
 
     def effective_value(self) -> Any:
