@@ -164,3 +164,74 @@ def test_failed_flush_leaves_database_unchanged_and_session_usable(engine: Any) 
         session.add_all(things)
         session.commit()
         assert session.scalar(select(func.count()).select_from(Thing)) == N + 1
+
+
+class Gadget(Base):
+    """Attribute keys unlike column names, a Python default, a nullable column."""
+
+    __tablename__ = "orm_gadgets"
+    ident: Mapped[int] = mapped_column("id", primary_key=True)
+    label: Mapped[str] = mapped_column("name", String(30))
+    note: Mapped[str | None] = mapped_column(String(30))
+    rank: Mapped[int] = mapped_column(default=5)
+
+
+def test_full_rows_and_other_rows_share_groups_in_add_order(engine: Any) -> None:
+    # Rows with every column set and no key take the generated parameter builder; the
+    # others (a given key, an unset column, a default to compute) the general path. A row
+    # whose default makes it full joins the full rows' statement in add order.
+    Base.metadata.create_all(engine)
+    gadgets = [
+        Gadget(label="full1", note="n", rank=1),
+        Gadget(label="nokey-default", note="n"),  # rank filled by its default: full shape
+        Gadget(ident=1000, label="given", note="n", rank=2),
+        Gadget(label="unset-note", rank=3),
+        Gadget(label="null-note", note=None, rank=4),
+        Gadget(ident=None, label="none-key", note="m", rank=6),
+    ]
+    with Session(engine) as session:
+        session.add_all(gadgets)
+        session.flush()
+        ids = {g.label: g.ident for g in gadgets}
+        assert ids["given"] == 1000
+        assert None not in ids.values()
+        # one statement per column set, rows in add order within it
+        assert ids["full1"] < ids["nokey-default"] < ids["null-note"] < ids["none-key"]
+        session.commit()
+    with engine.connect() as conn:
+        t = Gadget.__table__
+        rows = {r.name: (r.id, r.note, r.rank) for r in conn.execute(select(t))}
+    assert rows == {
+        "full1": (ids["full1"], "n", 1),
+        "nokey-default": (ids["nokey-default"], "n", 5),
+        "given": (1000, "n", 2),
+        "unset-note": (ids["unset-note"], None, 3),
+        "null-note": (ids["null-note"], None, 4),
+        "none-key": (ids["none-key"], "m", 6),
+    }
+
+
+def test_full_row_builder_matches_general_parameters() -> None:
+    from tether.orm import persistence
+
+    Base.registry.configure()
+    mapper = Gadget.__mapper__
+    cols, _, _, pk_plain, shape, build = persistence._insert_plan(mapper)
+    assert shape == ("name", "note", "rank")
+    cases = [
+        {"label": "a", "note": None, "rank": 1},
+        {"ident": None, "label": "a", "note": "x", "rank": 1},
+        {"ident": 3, "label": "a", "note": "x", "rank": 1},
+        {"label": "a", "rank": 1},
+        {},
+    ]
+    for d in cases:
+        general = {ck: d[k] for k, ck in cols if k in d}
+        for k, ck in pk_plain:
+            if d.get(k, 0) is None:
+                del general[ck]
+        built = build(d)
+        if built is not None:
+            assert built == general and tuple(built) == tuple(general)
+    assert build(cases[0]) is not None and build(cases[1]) is not None
+    assert build(cases[2]) is None and build(cases[3]) is None and build({}) is None

@@ -10,6 +10,8 @@ the mapper per column set so the compiled-statement cache hits on the next flush
 
 from __future__ import annotations
 
+import itertools
+import linecache
 from typing import Any
 
 from tether.orm.exc import StaleDataError
@@ -27,7 +29,7 @@ def _python_default(col: Any) -> Any:
 def _insert_plan(mapper: Any) -> tuple[Any, ...]:
     """Per mapper, made once: ``(attribute key, column key)`` of every column attribute;
     the keys of columns with a Python default (pk and others apart); primary keys without
-    one."""
+    one; the usual row's column set and its parameter builder (:func:`_full_row_params`)."""
     def build() -> tuple[Any, ...]:
         cols: list[tuple[str, str]] = []
         defaulted: list[str] = []
@@ -43,9 +45,42 @@ def _insert_plan(mapper: Any) -> tuple[Any, ...]:
                 pk_plain.append((prop.key, col.key))
             elif has_default:
                 defaulted.append(prop.key)
-        return tuple(cols), tuple(defaulted), tuple(pk_defaulted), tuple(pk_plain)
+        full_shape, full_params = _full_row_params(cols, pk_plain, pk_defaulted, mapper)
+        return (tuple(cols), tuple(defaulted), tuple(pk_defaulted), tuple(pk_plain),
+                full_shape, full_params)
 
     return _cached(mapper, ("insert_plan",), build)  # type: ignore[no-any-return]
+
+
+def _full_row_params(cols: list[tuple[str, str]], pk_plain: list[tuple[str, str]],
+                     pk_defaulted: list[str], mapper: Any) -> tuple[tuple[str, ...], Any]:
+    """``(column set, builder)`` for the usual new row: every non-key column attribute set
+    and the primary key left to the database (unset or None). ``builder(obj.__dict__)``
+    returns that row's parameters as one dict display, or None for any other row, which
+    takes the general path; where it returns a dict, the general path makes the same one.
+    (None for a key with a Python default: such a row computes its default.)"""
+    if pk_defaulted:
+        return (), None
+    pk_keys = {k for k, _ in pk_plain}
+    plain = [(k, ck) for k, ck in cols if k not in pk_keys]
+    tests = [f"{k!r} in d" for k, _ in plain] + [f"d.get({k!r}) is None" for k in pk_keys]
+    source = "\n".join([
+        "def full_row_params(d):",
+        f"    if {' and '.join(tests) or 'True'}:",
+        f"        return {{{', '.join(f'{ck!r}: d[{k!r}]' for k, ck in plain)}}}",
+        "    return None",
+        "",
+    ])
+    namespace: dict[str, Any] = {}
+    filename = f"<tether insert parameters {next(_BUILDER_SERIAL)} for {mapper.class_.__qualname__}>"
+    # a traceback through the builder shows its source lines, as for a file
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+    return tuple(dict.fromkeys(ck for _, ck in plain)), namespace["full_row_params"]
+
+
+_BUILDER_SERIAL = itertools.count(1)
+"""Numbers the generated parameter builders, so each has its own file name."""
 
 
 def _python_default_of(col: Any) -> Any:
@@ -82,12 +117,25 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
     """
     table = mapper.local_table
     dialect = conn.dialect
-    groups: dict[tuple[str, ...], list[tuple[InstanceState, dict[str, Any]]]] = {}
+    # column set -> (states, their parameter dicts), kept as two parallel lists so the
+    # parameter list goes to executemany as it is
+    groups: dict[tuple[str, ...], tuple[list[InstanceState], list[dict[str, Any]]]] = {}
     pk_cols = mapper.primary_key
     plan = _insert_plan(mapper)
-    cols, defaulted, pk_defaulted, pk_plain = plan
+    cols, defaulted, pk_defaulted, pk_plain, full_shape, full_params = plan
+    full = None  # the group of full_shape, once a row has it
     for state in states:
         d = state.obj.__dict__
+        if full_params is not None:
+            params = full_params(d)
+            if params is not None:
+                if full is None:
+                    full = groups.get(full_shape)
+                    if full is None:
+                        full = groups[full_shape] = ([], [])
+                full[0].append(state)
+                full[1].append(params)
+                continue
         if (defaulted and any(k not in d for k in defaulted)) or (
                 pk_defaulted and any(d.get(k) is None for k in pk_defaulted)):
             params = _params_with_defaults(mapper, state, assigned)
@@ -100,9 +148,10 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
         shape = tuple(params)
         group = groups.get(shape)
         if group is None:
-            group = groups[shape] = []
-        group.append((state, params))
-    for keys, group in groups.items():
+            group = groups[shape] = ([], [])
+        group[0].append(state)
+        group[1].append(params)
+    for keys, (group_states, param_list) in groups.items():
         missing_pk = [c for c in pk_cols if c.key not in keys]
         server_side = [
             p.key
@@ -113,12 +162,13 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
         ]
         if not missing_pk:
             stmt = _cached(mapper, ("insert", keys), lambda: _insert(table))
-            conn.execute(stmt, [p for _, p in group])
+            conn.execute(stmt, param_list)
         elif dialect.supports_returning:
-            _insert_returning(conn, mapper, table, keys, group, missing_pk, assigned)
+            _insert_returning(conn, mapper, table, keys, group_states, param_list, missing_pk,
+                              assigned)
         else:
             stmt = _cached(mapper, ("insert", keys), lambda: _insert(table))
-            for state, params in group:
+            for state, params in zip(group_states, param_list):
                 result = conn.execute(stmt, params)
                 pk = result.inserted_primary_key
                 d = state.obj.__dict__
@@ -129,7 +179,7 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
                         assigned.append((state, key))
         if server_side:
             # values the database made up: load them on first access
-            for state, _ in group:
+            for state in group_states:
                 d = state.obj.__dict__
                 for key in server_side:
                     d.pop(key, None)
@@ -147,7 +197,8 @@ def _insert_returning(
     mapper: Any,
     table: Any,
     keys: tuple[str, ...],
-    group: list[tuple[InstanceState, dict[str, Any]]],
+    states: list[InstanceState],
+    param_list: list[dict[str, Any]],
     missing_pk: list[Any],
     assigned: list[Any],
 ) -> None:
@@ -155,15 +206,15 @@ def _insert_returning(
 
     prop_keys = [mapper.columntoproperty[c].key for c in missing_pk]
     stmt = _cached(mapper, ("insert_ret", keys), lambda: insert(table).returning(*missing_pk))
-    rows = conn.execute(stmt, [p for _, p in group])._raw_all()
+    rows = conn.execute(stmt, param_list)._raw_all()
     if len(prop_keys) == 1:
         key = prop_keys[0]
         note = assigned.append
-        for (state, _), row in zip(group, rows):
+        for state, row in zip(states, rows):
             state.obj.__dict__[key] = row[0]
             note((state, key))
         return
-    for (state, _), row in zip(group, rows):
+    for state, row in zip(states, rows):
         d = state.obj.__dict__
         for key, value in zip(prop_keys, row):
             d[key] = value

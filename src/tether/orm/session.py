@@ -25,6 +25,7 @@ from tether.orm.mapper import Mapper, needs_configure
 from tether.orm.state import (
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
+    NO_CHANGES,
     NO_VALUE,
     STATE_KEY,
     InstanceState,
@@ -342,7 +343,8 @@ class Session:
         """``_expire_state(state, None, by_commit=True)`` for every object in the identity
         map, with the attribute keys looked up once per mapper."""
         keys_of: dict[Any, tuple[str, ...]] = {}
-        modified = self._modified
+        discard = self._modified.discard
+        # reset_history() written inline: a commit runs this for every object it holds
         for obj in list(self.identity_map.values()):
             d = obj.__dict__
             state = d[STATE_KEY]
@@ -353,8 +355,10 @@ class Session:
             for key in keys:
                 if key in d:
                     del d[key]
-            state.reset_history()
-            modified.discard(state)
+            state.committed = NO_CHANGES
+            state.collections = None
+            state.modified = False
+            discard(state)
             state.expired = True
             state.expired_by_commit = True
 
