@@ -17,7 +17,7 @@ from tether.exc import InvalidRequestError, PendingRollbackError
 
 # imported here, not inside the methods that use them: an import statement in a function
 # costs about two microseconds per call, which Session() and every query would pay
-from tether.orm import bulk, deletecascade, loading, nplusone, unitofwork
+from tether.orm import bulk, deletecascade, loading, nplusone, session_plans, unitofwork
 from tether.orm import options as loader_options
 from tether.orm.exc import ObjectDeletedError, UnmappedClassError, UnmappedInstanceError
 from tether.orm.identity import IdentityMap
@@ -547,7 +547,7 @@ class Session:
             mapper = st.mapper
             keys = keys_of.get(mapper)
             if keys is None:
-                keys = keys_of[mapper] = _save_update_keys(mapper)
+                keys = keys_of[mapper] = session_plans.save_update_keys(mapper)
             for key, uselist in keys:
                 value = d.get(key)
                 if value is None:
@@ -736,7 +736,7 @@ class Session:
         if autoflush:
             self._autoflush()
         mapper = state.mapper
-        stmt = _get_statement(mapper)
+        stmt = session_plans.get_statement(mapper)
         params = dict(zip(mapper._get_bind_names, state.key[1]))  # type: ignore[attr-defined, index]
         result = self._connection().execute(stmt, params)
         rows = result.fetchall()
@@ -802,7 +802,7 @@ class Session:
             self._check_failed()
         if self._new or self._deleted or self._modified:
             self._autoflush()
-        plan = mapper.statement_cache.get("get_plan") or _get_plan(mapper)
+        plan = mapper.statement_cache.get("get_plan") or session_plans.get_plan(mapper)
         stmt = plan[0]
         params = dict(zip(plan[1], ident))
         if options or plan[2]:
@@ -958,43 +958,3 @@ class Session:
     def enable_relationship_loading(self, obj: Any) -> None:
         raise InvalidRequestError("enable_relationship_loading() is not supported")
 
-
-def _get_plan(mapper: Mapper) -> tuple[Any, list[str], bool]:
-    """What ``Session.get`` needs of ``mapper`` past the identity map: the statement, its
-    bind names, and whether loading it loads relationships eagerly; kept with the mapper's
-    statements once it is configured (one lookup per ``get``)."""
-    plan = (_get_statement(mapper), mapper._get_bind_names,  # type: ignore[attr-defined]
-            loading.has_eager(mapper))
-    if mapper.configured:
-        mapper.statement_cache["get_plan"] = plan
-    return plan
-
-
-def _get_statement(mapper: Mapper) -> Any:
-    """``SELECT <table columns> FROM table WHERE pk = :pk`` for ``mapper``, built once."""
-    stmt = mapper.statement_cache.get("get")
-    if stmt is None:
-        from tether.sql.elements import bindparam
-        from tether.sql.selectable import Select
-
-        names = [f"_pk_{i}" for i in range(len(mapper.primary_key))]
-        stmt = Select(mapper.class_).where(
-            *(col == bindparam(name, type_=col.type)
-              for col, name in zip(mapper.primary_key, names))
-        )
-        mapper._get_bind_names = names  # type: ignore[attr-defined]
-        mapper.statement_cache["get"] = stmt
-    return stmt
-
-
-def _save_update_keys(mapper: Any) -> tuple[tuple[str, bool], ...]:
-    """``(key, uselist)`` of ``mapper``'s relationships with the save-update cascade, made
-    once per mapper (again when relationships were added since, as backrefs are)."""
-    rels = mapper.relationships
-    ck = ("save_update_keys", len(rels))
-    keys = mapper.statement_cache.get(ck)
-    if keys is None:
-        keys = tuple((p.key, p.uselist) for p in rels.values() if p.cascade_save_update)
-        if all(p.configured for p in rels.values()):  # uselist is known once configured
-            mapper.statement_cache[ck] = keys
-    return keys  # type: ignore[no-any-return]
