@@ -12,7 +12,17 @@ from typing import Any
 import pytest
 from test_orm_support import count_statements
 
-from tether import Column, ForeignKey, Integer, String, Table, Text, create_engine, select
+from tether import (
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Table,
+    Text,
+    create_engine,
+    select,
+)
 from tether.exc import InvalidRequestError, NPlusOneWarning
 from tether.orm import (
     DetachedInstanceError,
@@ -85,6 +95,21 @@ class Node(Base):
     id = Column(Integer, primary_key=True)
     parent_id = Column(Integer, ForeignKey("c_nodes.id"))
     children = relationship("Node", order_by="Node.id")
+
+
+class Bin(Base):
+    __tablename__ = "c_bins"
+    a = Column(Integer, primary_key=True)
+    b = Column(Integer, primary_key=True)
+    items = relationship("BinItem", order_by="BinItem.id")
+
+
+class BinItem(Base):
+    __tablename__ = "c_bin_items"
+    id = Column(Integer, primary_key=True)
+    bin_a = Column(Integer)
+    bin_b = Column(Integer)
+    __table_args__ = (ForeignKeyConstraint(["bin_a", "bin_b"], ["c_bins.a", "c_bins.b"]),)
 
 
 # The lazy= defaults other than the one under test must stay out of the counts.
@@ -169,17 +194,57 @@ def test_selectin_subquery_and_chains(db: Any) -> None:
         assert log.count == 3  # shelves, books, pages: one per level
 
 
+def _key_batches(engine: Any) -> int:
+    """Statements for between ``_BATCH`` and twice as many integer keys: PostgreSQL binds the key list as one
+    array (one statement whatever its length), SQLite a placeholder per key (batches)."""
+    return 1 if engine.dialect.name == "postgresql" else 2
+
+
 def test_selectin_batches_many_keys(engine: Any) -> None:
     Base.metadata.create_all(engine)
-    n = strategies._BATCH + 20
+    n = strategies._BATCH + 100  # more than _BATCH shelves with books, and without
     with Session(engine) as s:
-        s.add_all([Shelf(id=i, name="x", books=[Volume(title="v")]) for i in range(1, n + 1)])
+        s.add_all([Shelf(id=i, name="x", books=[Volume(title=f"v{i}")] if i % 7 else [])
+                   for i in range(1, n + 1)])
         s.commit()
+    expected = {i: ([f"v{i}"] if i % 7 else []) for i in range(1, n + 1)}
     with Session(engine) as s, count_statements() as log:
         shelves = s.scalars(select(Shelf).options(selectinload(Shelf.books),
                                                   *_DEFAULTS_OFF)).all()
-        assert sum(len(sh.books) for sh in shelves) == n
-    assert log.count == 1 + 2  # the shelves, then two batches of keys
+        assert {sh.id: [b.title for b in sh.books] for sh in shelves} == expected
+    assert log.count == 1 + _key_batches(engine)  # the shelves, then the keys
+    # many-to-one: each volume's shelf, keys taken from the volumes' foreign keys
+    with Session(engine) as s, count_statements() as log:
+        volumes = s.scalars(select(Volume).options(
+            selectinload(Volume.shelf).noload(Shelf.b_selectin),
+            selectinload(Volume.shelf).noload(Shelf.b_joined))).all()
+        assert sorted((v.title, v.shelf.id) for v in volumes) == sorted(
+            (f"v{i}", i) for i in range(1, n + 1) if i % 7)
+    assert log.count == 1 + _key_batches(engine)
+    # a NULL foreign key loads no shelf and sends no key
+    with Session(engine) as s:
+        s.add(Volume(id=10_000, title="loose"))
+        s.commit()
+    with Session(engine) as s, count_statements() as log:
+        loose = s.scalars(select(Volume).where(Volume.id == 10_000)
+                          .options(selectinload(Volume.shelf))).one()
+        assert loose.shelf is None
+    assert log.count == 1
+
+
+def test_selectin_batches_composite_keys(engine: Any) -> None:
+    Base.metadata.create_all(engine)
+    n = strategies._BATCH + 20
+    with Session(engine) as s:
+        s.add_all([Bin(a=i % 3, b=i) for i in range(1, n + 1)])
+        s.flush()
+        s.add_all([BinItem(id=i, bin_a=i % 3, bin_b=i) for i in range(1, n + 1) if i % 5])
+        s.commit()
+    with Session(engine) as s, count_statements() as log:
+        bins = s.scalars(select(Bin).options(selectinload(Bin.items))).all()
+        assert {(b.a, b.b): [it.id for it in b.items] for b in bins} == {
+            (i % 3, i): ([i] if i % 5 else []) for i in range(1, n + 1)}
+    assert log.count == 1 + 2  # a tuple IN has a placeholder per value: batches everywhere
 
 
 def test_lazy_raise_noload_and_contains_eager(db: Any) -> None:

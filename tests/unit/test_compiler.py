@@ -43,7 +43,7 @@ from tether import (
 )
 from tether.dialects.postgresql import PGDialect
 from tether.dialects.sqlite import SQLiteDialect
-from tether.sql.compiler import compile_statement
+from tether.sql.compiler import compile_statement, in_list_binds_as_array
 from tether.sql.ddl import CreateTable, DropTable
 
 SQLITE = SQLiteDialect()
@@ -445,6 +445,9 @@ def test_expanding_in_is_one_array_parameter_on_postgresql() -> None:
     assert sql(stmt, SQLITE, {"ks": [1, 2]}).endswith("WHERE users.id IN (?, ?)")
     assert params(stmt, SQLITE, {"ks": [4, 5]}) == (4, 5)
     assert sql(stmt, PG, {"ks": []}).endswith("WHERE 1 != 1")
+    # What the selectin loaders read to send all keys in one statement.
+    assert in_list_binds_as_array(PG, t.c.id) and in_list_binds_as_array(PG, t.c.name)
+    assert not in_list_binds_as_array(SQLITE, t.c.id)
 
 
 def test_a_users_in_list_keeps_one_placeholder_per_item_on_postgresql() -> None:

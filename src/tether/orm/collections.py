@@ -7,10 +7,16 @@ Loading fills a collection with the base-class methods, so loading fires no even
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, SupportsIndex
 
-__all__ = ["CollectionHistory", "InstrumentedList", "InstrumentedSet", "make_collection"]
+__all__ = [
+    "CollectionHistory",
+    "InstrumentedList",
+    "InstrumentedSet",
+    "collection_maker",
+    "make_collection",
+]
 
 
 class CollectionHistory:
@@ -191,14 +197,28 @@ class InstrumentedSet(set[Any]):
 def make_collection(collection_class: Any, owner: Any, attr: Any, items: Iterable[Any] = ()) -> Any:
     """A new instrumented collection of ``collection_class`` filled (without events) with
     ``items``."""
+    return collection_maker(collection_class)(owner, attr, items)
+
+
+def collection_maker(collection_class: Any) -> Callable[[Any, Any, Iterable[Any]], Any]:
+    """``make_collection`` for one ``collection_class``, its kind decided once: loaders
+    that fill a collection per parent call it per parent."""
     if collection_class is set or (
         isinstance(collection_class, type) and issubclass(collection_class, set)
     ):
-        coll: Any = InstrumentedSet()
-        coll._tether_owner = owner
-        coll._tether_attr = attr
-        set.update(coll, items)
-        return coll
+        return _make_set
+    return _make_list
+
+
+def _make_set(owner: Any, attr: Any, items: Iterable[Any]) -> Any:
+    coll = InstrumentedSet()
+    coll._tether_owner = owner
+    coll._tether_attr = attr
+    set.update(coll, items)
+    return coll
+
+
+def _make_list(owner: Any, attr: Any, items: Iterable[Any]) -> Any:
     coll = InstrumentedList()
     coll._tether_owner = owner
     coll._tether_attr = attr

@@ -13,6 +13,7 @@ from typing import Any
 
 from tether.exc import ArgumentError, InvalidRequestError
 from tether.orm import loading
+from tether.orm.collections import collection_maker
 from tether.orm.relationships import MANYTOMANY, MANYTOONE, RelationshipProperty
 from tether.orm.state import NO_VALUE, InstanceState
 
@@ -210,12 +211,15 @@ class RaiseLoader(LazyLoader):
 
 
 _BATCH = 500
+"""Keys per batch statement, where each key is a placeholder of its own; a key list the
+dialect binds as one array parameter goes in one statement whatever its length."""
 
 
 @register("selectin", "subquery", "immediate", "joined")
 class SelectInLoader(LazyLoader):
     """``lazy="selectin"``: after a query, one ``IN`` query per relationship loads it for
-    every object the query returned (in batches of 500 keys).
+    every object the query returned (in batches of 500 keys, or all keys at once where the
+    dialect binds the key list as one array).
 
     ``subquery``/``immediate`` load this way (the same statement count). ``joined`` is
     loaded through a JOIN in the selecting statement itself (``options.execute_with_joins``);
@@ -230,7 +234,7 @@ class SelectInLoader(LazyLoader):
         self._batch_statement: Any = None
 
     def _build_batch(self) -> None:
-        from tether.sql.elements import bindparam
+        from tether.sql.elements import BindParameter
         from tether.sql.selectable import Select
 
         prop = self.prop
@@ -256,8 +260,9 @@ class SelectInLoader(LazyLoader):
         if prop.join.extra:
             stmt = stmt.where(*prop.join.extra)
         if len(key_cols) == 1:
-            crit = key_cols[0].in_(bindparam("_keys", expanding=True))
+            crit = key_cols[0].in_(BindParameter("_keys", expanding=True, key_list=True))
             self._composite = False
+            self._key_col = key_cols[0]
         else:
             self._composite = True
             self._key_cols = key_cols
@@ -286,17 +291,19 @@ class SelectInLoader(LazyLoader):
         if not todo:
             return []
         related: list[Any] = []
-        by_key: dict[tuple[Any, ...], list[Any]] = {}
+        # Key values: the value itself for a one-column key (no tuple per object or child),
+        # a tuple for a composite one.
+        by_key: dict[Any, list[Any]] = {}
         parent_keys = self._parent_keys
-        if len(parent_keys) == 1:
-            # One key column: no per-object generator.
+        single = not self._composite
+        if single:
             pkey = parent_keys[0]
             for o in todo:
                 d = o.__dict__
-                values = (d[pkey] if pkey in d else getattr(o, pkey),)
-                owners = by_key.get(values)
+                value = d[pkey] if pkey in d else getattr(o, pkey)
+                owners = by_key.get(value)
                 if owners is None:
-                    by_key[values] = [o]
+                    by_key[value] = [o]
                 else:
                     owners.append(o)
         else:
@@ -305,39 +312,48 @@ class SelectInLoader(LazyLoader):
                 values = tuple(d[k] if k in d else getattr(o, k) for k in parent_keys)
                 by_key.setdefault(values, []).append(o)
         if prop.direction is MANYTOONE:
-            found: dict[tuple[Any, ...], Any] = {}
+            found: dict[Any, Any] = {}
             missing = []
             imap = session.identity_map
-            for values in by_key:
-                if None in values:
-                    found[values] = None
+            use_get = self._use_get_many()
+            identity_class = prop.mapper.identity_class
+            for value in by_key:
+                if (value is None) if single else (None in value):
+                    found[value] = None
                     continue
-                if self._use_get_many():
-                    hit = imap.get((prop.mapper.identity_class, values))
+                if use_get:
+                    hit = imap.get((identity_class, (value,) if single else value))
                     if hit is not None:
-                        found[values] = hit
+                        found[value] = hit
                         continue
-                missing.append(values)
+                missing.append(value)
+            child_keys = self._child_keys
             for target in self._run(session, missing, joined):
                 td = target.__dict__
-                found[tuple(td.get(k) for k in self._child_keys)] = target
-            for values, owners in by_key.items():
-                value = found.get(values)
+                found[td.get(child_keys[0]) if single
+                      else tuple(td.get(k) for k in child_keys)] = target
+            for value, owners in by_key.items():
+                target = found.get(value)
                 for o in owners:
-                    attr.set_loaded(o, value)
-                if value is not None:
-                    related.append(value)
+                    attr.set_loaded(o, target)
+                if target is not None:
+                    related.append(target)
             return related
-        keys = [v for v in by_key if None not in v]
-        groups: dict[tuple[Any, ...], list[Any]] = {}
+        keys = [v for v in by_key if v is not None] if single else \
+            [v for v in by_key if None not in v]
+        groups: dict[Any, list[Any]] = {}
         if prop.direction is MANYTOMANY:
             for row in self._run_rows(session, keys, joined):
-                groups.setdefault(tuple(row[1:]), []).append(row[0])
-        elif len(self._child_keys) == 1:
-            # One key column (the usual foreign key): no per-child generator.
+                group = row[1] if single else tuple(row[1:])
+                found_group = groups.get(group)
+                if found_group is None:
+                    groups[group] = [row[0]]
+                else:
+                    found_group.append(row[0])
+        elif single:
             child_key = self._child_keys[0]
             for child in self._run(session, keys, joined):
-                group = (child.__dict__.get(child_key),)
+                group = child.__dict__.get(child_key)
                 found_group = groups.get(group)
                 if found_group is None:
                     groups[group] = [child]
@@ -347,17 +363,21 @@ class SelectInLoader(LazyLoader):
             for child in self._run(session, keys, joined):
                 cd = child.__dict__
                 groups.setdefault(tuple(cd.get(k) for k in self._child_keys), []).append(child)
-        for values, owners in by_key.items():
-            items = groups.get(values, [])
+        make = collection_maker(prop.collection_class) if prop.uselist else None
+        empty: list[Any] = []
+        for value, owners in by_key.items():
+            items = groups.get(value, empty)
             for o in owners:
-                st = o.__dict__.get(STATE_KEY)
+                d = o.__dict__
+                st = d.get(STATE_KEY)
                 if st is not None and st.collections and key in st.collections:
                     continue  # changed while unloaded: a plain lazy load merges it later
-                if prop.uselist:
-                    attr.set_loaded(o, items)
+                if make is not None:
+                    d[key] = make(o, attr, items)
                 else:
-                    attr.set_loaded(o, items[0] if items else None)
-            related.extend(items)
+                    d[key] = items[0] if items else None
+            if items:
+                related.extend(items)
         return related
 
     def _use_get_many(self) -> bool:
@@ -365,13 +385,20 @@ class SelectInLoader(LazyLoader):
             self._build()
         return self._use_get and self._get_order == list(range(len(self._get_order)))
 
-    def _statements(self, keys: list[tuple[Any, ...]]) -> Any:
+    def _statements(self, session: Any, keys: list[Any]) -> Any:
+        """(statement, parameters) per batch of ``keys`` (values of a one-column key,
+        tuples of a composite one)."""
+        from tether.sql.compiler import in_list_binds_as_array
         from tether.sql.elements import tuple_
 
-        for start in range(0, len(keys), _BATCH):
-            chunk = keys[start : start + _BATCH]
+        batch = _BATCH
+        if not self._composite and keys and in_list_binds_as_array(
+                session._connection().dialect, self._key_col):
+            batch = len(keys)
+        for start in range(0, len(keys), batch):
+            chunk = keys[start : start + batch]
             if not self._composite:
-                yield self._batch_statement, {"_keys": [k[0] for k in chunk]}
+                yield self._batch_statement, {"_keys": chunk}
             else:
                 stmt = self._base.where(tuple_(*self._key_cols).in_(chunk))
                 if self._order_by:
@@ -388,18 +415,18 @@ class SelectInLoader(LazyLoader):
 
             stmt, plan = extend_with_joins(stmt, joined, {self.prop.mapper: 0}, width)
         conn = session._connection()
-        rows = (conn.execute(stmt, params) if params else conn.execute(stmt))._raw_all()
+        rows = conn._rows(stmt, params)
         if plan:
             from tether.orm.options import fill_joined
 
             fill_joined(session, rows, plan)
         return rows  # type: ignore[no-any-return]
 
-    def _run(self, session: Any, keys: list[tuple[Any, ...]], joined: Any = None) -> list[Any]:
+    def _run(self, session: Any, keys: list[Any], joined: Any = None) -> list[Any]:
         out: list[Any] = []
         mapper = self.prop.mapper
         width = len(mapper.load_keys)
-        for stmt, params in self._statements(keys):
+        for stmt, params in self._statements(session, keys):
             rows = self._fetch(session, stmt, params, width, joined)
             if joined:
                 load = loading.row_loader(session, mapper, 0)
@@ -408,13 +435,13 @@ class SelectInLoader(LazyLoader):
                 out.extend(loading.instances(session, mapper, rows))
         return out
 
-    def _run_rows(self, session: Any, keys: list[tuple[Any, ...]],
+    def _run_rows(self, session: Any, keys: list[Any],
                   joined: Any = None) -> list[tuple[Any, ...]]:
         out: list[tuple[Any, ...]] = []
         mapper = self.prop.mapper
         width = len(mapper.load_keys)
         n_keys = len(self.prop.join.pairs) if self.prop.join is not None else 0
-        for stmt, params in self._statements(keys):
+        for stmt, params in self._statements(session, keys):
             rows = self._fetch(session, stmt, params, width + n_keys, joined)
             load = loading.row_loader(session, mapper)
             pairs = [(load(r), *tuple(r[width : width + n_keys])) for r in rows]

@@ -301,6 +301,19 @@ class DisplayCompiled:
         return self.string
 
 
+def _in_list_array_type(array_types: Mapping[str, str], left: Any) -> str | None:
+    visit_name: Any = getattr(getattr(left, "type", None), "__visit_name__", None)
+    return array_types.get(visit_name)
+
+
+def in_list_binds_as_array(dialect: Any, left: Any) -> bool:
+    """Whether an expanding ``left IN (...)`` over a list of ``left``'s own keys
+    (``BindParameter(..., key_list=True)``) goes to ``dialect`` as one array parameter
+    (``left = ANY(...)``), so that one statement carries any number of values with one
+    placeholder; callers that split long key lists into batches need not split these."""
+    return _in_list_array_type(getattr(dialect, "in_list_array_types", {}), left) is not None
+
+
 def compile_statement(statement: ClauseElement, dialect: Any,
                       params: Mapping[str, Any] | None = None, executemany: bool = False
                       ) -> tuple[Compiled, list[BindParameter]]:
@@ -525,8 +538,7 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
                       else right.value)
             if not values:
                 return "1 != 1" if op == "in" else "1 = 1"
-            array_type = self.flags.in_list_array_types.get(
-                getattr(getattr(element.left, "type", None), "__visit_name__", None))
+            array_type = _in_list_array_type(self.flags.in_list_array_types, element.left)
             if array_type is not None and right.key_list and op in ("in", "not_in"):
                 # x IN (a, b) is x = ANY(ARRAY[a, b]); x NOT IN (a, b) is x <> ALL(...),
                 # NULLs included.
