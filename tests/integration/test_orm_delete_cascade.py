@@ -159,17 +159,22 @@ def test_changes_after_delete_do_not_change_what_the_cascade_deletes(engine: Any
         moved.user = other
         s.commit()
         assert s.get(Post, 1) is None
-        assert [r[0] for r in _rows(s, User.__table__)] == [2, 3, 4, 5, 6]
-        assert len(_rows(s, Post.__table__)) == 15
+        rekeyed = s.get(Post, 4)  # user 2's, its key changed in memory, not flushed
+        rekeyed.user_id = 3
+        s.delete(other)
+        s.commit()
+        assert s.get(Post, 4) is None
+        assert [r[0] for r in _rows(s, User.__table__)] == [3, 4, 5, 6]
+        assert len(_rows(s, Post.__table__)) == 12
     with Session(engine) as s0:
-        copy = s0.get(Post, 5)  # user 2's
+        copy = s0.get(Post, 8)  # user 3's
         s0.expunge(copy)
     with Session(engine) as s:
-        s.delete(s.get(User, 2))
+        s.delete(s.get(User, 3))
         merged = s.merge(copy)
         assert merged in s.deleted
         s.commit()
-        assert len(_rows(s, Post.__table__)) == 12
+        assert len(_rows(s, Post.__table__)) == 9
 
 
 def test_a_cascade_added_later_by_a_backref_is_followed(engine: Any) -> None:

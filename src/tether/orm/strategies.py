@@ -351,9 +351,15 @@ class SelectInLoader(LazyLoader):
                 else:
                     found_group.append(row[0])
         elif single:
+            # Grouped by the key as the database has it: a child already in the session
+            # whose key was changed and not flushed yet still belongs to its old parent.
             child_key = self._child_keys[0]
             for child in self._run(session, keys, joined):
-                group = child.__dict__.get(child_key)
+                cd = child.__dict__
+                committed = cd[STATE_KEY].committed
+                group = committed.get(child_key, NO_VALUE) if committed else NO_VALUE
+                if group is NO_VALUE:
+                    group = cd.get(child_key)
                 found_group = groups.get(group)
                 if found_group is None:
                     groups[group] = [child]
@@ -362,7 +368,11 @@ class SelectInLoader(LazyLoader):
         else:
             for child in self._run(session, keys, joined):
                 cd = child.__dict__
-                groups.setdefault(tuple(cd.get(k) for k in self._child_keys), []).append(child)
+                committed = cd[STATE_KEY].committed
+                values = [committed.get(k, NO_VALUE) for k in self._child_keys]
+                groups.setdefault(tuple(cd.get(k) if v is NO_VALUE else v
+                                        for k, v in zip(self._child_keys, values)),
+                                  []).append(child)
         make = collection_maker(prop.collection_class) if prop.uselist else None
         empty: list[Any] = []
         for value, owners in by_key.items():
