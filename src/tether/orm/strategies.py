@@ -369,9 +369,9 @@ class SelectInLoader(LazyLoader):
             for child in self._run(session, keys, joined):
                 cd = child.__dict__
                 committed = cd[STATE_KEY].committed
-                values = [committed.get(k, NO_VALUE) for k in self._child_keys]
+                db_key = [committed.get(k, NO_VALUE) for k in self._child_keys]
                 groups.setdefault(tuple(cd.get(k) if v is NO_VALUE else v
-                                        for k, v in zip(self._child_keys, values)),
+                                        for k, v in zip(self._child_keys, db_key)),
                                   []).append(child)
         make = collection_maker(prop.collection_class) if prop.uselist else None
         empty: list[Any] = []
