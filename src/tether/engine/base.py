@@ -223,6 +223,16 @@ class Connection:
         if (_INFO >= echo) if echo else log.isEnabledFor(_INFO):
             log._log(_INFO, message, args)
 
+    def _log_statement(self, string: str, args: Any) -> bool:
+        """Log a statement and its parameters at INFO (``echo=True`` or the logger's
+        level); returns whether INFO is on, for the caller's row logging."""
+        echo = self.engine._echo_level
+        if not ((_INFO >= echo) if echo else log.isEnabledFor(_INFO)):  # _logs(_INFO)
+            return False
+        log._log(_INFO, string, ())
+        log._log(_INFO, "[compiled] %s", (self._shown(args, False),))
+        return True
+
     def _autobegin(self) -> RootTransaction:
         self._clean = False
         self._log_info("BEGIN (implicit)")
@@ -398,11 +408,7 @@ class Connection:
             self._autobegin()
         args = compiled.construct_params(bound, parameters)
         string = compiled.string
-        echo = self.engine._echo_level
-        logs = (_INFO >= echo) if echo else log.isEnabledFor(_INFO)  # _logs(_INFO), inlined
-        if logs:
-            log._log(_INFO, string, ())
-            log._log(_INFO, "[compiled] %s", (self._shown(args, False),))
+        logs = self._log_statement(string, args)
         try:
             cursor = self._dbapi.execute(string, args)
             rows = cursor.fetchall()
@@ -428,11 +434,7 @@ class Connection:
         args = compiled.construct_params(bound, params)
         string = compiled.string
         key_row = None
-        echo = self.engine._echo_level
-        logs = (_INFO >= echo) if echo else log.isEnabledFor(_INFO)  # _logs(_INFO), inlined
-        if logs:
-            log._log(_INFO, string, ())
-            log._log(_INFO, "[compiled] %s", (self._shown(args, False),))
+        logs = self._log_statement(string, args)
         try:
             if not compiled.is_select and (not compiled.is_text or _may_write(string)):
                 self.dialect.do_begin_write(self._dbapi)
