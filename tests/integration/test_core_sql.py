@@ -243,6 +243,29 @@ def test_executemany_with_defaults_and_python_callables(engine):
     assert [tuple(r) for r in rows] == [("aa", 100, "A", 7), ("b", 101, "B", None)]
 
 
+def test_sql_expression_defaults_with_bound_literals(engine):
+    """A column default or onupdate that is a SQL expression with a literal argument
+    (``func.lower("ABC")``) is rendered into the statement with that literal bound; a
+    value given for the column wins over it, in single rows, executemany and RETURNING."""
+    m = MetaData()
+    t = Table("sqldef", m, Column("id", Integer, primary_key=True),
+              Column("name", String(20), default=func.lower("ABC")),
+              Column("tag", String(20), onupdate=func.upper("tagged")),
+              Column("n", Integer))
+    m.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(t), {"n": 1})
+        conn.execute(insert(t), [{"n": 2}, {"n": 3}])
+        conn.execute(insert(t), {"n": 4, "name": "given"})
+        ids = conn.execute(insert(t).returning(t.c.id), [{"n": 5}, {"n": 6}]).scalars().all()
+        conn.execute(update(t).where(t.c.n == 1).values(n=10))
+        rows = conn.execute(select(t.c.n, t.c.name, t.c.tag).order_by(t.c.id)).all()
+    assert len(ids) == 2
+    assert [tuple(r) for r in rows] == [
+        (10, "abc", "TAGGED"), (2, "abc", None), (3, "abc", None), (4, "given", None),
+        (5, "abc", None), (6, "abc", None)]
+
+
 def test_text_with_bound_parameters(blog_db):
     engine, _, _ = blog_db
     with engine.connect() as conn:

@@ -235,3 +235,28 @@ def test_full_row_builder_matches_general_parameters() -> None:
             assert built == general and tuple(built) == tuple(general)
     assert build(cases[0]) is not None and build(cases[1]) is not None
     assert build(cases[2]) is None and build(cases[3]) is None and build({}) is None
+
+
+def test_orm_flush_with_a_sql_expression_default(engine: Any) -> None:
+    """A mapped column whose default is a SQL expression with a literal: rows that leave
+    it unset get the database's value (read back on access), a set value is kept."""
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Tagged(Base):
+        __tablename__ = "tagged"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(20), default=func.lower("ABC"))
+        n: Mapped[int] = mapped_column(Integer)
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Tagged(n=1), Tagged(n=2, name="x"), Tagged(n=3)])
+        s.commit()
+        rows = s.execute(select(Tagged.n, Tagged.name).order_by(Tagged.id)).all()
+        assert [tuple(r) for r in rows] == [(1, "abc"), (2, "x"), (3, "abc")]
+        t = Tagged(n=4)
+        s.add(t)
+        s.flush()
+        assert t.name == "abc"

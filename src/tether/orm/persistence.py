@@ -117,41 +117,36 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
     """
     table = mapper.local_table
     dialect = conn.dialect
-    # column set -> (states, their parameter dicts), kept as two parallel lists so the
-    # parameter list goes to executemany as it is
-    groups: dict[tuple[str, ...], tuple[list[InstanceState], list[dict[str, Any]]]] = {}
+    # Runs of consecutive rows with one column set, in the order the objects were added
+    # (so generated keys follow that order, as in SQLAlchemy): (column set, states, their
+    # parameter dicts), two parallel lists so the parameter list goes to executemany as is.
+    runs: list[tuple[tuple[str, ...], list[InstanceState], list[dict[str, Any]]]] = []
+    last: tuple[Any, ...] | None = None
     pk_cols = mapper.primary_key
     plan = _insert_plan(mapper)
     cols, defaulted, pk_defaulted, pk_plain, full_shape, full_params = plan
-    full = None  # the group of full_shape, once a row has it
     for state in states:
         d = state.obj.__dict__
-        if full_params is not None:
-            params = full_params(d)
-            if params is not None:
-                if full is None:
-                    full = groups.get(full_shape)
-                    if full is None:
-                        full = groups[full_shape] = ([], [])
-                full[0].append(state)
-                full[1].append(params)
-                continue
-        if (defaulted and any(k not in d for k in defaulted)) or (
-                pk_defaulted and any(d.get(k) is None for k in pk_defaulted)):
-            params = _params_with_defaults(mapper, state, assigned)
+        params = full_params(d) if full_params is not None else None
+        if params is not None:
+            shape = full_shape
         else:
-            # no Python default to compute: the attributes the object has, minus NULL keys
-            params = {ck: d[k] for k, ck in cols if k in d}
-            for k, ck in pk_plain:
-                if k in d and d[k] is None:
-                    del params[ck]
-        shape = tuple(params)
-        group = groups.get(shape)
-        if group is None:
-            group = groups[shape] = ([], [])
-        group[0].append(state)
-        group[1].append(params)
-    for keys, (group_states, param_list) in groups.items():
+            if (defaulted and any(k not in d for k in defaulted)) or (
+                    pk_defaulted and any(d.get(k) is None for k in pk_defaulted)):
+                params = _params_with_defaults(mapper, state, assigned)
+            else:
+                # no Python default to compute: the attributes the object has, minus NULL keys
+                params = {ck: d[k] for k, ck in cols if k in d}
+                for k, ck in pk_plain:
+                    if k in d and d[k] is None:
+                        del params[ck]
+            shape = tuple(params)
+        if last is None or last[0] != shape:
+            last = (shape, [], [])
+            runs.append(last)  # type: ignore[arg-type]
+        last[1].append(state)
+        last[2].append(params)
+    for keys, group_states, param_list in runs:
         missing_pk = [c for c in pk_cols if c.key not in keys]
         server_side = [
             p.key

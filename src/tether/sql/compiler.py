@@ -111,7 +111,10 @@ class Flags:
 #     execution parameters, falling back to the column's Python default.
 # (ARRAY, index, key, processor): an expanding IN list passed whole, as one array parameter
 #     (dialects with ``in_list_array_types``); the processor applies to each item.
-BIND, EXPAND, COLUMN, ARRAY = 0, 1, 2, 3
+# (OWN, bind, processor): a bound value that is not part of the statement's own tree (a
+#     literal inside a column's SQL-expression default, ``default=func.lower("X")``): it
+#     always takes the bind's own value.
+BIND, EXPAND, COLUMN, ARRAY, OWN = 0, 1, 2, 3, 4
 
 
 class _DefaultContext:
@@ -258,6 +261,9 @@ class Compiled:
                             f"{{{bp.key!r}: ...}})"
                         )
                     value = bp.effective_value()
+            elif kind == OWN:
+                _, bp, proc = slot
+                value = bp.effective_value()
             elif kind == EXPAND:
                 _, index, key, position, proc = slot
                 items = expanded.get((index, key))
@@ -512,6 +518,8 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
             marks = [self._add_slot((EXPAND, index, key, i, proc), bind.key)
                      for i in range(len(values))]
             return "(" + ", ".join(marks) + ")"
+        if index < 0 and key is None:  # not in the statement's tree: see OWN
+            return self._add_slot((OWN, bind, proc), bind.key)
         return self._add_slot((BIND, index, key, proc), bind.key)
 
     def visit_null(self, element: Any, **kw: Any) -> str:

@@ -122,7 +122,12 @@ class DMLCompilerMixin:
                         if k in pk_keys:
                             positions[k] = before
                         if k in params:
-                            vals.append(self._default_sql(col, col.default, True))
+                            # the given value; a Python default still fills a later row of
+                            # an executemany that leaves it out (a SQL one cannot: required)
+                            default = col.default
+                            if default is not None and default.is_clause_element:
+                                default = None
+                            vals.append(self._default_sql(col, default, True))
                         elif k in explicit:
                             vals.append(self._column_value(col, explicit[k]))
                         else:
