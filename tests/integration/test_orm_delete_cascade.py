@@ -8,11 +8,11 @@ collection in place.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager as ContextManager
 from typing import Any
 
 import pytest
+from test_orm_support import engine_log
 
 from tether import Column, ForeignKey, ForeignKeyConstraint, Integer, String, Table, select
 from tether.exc import IntegrityError, InvalidRequestError
@@ -38,18 +38,8 @@ class _Log(logging.Handler):
         return self.statements.count((verb, table))
 
 
-@contextmanager
-def statements() -> Iterator[_Log]:
-    logger = logging.getLogger("tether.engine")
-    handler = _Log()
-    old = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old)
+def statements() -> ContextManager[_Log]:
+    return engine_log(_Log())
 
 
 def _rows(session: Session, table: Any) -> list[tuple[Any, ...]]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import ast
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager as ContextManager
 from typing import Any
 
 import pytest
+from test_orm_support import engine_log
 
 from tether import Column, ForeignKey, Integer, String, Table, select
 from tether.exc import IntegrityError, PendingRollbackError
@@ -61,18 +61,8 @@ class _Writes(logging.Handler):
         self.entries.clear()
 
 
-@contextmanager
-def writes() -> Iterator[_Writes]:
-    logger = logging.getLogger("tether.engine")
-    handler = _Writes()
-    old = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    try:
-        yield handler
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old)
+def writes() -> ContextManager[_Writes]:
+    return engine_log(_Writes())
 
 
 def table_rows(session: Session, table: Any) -> list[tuple[Any, ...]]:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
+from typing import TypeVar
+
+H = TypeVar("H", bound=logging.Handler)
 
 _NOT_STATEMENTS = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "[")
 
@@ -31,10 +35,10 @@ class StatementLog(logging.Handler):
 
 
 @contextmanager
-def count_statements() -> Iterator[StatementLog]:
-    """``with count_statements() as log: ...``; then ``log.count``/``log.statements``."""
+def engine_log(handler: H) -> Iterator[H]:
+    """``handler`` receives every INFO record of the ``tether.engine`` logger (each
+    statement and its parameters) inside the ``with`` block."""
     logger = logging.getLogger("tether.engine")
-    handler = StatementLog()
     old_level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
@@ -43,3 +47,8 @@ def count_statements() -> Iterator[StatementLog]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(old_level)
+
+
+def count_statements() -> ContextManager[StatementLog]:
+    """``with count_statements() as log: ...``; then ``log.count``/``log.statements``."""
+    return engine_log(StatementLog())

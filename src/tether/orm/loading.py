@@ -10,13 +10,12 @@ stores each column's value into ``__dict__``, fills in its state and maps it.
 from __future__ import annotations
 
 import gc
-import itertools
-import linecache
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from tether.exc import InvalidRequestError, MultipleResultsFound, NoResultFound
 from tether.orm.state import LOADED_STATE_DEFAULTS, STATE_KEY, InstanceState
+from tether.util import codegen
 
 __all__ = ["ORMResult", "ORMRow", "ScalarResult", "instances", "load_one", "row_loader"]
 
@@ -127,15 +126,8 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]]) -> A
         "new_state": InstanceState.__new__,
         **{name.upper(): value for name, value in LOADED_STATE_DEFAULTS},
     }
-    filename = f"<tether loader {next(_LOADER_SERIAL)} for {mapper.class_.__qualname__}>"
-    # a traceback through the loader shows its source lines, as for a file
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
-    return namespace["make_loader"]
-
-
-_LOADER_SERIAL = itertools.count(1)
-"""Numbers the generated loaders, so each has its own file name (and linecache entry)."""
+    return codegen.define(source, "make_loader", f"loader for {mapper.class_.__qualname__}",
+                          namespace)
 
 
 def _new_persistent(mapper: Any, session: Any, ikey: Any, items: Iterable[Any]) -> Any:

@@ -10,12 +10,11 @@ the mapper per column set so the compiled-statement cache hits on the next flush
 
 from __future__ import annotations
 
-import itertools
-import linecache
 from typing import Any
 
 from tether.orm.exc import StaleDataError
 from tether.orm.state import NO_VALUE, InstanceState
+from tether.util import codegen
 
 __all__ = ["delete_rows", "insert_rows", "update_rows"]
 
@@ -71,16 +70,9 @@ def _full_row_params(cols: list[tuple[str, str]], pk_plain: list[tuple[str, str]
         "    return None",
         "",
     ])
-    namespace: dict[str, Any] = {}
-    filename = f"<tether insert parameters {next(_BUILDER_SERIAL)} for {mapper.class_.__qualname__}>"
-    # a traceback through the builder shows its source lines, as for a file
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
-    return tuple(dict.fromkeys(ck for _, ck in plain)), namespace["full_row_params"]
-
-
-_BUILDER_SERIAL = itertools.count(1)
-"""Numbers the generated parameter builders, so each has its own file name."""
+    builder = codegen.define(source, "full_row_params",
+                             f"insert parameters for {mapper.class_.__qualname__}", {})
+    return tuple(dict.fromkeys(ck for _, ck in plain)), builder
 
 
 def _python_default_of(col: Any) -> Any:
