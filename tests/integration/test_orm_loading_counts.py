@@ -301,6 +301,35 @@ def test_column_options_counts(db: Any) -> None:
     assert log.count == 1  # a new load without the option brings the column
 
 
+def test_deferred_column_stays_unloaded_until_read(db: Any) -> None:
+    # As in SQLAlchemy: expiry, refresh() and get() of an expired object reload the
+    # columns that are not deferred; reading a deferred column loads that column alone.
+    with Session(db) as s, count_statements() as log:
+        shelf = s.get(Shelf, 1)
+        assert shelf is not None and "note" not in shelf.__dict__
+        s.expire(shelf)
+        assert shelf.name == "s0" and "note" not in shelf.__dict__
+        s.refresh(shelf)
+        assert "note" not in shelf.__dict__
+        s.expire(shelf)
+        assert shelf.note == "long"
+        assert "name" not in shelf.__dict__  # still expired: it loads on its own read
+        note_select = log.statements[-1]
+        assert "c_shelves.note" in note_select and "c_shelves.name" not in note_select
+        assert shelf.name == "s0"
+        s.refresh(shelf, ["note"])
+        assert shelf.__dict__["note"] == "long"
+    assert log.count == 7  # six loads, and get() runs b_selectin's eager SELECT
+    with Session(db) as s, count_statements() as log:
+        loaded = s.scalars(select(Shelf).order_by(Shelf.id).options(*_DEFAULTS_OFF)).all()
+        first = loaded[0]
+        first.name = "changed"
+        s.scalars(select(Shelf).options(undefer(Shelf.note), *_DEFAULTS_OFF)).all()
+        # an object already loaded gets the undeferred column; its own change stays
+        assert first.__dict__["note"] == "long" and first.name == "changed"
+    assert log.count == 3  # the second SELECT autoflushes the change first
+
+
 def test_lazy_defaults(db: Any) -> None:
     with Session(db) as s, count_statements() as log:
         shelves = s.scalars(select(Shelf).order_by(Shelf.id)).unique().all()

@@ -180,7 +180,7 @@ class ColumnAttribute(QueryableAttribute):
         session = state.session
         if session is None:
             raise detached_error(state, self.key)
-        session._load_unloaded(state)
+        session._load_unloaded(state, key=self.key)
         return obj.__dict__.get(self.key)
 
     def make_setter(self) -> Any:

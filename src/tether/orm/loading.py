@@ -30,22 +30,22 @@ def row_loader(session: Any, mapper: Any, offset: int = 0,
     pairs, make_loader = _plan(mapper, offset, skip)
 
     def fill_expired(obj: Any, row: Sequence[Any]) -> None:
-        """An object already in the identity map: a row refreshes it only where it was
-        expired, or everywhere with ``populate_existing``."""
-        state = obj.__dict__[STATE_KEY]
+        """An object already in the identity map: a row fills only its unloaded
+        attributes (expired ones, or a deferred column the query undefers; loaded values
+        and local changes stay), or all of them with ``populate_existing``."""
+        d = obj.__dict__
+        state = d[STATE_KEY]
         if populate_existing:
             # execution_options(populate_existing=True): the row wins over local changes
-            d = obj.__dict__
             for k, i in pairs:
                 d[k] = row[i]
                 state.forget(k)
             state.expired = False
             return
+        for k, i in pairs:
+            if k not in d:
+                d[k] = row[i]
         if state.expired:
-            d = obj.__dict__
-            for k, i in pairs:
-                if k not in d:
-                    d[k] = row[i]
             state.expired = False
             state.expired_by_commit = False
 

@@ -719,39 +719,61 @@ class Session:
                 f"Could not refresh {type(instance).__name__} object: it is not persistent "
                 "in this session"
             )
-        related = self._refresh_cascade(instance) if not attribute_names else []
-        self._expire_state(state, list(attribute_names) if attribute_names else None)
-        self._load_unloaded(state, autoflush=False)
+        names = list(attribute_names) if attribute_names else None
+        related = self._refresh_cascade(instance) if not names else []
+        self._expire_state(state, names)
+        keys = None
+        if names:
+            # refresh(obj, [...]) loads exactly the named columns, deferred ones included
+            columns = state.mapper.key_to_column
+            keys = tuple(k for k in names if k in columns) or None
+        self._load_unloaded(state, autoflush=False, keys=keys)
         # Along refresh-expire cascades the related objects are only expired (they reload
         # on next access), as SQLAlchemy users expect; reloading them all here would cost a
         # SELECT per object that may never be read again.
         for st in related:
             self._expire_state(st, None)
 
-    def _load_unloaded(self, state: InstanceState, autoflush: bool = True) -> None:
-        """Load the unloaded column attributes of a persistent object (one SELECT)."""
+    def _load_unloaded(self, state: InstanceState, autoflush: bool = True,
+                       key: str | None = None, keys: tuple[str, ...] | None = None) -> None:
+        """Load unloaded column attributes of a persistent object with one SELECT.
+
+        Which columns, as SQLAlchemy users expect of ``deferred()``: reading an unloaded
+        deferred attribute (``key``) loads that column alone; anything else (an expired
+        attribute, ``get()`` of an expired object, ``refresh()``) loads every unloaded
+        column that is not deferred, so a deferred column stays unread until asked for.
+        ``keys``: exactly these columns (``refresh(obj, names)``)."""
         if state.session is not self:
             return
         self._check_failed()
         if autoflush:
             self._autoflush()
         mapper = state.mapper
-        stmt = session_plans.get_statement(mapper)
+        d = state.obj.__dict__
+        deferred = mapper.deferred_keys
+        whole = keys is None and (key is None or key not in deferred)
+        if keys is None:
+            if whole:
+                keys = tuple(k for k in mapper.load_keys
+                             if k is not None and k not in d and k not in deferred)
+            else:
+                keys = (key,)  # type: ignore[assignment]
+        if not keys:
+            keys = tuple(mapper.pk_keys)  # nothing to fill: still check the row exists
+        stmt = session_plans.columns_statement(mapper, keys)  # type: ignore[arg-type]
         params = dict(zip(mapper._get_bind_names, state.key[1]))  # type: ignore[attr-defined, index]
-        result = self._connection().execute(stmt, params)
-        rows = result.fetchall()
+        rows = self._connection().execute(stmt, params).fetchall()
         if not rows:
             raise ObjectDeletedError(
                 f"{type(state.obj).__name__} object with identity {state.key[1]!r} was "  # type: ignore[index]
                 "deleted from the database (or its primary key changed) since it was loaded"
             )
-        row = rows[0]
-        d = state.obj.__dict__
-        for key, value in zip(mapper.load_keys, row):
-            if key is not None and key not in d:
-                d[key] = value
-        state.expired = False
-        state.expired_by_commit = False
+        for k, value in zip(keys, rows[0]):  # type: ignore[arg-type]
+            if k not in d:
+                d[k] = value
+        if whole:
+            state.expired = False
+            state.expired_by_commit = False
 
     def _load_related(self, statement: Any, params: dict[str, Any], mapper: Mapper) -> list[Any]:
         """Run a lazy-load statement and turn its rows into objects (autoflushes first)."""

@@ -41,6 +41,27 @@ def get_statement(mapper: Mapper) -> Any:
     return stmt
 
 
+def columns_statement(mapper: Mapper, keys: tuple[str, ...]) -> Any:
+    """``SELECT <the columns of keys> FROM table WHERE pk = :pk`` for reloading some of
+    an object's attributes (an expired object, a deferred column), built once per
+    mapper and set of keys."""
+    ck = ("columns", keys)
+    stmt = mapper.statement_cache.get(ck)
+    if stmt is None:
+        from tether.sql.elements import bindparam
+        from tether.sql.selectable import Select
+
+        get_statement(mapper)  # names the primary key binds (mapper._get_bind_names)
+        names = mapper._get_bind_names  # type: ignore[attr-defined]
+        columns = mapper.key_to_column
+        stmt = Select(*(columns[k] for k in keys)).where(
+            *(col == bindparam(name, type_=col.type)
+              for col, name in zip(mapper.primary_key, names))
+        )
+        mapper.statement_cache[ck] = stmt
+    return stmt
+
+
 def save_update_keys(mapper: Any) -> tuple[tuple[str, bool], ...]:
     """``(key, uselist)`` of ``mapper``'s relationships with the save-update cascade, made
     once per mapper (again when relationships were added since, as backrefs are)."""
