@@ -465,3 +465,20 @@ def test_expanding_in_of_an_untyped_expression_keeps_the_list_on_postgresql() ->
     x = literal_column("x")
     stmt = select(x).where(x.in_(bindparam("ks", expanding=True)))
     assert sql(stmt, PG, {"ks": [1, 2]}).endswith(" IN (%s, %s)")
+
+
+def test_select_params_binds_values_in_every_clause() -> None:
+    from tether import bindparam
+
+    users = Table("pu", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("name", String(20)))
+    stmt = (select(users.c.id, (users.c.id + bindparam("k")).label("k1"))
+            .where(users.c.name == bindparam("n"))
+            .order_by(users.c.id - bindparam("k"))
+            .params(n="ann", k=3))
+    assert params(stmt) == (3, "ann", 3)
+    nested = select(users.c.id).where(users.c.id.in_(
+        select(users.c.id).where(users.c.name == bindparam("n")).params(n="bob")))
+    assert params(nested) == ("bob",)
+    count = select(func.count()).select_from(stmt.order_by(None).subquery())
+    assert params(count) == (3, "ann")

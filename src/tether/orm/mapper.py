@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tether.exc import ArgumentError, InvalidRequestError
 from tether.orm.attributes import ColumnAttribute, RelationshipAttribute
+from tether.orm.dynamic import LAZY_KINDS, DynamicAttribute
 from tether.orm.exc import UnmappedClassError
 from tether.orm.relationships import (
     MANYTOMANY,
@@ -130,7 +131,8 @@ class Mapper:
             attr: Any = ColumnAttribute(self.class_, key, prop, prop.column)
         else:
             self.relationships[key] = prop
-            attr = RelationshipAttribute(self.class_, key, prop)
+            kind = DynamicAttribute if prop.lazy in LAZY_KINDS else RelationshipAttribute
+            attr = kind(self.class_, key, prop)
         prop.attr = attr
         setattr(self.class_, key, attr)
         self.class_._tether_attrs[key] = attr  # type: ignore[attr-defined]

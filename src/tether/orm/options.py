@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tether.exc import ArgumentError
+from tether.exc import ArgumentError, InvalidRequestError
 from tether.orm.state import STATE_KEY
 
 __all__ = [
@@ -58,10 +58,21 @@ def _prop_of(attr: Any) -> Any:
     return prop
 
 
+# relationships that never hold their members (tether.orm.dynamic): no _EAGER option
+_NEVER_LOADED = ("dynamic", "write_only")
+
+
 class LoaderOption:
     """A chain of relationship loading choices, starting at one mapped class."""
 
     def __init__(self, path: tuple[tuple[Any, str | None], ...]) -> None:
+        prop, strategy = path[-1]
+        if strategy in _EAGER and getattr(prop, "lazy", None) in _NEVER_LOADED:
+            raise InvalidRequestError(
+                f"{prop.parent.class_.__name__}.{prop.key} is lazy={prop.lazy!r}: its members "
+                "are queried, never loaded into the object, so no eager loader option "
+                f"applies to it (this one is {strategy}load)"
+            )
         self.path = path
 
     def _chain(self, attr: Any, strategy: str | None) -> LoaderOption:

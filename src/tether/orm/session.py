@@ -551,7 +551,14 @@ class Session:
             for key, uselist in keys:
                 value = d.get(key)
                 if value is None:
-                    continue
+                    # a collection not loaded (or never loaded: lazy="dynamic") may still
+                    # have gained members in memory; they join the session too
+                    colls = st.collections
+                    hist = colls.get(key) if colls else None
+                    if hist is None or not hist.added:
+                        continue
+                    value = list(hist.added.values())
+                    uselist = True
                 for item in value if uselist else (value,):
                     if item is None:
                         continue

@@ -805,6 +805,14 @@ def _apply_join(froms: list[FromClause], target: FromClause, onclause: Any, isou
             )
         if candidates:
             index = candidates[0]
+    if index is None and left is None and onclause is not None:
+        # The ON clause names the table the join starts from, though nothing selected
+        # comes from it (select(Post.title).join(User.posts)): that table leads the join.
+        starts = [r for r in onclause._from_objects
+                  if r is not target and not target.is_derived_from(r)]
+        if starts:
+            froms.append(starts[0])
+            index = len(froms) - 1
     if index is None:
         if not froms:
             raise exc.InvalidRequestError(

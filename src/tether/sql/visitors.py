@@ -52,7 +52,10 @@ def replace(element: Any, fn: Replacer) -> Any:
     if isinstance(element, Case):
         return _replace_case(element, fn)
     from tether.sql.functions import Function
+    from tether.sql.selectable import Select
 
+    if isinstance(element, Select):
+        return _replace_select(element, fn)
     if isinstance(element, Function):
         new_args = replace(element.clause_expr, fn)
         if new_args is element.clause_expr:
@@ -86,6 +89,25 @@ def replace(element: Any, fn: Replacer) -> Any:
         return element
     clone = copy.copy(element)
     clone.__dict__.pop("_tether_shape", None)
+    clone.__dict__.update(changes)
+    return clone
+
+
+_SELECT_PARTS = ("_raw_columns", "_where", "_having", "_group_by", "_order_by")
+
+
+def _replace_select(select: Any, fn: Replacer) -> Any:
+    # The clauses a statement's bind parameters live in (``select(...).params(x=1)``);
+    # a clause that did not change is shared with the original.
+    changes: dict[str, Any] = {}
+    for name in _SELECT_PARTS:
+        items = getattr(select, name)
+        new_items = tuple(replace(i, fn) for i in items)
+        if any(a is not b for a, b in zip(items, new_items, strict=True)):
+            changes[name] = new_items
+    if not changes:
+        return select
+    clone = select._generate()
     clone.__dict__.update(changes)
     return clone
 
