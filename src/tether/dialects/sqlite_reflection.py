@@ -162,7 +162,7 @@ def get_columns(conn: Any, table: str, schema: str | None) -> list[dict[str, Any
         out.append({
             "name": name,
             "type": type_,
-            "nullable": not notnull and not pk,
+            "nullable": not notnull,  # as PRAGMA table_info says (INTEGER PRIMARY KEY: 0)
             "default": default,
             "autoincrement": bool(rowid),
         })

@@ -129,8 +129,16 @@ class Inspector:
         return list(self._call("get_unique_constraints", table_name, schema))
 
     def reflect_table(self, table: sa_schema.Table) -> None:
-        """Fill an empty ``Table`` with the columns and constraints the database has."""
+        """Fill ``Table`` with the columns and constraints the database has; a column the
+        Table was given already keeps its own definition (as ``autoload_with`` promises).
+        Raises NoSuchTableError when the database has no such table."""
         _fill_table(self, table)
+
+    def reflect_into(self, metadata: sa_schema.MetaData, schema: str | None = None,
+                     only: Iterable[str] | None = None,
+                     resolve_references: bool = True) -> sa_schema.MetaData:
+        """``MetaData.reflect``: see :func:`reflect`."""
+        return reflect(self.bind, metadata, schema, only, resolve_references)
 
     def __repr__(self) -> str:
         return f"<Inspector {self.dialect.name}>"
@@ -146,17 +154,28 @@ def _fill_table(insp: Inspector, table: sa_schema.Table) -> None:
     name, schema = str(table.name), table.schema
     pk = insp.get_pk_constraint(name, schema)
     pk_cols = set(pk["constrained_columns"])
-    for col in insp.get_columns(name, schema):
+    given = set(table.c.keys())
+    reflected = insp.get_columns(name, schema)
+    for col in reflected:
+        if col["name"] in given:
+            continue
         table.append_column(sa_schema.Column(
             col["name"], col["type"],
             primary_key=col["name"] in pk_cols,
-            nullable=col["nullable"] if col["name"] not in pk_cols else False,
+            # as the database says: SQLite's INTEGER PRIMARY KEY reports NULL allowed
+            nullable=col["nullable"],
             server_default=_server_default(col.get("default")),
             autoincrement=bool(col.get("autoincrement")) if col["name"] in pk_cols else "auto",
         ))
+    if given:
+        # the given columns take their place in the table's order; extra ones go last
+        order = {col["name"]: i for i, col in enumerate(reflected)}
+        table.c._list.sort(key=lambda c: order.get(c.name, len(order)))
     if pk.get("name"):
         table.primary_key.name = pk["name"]
     for fk in insp.get_foreign_keys(name, schema):
+        if any(c in given for c in fk["constrained_columns"]):
+            continue  # the given column says what it refers to (or that it refers to nothing)
         ref_schema = fk["referred_schema"]
         prefix = f"{ref_schema}." if ref_schema else ""
         table.append_constraint(sa_schema.ForeignKeyConstraint(

@@ -61,6 +61,17 @@ class MetaData:
 
         return sort_tables(list(self.tables.values()), ignore_cycles=True)
 
+    def reflect(self, bind: Any, schema: str | None = None, views: bool = False,
+                only: Iterable[str] | None = None, extend_existing: bool = False,
+                resolve_fks: bool = True) -> None:
+        """Add a Table for each table the database behind ``bind`` (an Engine or
+        Connection) has in ``schema``, columns and constraints read from it; tables already
+        here stay as they are. ``only``: just these (NoSuchTableError names any missing)."""
+        from tether.inspection import inspect as inspect_bind
+
+        inspect_bind(bind).reflect_into(self, schema=schema, only=only,
+                                        resolve_references=resolve_fks)
+
     def create_all(self, bind: Any, tables: Iterable[Table] | None = None,
                    checkfirst: bool = True) -> None:
         """Create the tables (and their schemas and indexes) that do not exist yet."""
@@ -131,6 +142,12 @@ class Table(FromClause):
         self.schema = schema if schema is not None else metadata.schema
         self.comment = comment
         self.info = info or {}
+        autoload_with = kw.pop("autoload_with", None)
+        if kw.pop("autoload", None) and autoload_with is None:
+            raise exc.ArgumentError(
+                f"Table({name!r}, ..., autoload=True) needs the database to read: pass "
+                f"autoload_with=engine (or a connection) instead"
+            )
         self.dialect_kwargs = {k: v for k, v in kw.items() if "_" in k}
         self._columns = ColumnCollection()
         self.constraints: list[Constraint] = []
@@ -140,6 +157,12 @@ class Table(FromClause):
         self.primary_key._set_parent(self)
         metadata._add_table(self)
         self._extend(args, {})
+        if autoload_with is not None:
+            try:
+                _reflect_into(autoload_with, self)
+            except exc.NoSuchTableError:
+                metadata.remove(self)  # a table the database lacks is not left half-made
+                raise
 
     def _extend(self, args: Iterable[Any], kw: dict[str, Any]) -> None:
         for item in args:
@@ -831,3 +854,11 @@ class Computed(SchemaItem):
 
     def _set_parent(self, table: Table) -> None:
         pass
+
+
+def _reflect_into(bind: Any, table: Table) -> None:
+    # Table(..., autoload_with=engine): the Inspector the engine layer registers with
+    # tether.inspection reads the database (this layer does not import the engine).
+    from tether.inspection import inspect as inspect_bind
+
+    inspect_bind(bind).reflect_table(table)
