@@ -12,12 +12,16 @@ from collections.abc import Iterator
 from typing import Any
 
 from tether.exc import InvalidRequestError, MultipleResultsFound, NoResultFound
+from tether.orm.aliased import AliasedClass
 
 __all__ = ["Query"]
 
 
 def _is_entity(value: Any) -> bool:
-    return isinstance(value, type) and hasattr(value, "__mapper__")
+    # a mapped class, or one seen through aliased()
+    if isinstance(value, type):
+        return hasattr(value, "__mapper__")
+    return isinstance(value, AliasedClass)
 
 
 class Query:

@@ -893,6 +893,23 @@ class Session:
             return conn.execute(statement, params)
         return conn.execute(statement)
 
+    def bulk_insert_mappings(self, mapper: Any, mappings: Iterable[dict[str, Any]],
+                             return_defaults: bool = False, render_nulls: bool = False) -> None:
+        """INSERT a row per dict, without making objects (legacy bulk API)."""
+        self._check_failed()
+        bulk.bulk_insert_mappings(self, _mapper_of(mapper), mappings, return_defaults)
+
+    def bulk_update_mappings(self, mapper: Any, mappings: Iterable[dict[str, Any]]) -> None:
+        """UPDATE the row each dict names by its primary key (legacy bulk API)."""
+        self._check_failed()
+        bulk.update_by_primary_key(self, _mapper_of(mapper), list(mappings))
+
+    def bulk_save_objects(self, objects: Iterable[Any], return_defaults: bool = False,
+                          update_changed_only: bool = True, preserve_order: bool = True) -> None:
+        """Write the objects' rows without adding them to the session (legacy bulk API)."""
+        self._check_failed()
+        bulk.bulk_save_objects(self, objects, return_defaults, update_changed_only)
+
     def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
         return self.execute(statement, params, **kw).scalars()
 
