@@ -18,6 +18,7 @@ from tether.orm import (  # noqa: F401
 from tether.orm.aliased import AliasedClass, aliased
 from tether.orm.attributes import get_history, set_attribute
 from tether.orm.collections import InstrumentedList, InstrumentedSet
+from tether.orm.dataclass_mapping import MappedAsDataclass
 from tether.orm.decl_base import (
     DeclarativeBase,
     DeclarativeMeta,
@@ -96,6 +97,7 @@ __all__ = [
     "MANYTOONE",
     "ONETOMANY",
     "DeclarativeBase",
+    "MappedAsDataclass",
     "DeclarativeMeta",
     "DetachedInstanceError",
     "FlushError",

@@ -221,6 +221,9 @@ def backref(name: str, **kwargs: Any) -> Any:
     return _Backref(name, **kwargs)
 
 
+_UNSET: Any = object()  # a dataclass option not given
+
+
 class RelationshipProperty:
     """A configured relationship between two mapped classes."""
 
@@ -259,8 +262,20 @@ class RelationshipProperty:
         query_class: Any = None,
         active_history: bool = False,
         raiseload: bool = False,
+        init: Any = _UNSET,
+        repr: Any = _UNSET,  # noqa: A002 - the dataclass option's name
+        default: Any = _UNSET,
+        default_factory: Any = _UNSET,
+        compare: Any = _UNSET,
+        kw_only: Any = _UNSET,
+        hash: Any = _UNSET,  # noqa: A002 - the dataclass option's name
         _declared_at: tuple[str, int] | None = None,
     ) -> None:
+        #: dataclass field options (init=, default=, ...) for MappedAsDataclass classes
+        self.dataclass_options = {
+            k: v for k, v in (("init", init), ("repr", repr), ("default", default),
+                              ("default_factory", default_factory), ("compare", compare),
+                              ("kw_only", kw_only), ("hash", hash)) if v is not _UNSET}
         self.argument = argument
         self.secondary = secondary
         self.uselist_arg = uselist
