@@ -482,3 +482,25 @@ def test_select_params_binds_values_in_every_clause() -> None:
     assert params(nested) == ("bob",)
     count = select(func.count()).select_from(stmt.order_by(None).subquery())
     assert params(count) == (3, "ann")
+
+
+def test_identity_options_and_computed_columns_ddl() -> None:
+    from tether import Computed, Identity
+
+    t = Table(
+        "gen", MetaData(),
+        Column("id", Integer, Identity(always=True, start=100, increment=5, cycle=False),
+               primary_key=True),
+        Column("qty", Integer),
+        Column("double", Integer, Computed("qty * 2")),
+        Column("stored", Integer, Computed("qty + 1", persisted=True)),
+    )
+    pg = sql(CreateTable(t), PG)
+    assert ("id INTEGER GENERATED ALWAYS AS IDENTITY (START WITH 100 INCREMENT BY 5 "
+            "NO CYCLE) NOT NULL") in pg
+    # PostgreSQL stores every generated column; SQLite computes it on read unless persisted
+    assert 'double INTEGER GENERATED ALWAYS AS (qty * 2) STORED' in pg
+    lite = sql(CreateTable(t))
+    assert 'double INTEGER GENERATED ALWAYS AS (qty * 2),' in lite
+    assert "stored INTEGER GENERATED ALWAYS AS (qty + 1) STORED" in lite
+    assert "id INTEGER NOT NULL" in lite  # SQLite's rowid needs no identity clause

@@ -102,6 +102,7 @@ class PGDialect(Dialect):
     supports_schemas: ClassVar[bool] = True
     supports_alter_add_constraint: ClassVar[bool] = True
     autoincrement_style: ClassVar[str] = "identity"
+    computed_always_stored: ClassVar[bool] = True  # PostgreSQL has no virtual columns
     supports_if_not_exists: ClassVar[bool] = True
 
     supports_native_boolean: ClassVar[bool] = True

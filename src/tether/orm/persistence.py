@@ -145,7 +145,7 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
             for p in mapper.column_attrs
             if p.column.key not in keys
             and not p.column.primary_key
-            and p.column.server_default is not None
+            and (p.column.server_default is not None or p.column.computed is not None)
         ]
         if not missing_pk:
             stmt = _cached(mapper, ("insert", keys), lambda: _insert(table))
@@ -305,7 +305,28 @@ def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[Ins
                 f"matched {count}: a row was deleted or its primary key changed by someone "
                 "else since it was loaded"
             )
+    refetch = _changed_by_update(mapper)
+    if refetch and written:
+        # values the database set in the UPDATE: load them on next access
+        for state in written:
+            d = state.obj.__dict__
+            for key in refetch:
+                d.pop(key, None)
+            state.expired = True
     return written
+
+
+def _changed_by_update(mapper: Any) -> tuple[str, ...]:
+    """Attribute keys of the columns an UPDATE makes the database change: ``Computed``
+    columns, ``server_onupdate``, and ``onupdate=`` SQL expressions (made once per mapper)."""
+    keys = mapper.statement_cache.get("changed_by_update")
+    if keys is None:
+        keys = mapper.statement_cache["changed_by_update"] = tuple(
+            p.key for p in mapper.column_attrs
+            if p.column.computed is not None or p.column.server_onupdate is not None
+            or (p.column.onupdate is not None
+                and getattr(p.column.onupdate, "is_clause_element", False)))
+    return keys  # type: ignore[no-any-return]
 
 
 #: keys per ``DELETE ... WHERE pk IN (...)`` (as the selectin loader's batches)

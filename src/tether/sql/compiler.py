@@ -60,6 +60,7 @@ _FLAG_DEFAULTS: dict[str, Any] = {
     "extract_via_strftime": False,
     "function_overrides": {},
     "autoincrement_style": "integer_primary_key",
+    "computed_always_stored": False,
     "supports_if_not_exists": True,
     "reserved_words": frozenset(),
     "type_names": {},

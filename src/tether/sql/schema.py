@@ -268,12 +268,18 @@ class Column(ColumnClause, SchemaItem):
         name: str | None = None
         type_: Any = None
         items: list[Any] = []
+        computed: Computed | None = None
+        identity: Identity | None = None
         for arg in args:
             if isinstance(arg, str) and name is None and type_ is None and not items:
                 name = arg
             elif isinstance(arg, sqltypes.TypeEngine) or (
                     isinstance(arg, type) and issubclass(arg, sqltypes.TypeEngine)):
                 type_ = arg
+            elif isinstance(arg, Computed):
+                computed = arg
+            elif isinstance(arg, Identity):
+                identity = arg
             elif isinstance(arg, (SchemaItem, Sequence)):
                 items.append(arg)
             else:
@@ -317,6 +323,10 @@ class Column(ColumnClause, SchemaItem):
             )
         self.foreign_keys: list[ForeignKey] = []  # type: ignore[assignment]
         self.constraints: list[Any] = []
+        #: ``Computed(...)``: the database computes the value (GENERATED ALWAYS AS)
+        self.computed = computed
+        #: ``Identity(...)``: the identity options of a generated integer key
+        self.identity = identity
         self._pending_items = items
         self.table: Table | None = None  # type: ignore[assignment]
         self._type_from_fk = isinstance(self.type, sqltypes.NullType)
@@ -387,6 +397,8 @@ class Column(ColumnClause, SchemaItem):
             autoincrement=self.autoincrement, doc=self.doc, comment=self.comment,
             info=dict(self.info),
         )
+        c.computed, c.identity = self.computed, self.identity
+        c.server_onupdate = self.server_onupdate
         return c
 
     copy = _copy
@@ -407,7 +419,7 @@ class Column(ColumnClause, SchemaItem):
         table = self.table
         if table is None or not self.primary_key:
             return False
-        if self.autoincrement is True:
+        if self.autoincrement is True or self.identity is not None:
             return True
         if self.autoincrement != "auto":
             return False
@@ -484,11 +496,25 @@ class Sequence(SchemaItem):
 
 
 class Identity(SchemaItem):
-    """``GENERATED ... AS IDENTITY`` options; tether uses identity columns on PostgreSQL."""
+    """``Column("id", Integer, Identity(start=100), primary_key=True)``: the options of the
+    column's ``GENERATED ... AS IDENTITY`` on PostgreSQL (``always=True`` refuses values
+    given by INSERT). SQLite numbers an INTEGER PRIMARY KEY itself and has no options."""
 
-    def __init__(self, always: bool = False, start: int | None = None, **kw: Any) -> None:
+    def __init__(self, always: bool = False, on_null: bool | None = None,
+                 start: int | None = None, increment: int | None = None,
+                 minvalue: int | None = None, maxvalue: int | None = None,
+                 nominvalue: bool | None = None, nomaxvalue: bool | None = None,
+                 cycle: bool | None = None, cache: int | None = None,
+                 order: bool | None = None) -> None:
         self.always = always
         self.start = start
+        self.increment = increment
+        self.minvalue = minvalue
+        self.maxvalue = maxvalue
+        self.nominvalue = nominvalue
+        self.nomaxvalue = nomaxvalue
+        self.cycle = cycle
+        self.cache = cache
 
     def _set_parent(self, table: Table) -> None:
         pass
@@ -846,10 +872,15 @@ Callable_ = Callable  # re-exported for type annotations in sibling modules
 
 
 class Computed(SchemaItem):
-    """A generated column's expression (accepted; rendered by neither dialect yet)."""
+    """``Column("total", Integer, Computed("qty * price"))``: a column the database computes
+    from the row (``GENERATED ALWAYS AS (...)``). ``persisted=True`` stores it (PostgreSQL
+    always does; SQLite computes it on read unless persisted). The ORM never writes it and
+    reads it back after an INSERT or UPDATE of the row."""
 
     def __init__(self, sqltext: Any, persisted: bool | None = None) -> None:
-        self.sqltext = sqltext
+        from tether.sql.elements import TextClause
+
+        self.sqltext = TextClause(sqltext) if isinstance(sqltext, str) else sqltext
         self.persisted = persisted
 
     def _set_parent(self, table: Table) -> None:

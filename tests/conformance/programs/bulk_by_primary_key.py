@@ -35,8 +35,9 @@ engine = create_engine(os.environ["CONFORMANCE_DB_URL"])
 Base.metadata.create_all(engine)
 
 with Session(engine) as session:
-    session.bulk_insert_mappings(Team, [{"id": 1, "name": "red"}, {"id": 2, "name": "blue"},
-                                        {"id": 3, "name": "green", "rank": 1}])
+    # keys made by the database (explicit ones would collide with PostgreSQL's identity)
+    session.bulk_insert_mappings(Team, [{"name": "red"}, {"name": "blue"},
+                                        {"name": "green", "rank": 1}])
     fresh = [{"name": "gold"}]
     session.bulk_insert_mappings(Team, fresh, return_defaults=True)
     print("returned key:", fresh[0]["id"])
@@ -49,12 +50,12 @@ with Session(engine) as session:
     print(teams(session))
     session.bulk_update_mappings(Team, [{"id": 4, "rank": 4, "name": "amber"}])
     print(teams(session))
-    players = [Player(id=i, team_id=1 + i % 2, nick=f"p{i}") for i in range(1, 5)]
+    players = [Player(team_id=1 + i % 2, nick=f"p{i}") for i in range(1, 5)]
     session.bulk_save_objects(players)
     print("objects stay out of the session:", all(p not in session for p in players))
     session.commit()
     print([(p.nick, p.team.name) for p in session.scalars(select(Player).order_by(Player.id))])
-    keeper = session.get(Player, 1)
+    keeper = session.scalars(select(Player).where(Player.nick == "p1")).one()
     keeper.nick = "captain"
     session.bulk_save_objects([keeper])
     session.expire(keeper)
