@@ -65,7 +65,7 @@ def test_loaded_objects_share_no_changes_until_first_change(db: Any) -> None:
         assert _state(things[1]).committed is NO_CHANGES  # the shared one was not written
         t.name = "again"  # a second change keeps the first original
         assert st.committed == {"name": "t1"}
-        assert get_history(t, "name") == (["again"], [], ["t1"])
+        assert get_history(t, "name") == (["again"], (), ["t1"])
         assert s.is_modified(t) and s.dirty == [t]
         t.name = "t1"  # back to the original: not modified any more
         assert not s.is_modified(t)

@@ -176,7 +176,7 @@ def test_constructor_plain_columns_and_validated_ones() -> None:
     # validator, in keyword order with the relationship keywords
     c = Child(name="  x  ", parent_id=3)
     assert c.name == "x" and c.parent_id == 3
-    assert get_history(c, "parent_id") == ([], [3], [])
+    assert get_history(c, "parent_id") == ((), [3], ())
     with pytest.raises(TypeError, match="invalid keyword argument"):
         Child(name="a", nonsense=1)
     with pytest.raises(TypeError, match="invalid keyword argument"):
@@ -187,7 +187,7 @@ def test_initial_collection_sets_reverse_with_history() -> None:
     a, b = Child(name="a"), Child(name="b")
     p = Parent(name="p", children=[a, b])
     assert a.parent is p and b.parent is p
-    assert get_history(a, "parent") == ([p], [], [])
+    assert get_history(a, "parent") == ([p], (), ())
     assert instance_state(a).modified
     hist = instance_state(p).collections["children"]
     assert list(hist.added.values()) == [a, b]
@@ -200,7 +200,7 @@ def test_initial_collection_takes_members_from_their_old_parent() -> None:
     new = Parent(name="new", children=[a])
     assert a.parent is new
     assert old.children == []
-    assert get_history(a, "parent") == ([new], [], [])
+    assert get_history(a, "parent") == ([new], (), ())
     # the same parent again: nothing changes
     again = Child(name="b")
     p = Parent(children=[again])

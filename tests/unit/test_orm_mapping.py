@@ -81,7 +81,7 @@ def test_map_existing_table() -> None:
         __table__ = users
 
     assert User.__table__ is users
-    assert set(User.__mapper__.attrs) == {"id", "name"}
+    assert set(User.__mapper__.attrs.keys()) == {"id", "name"}
     u = User(name="x")
     assert u.name == "x"
 

@@ -13,8 +13,10 @@ declarative base, which hands mapped keys to :meth:`set` so history is recorded.
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from tether.exc import InvalidRequestError
 from tether.orm.collections import CollectionHistory, make_collection
 from tether.orm.exc import DetachedInstanceError
 from tether.orm.relationships import MANYTOONE
@@ -37,6 +39,7 @@ __all__ = [
     "RelationshipAttribute",
     "History",
     "detached_error",
+    "flag_modified",
     "get_history",
     "set_attribute",
 ]
@@ -572,6 +575,26 @@ def set_attribute(obj: Any, key: str, value: Any) -> None:
     getattr(type(obj), key).set(obj, value)
 
 
+def flag_modified(obj: Any, key: str) -> None:
+    """Mark column attribute ``key`` of ``obj`` changed, so the next flush writes it even
+    if it compares equal (a dict or list changed in place)."""
+    d = obj.__dict__
+    state = d.get(STATE_KEY) or instance_state(obj)
+    if key not in d:
+        raise InvalidRequestError(
+            f"can't flag {type(obj).__name__}.{key} modified: it is not loaded on this "
+            "object (read or set it first)"
+        )
+    committed = state.committed
+    old = committed.get(key, NO_VALUE) if committed is not NO_CHANGES else NO_VALUE
+    if old is NO_VALUE or old is d[key]:
+        # no distinct old value to compare with: the flush writes a NO_VALUE old value
+        if committed is NO_CHANGES:
+            committed = state.committed = {}
+        committed[key] = NO_VALUE  # type: ignore[index]
+    state.mark_modified()
+
+
 def _settle_deletes(obj: Any) -> None:
     """Run the ``delete()`` cascade the object's session has queued before a relationship
     of ``obj`` changes: the cascade must see relationships as they were at ``delete()``
@@ -584,11 +607,12 @@ def _settle_deletes(obj: Any) -> None:
 
 
 class History(NamedTuple):
-    """``(added, unchanged, deleted)`` of one attribute since the last flush."""
+    """``(added, unchanged, deleted)`` of one attribute since the last flush; an empty
+    part is ``()``, as SQLAlchemy prints it."""
 
-    added: list[Any]
-    unchanged: list[Any]
-    deleted: list[Any]
+    added: Sequence[Any]
+    unchanged: Sequence[Any]
+    deleted: Sequence[Any]
 
     def has_changes(self) -> bool:
         return bool(self.added or self.deleted)
@@ -597,7 +621,7 @@ class History(NamedTuple):
         return not (self.added or self.unchanged or self.deleted)
 
     def sum(self) -> list[Any]:
-        return self.added + self.unchanged + self.deleted
+        return [*self.added, *self.unchanged, *self.deleted]
 
 
 def get_history(obj: Any, key: str) -> History:
@@ -609,23 +633,23 @@ def get_history(obj: Any, key: str) -> History:
         current = list(d.get(key, ()))
         hist = (state.collections or {}).get(key)
         if hist is None:
-            return History([], current, [])
+            return History((), current or (), ())
         return History(
-            list(hist.added.values()),
-            [i for i in current if id(i) not in hist.added],
-            list(hist.removed.values()),
+            list(hist.added.values()) or (),
+            [i for i in current if id(i) not in hist.added] or (),
+            list(hist.removed.values()) or (),
         )
     if key not in d:
-        return History([], [], [])
+        return History((), (), ())
     value = d[key]
     if key not in state.committed:
-        return History([], [value], [])
+        return History((), [value], ())
     old = state.committed[key]
     if old is NO_VALUE:
-        return History([value], [], [])
+        return History([value], (), ())
     if old is value or (not attr.is_relationship and type(old) is type(value) and old == value):
-        return History([], [value], [])
-    return History([value], [], [old])
+        return History((), [value], ())
+    return History([value], (), [old])
 
 
 class _OfType:

@@ -467,7 +467,7 @@ class registry:  # noqa: N801 - the name users import
     def dispose(self, cascade: bool = False) -> None:
         for mapper in self.mappers:
             cls = mapper.class_
-            for key in list(mapper.attrs):
+            for key in list(mapper.attrs.keys()):
                 try:
                     delattr(cls, key)
                 except AttributeError:

@@ -440,10 +440,10 @@ class _Checker:
                 mapper = getattr(cls, "__mapper__", None)
                 if mapper is None or attr in mapper.attrs or hasattr(cls, attr):
                     continue
-                close = difflib.get_close_matches(attr, list(mapper.attrs), n=3, cutoff=0.5)
+                close = difflib.get_close_matches(attr, list(mapper.attrs.keys()), n=3, cutoff=0.5)
                 self.add(rel, "TR014",
                          f"{rel.name} has {keyword}={value!r}, but {cname} has no attribute "
-                         f"{attr!r} (its attributes: {', '.join(mapper.attrs)}).",
+                         f"{attr!r} (its attributes: {', '.join(mapper.attrs.keys())}).",
                          (f"write {cname}.{close[0]}" if close
                           else f"name an attribute of {cname}"))
 
@@ -658,7 +658,7 @@ class _Checker:
         if other is None:
             rels = [k for k, p in target.attrs.items() if getattr(p, "argument", None) is not None
                     or hasattr(p, "back_populates")]
-            close = difflib.get_close_matches(name, list(target.attrs), n=3, cutoff=0.5)
+            close = difflib.get_close_matches(name, list(target.attrs.keys()), n=3, cutoff=0.5)
             # a relationship of the target that points back at this class is the best guess
             pointing = [o.key for o in self.rels if o.owner is target and o.target is rel.owner]
             guess = (close + [p for p in pointing if p not in close])[:3]

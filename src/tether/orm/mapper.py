@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Iterator
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,26 @@ def _pk_columns(table: Any) -> list[Any]:
     return list(cols)
 
 
+
+class Properties(dict[str, Any]):
+    """``mapper.attrs`` (``inspect(User).attrs``): the mapped properties by key. As in
+    SQLAlchemy, iterating gives the properties themselves and ``attrs.name`` is the one
+    named; ``keys()``/``items()``/``[key]`` work as on a dict (tether's own code uses them)."""
+
+    __slots__ = ()
+
+    def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
+        return iter(self.values())
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(
+                f"no mapped attribute {key!r}; the mapper has {', '.join(self.keys())}"
+            ) from None
+
+
 class Mapper:
     """Maps ``class_`` to ``local_table``."""
 
@@ -86,7 +107,7 @@ class Mapper:
         self.persist_selectable = local_table
         self.registry = registry
         self.identity_class = class_
-        self.attrs: dict[str, Any] = {}
+        self.attrs: dict[str, Any] = Properties()
         self.column_attrs: list[ColumnProperty] = []
         self.relationships: dict[str, RelationshipProperty] = {}
         self.columntoproperty: dict[Any, ColumnProperty] = {}
@@ -156,7 +177,7 @@ class Mapper:
         except KeyError:
             raise InvalidRequestError(
                 f"{self.class_.__name__} has no mapped attribute {key!r}; it has: "
-                + ", ".join(self.attrs)
+                + ", ".join(self.attrs.keys())
             ) from None
 
     def get_property_by_column(self, column: Any) -> ColumnProperty:

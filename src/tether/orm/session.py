@@ -351,7 +351,7 @@ class Session:
             mapper = state.mapper
             keys = keys_of.get(mapper)
             if keys is None:
-                keys = keys_of[mapper] = tuple(mapper.attrs)
+                keys = keys_of[mapper] = tuple(mapper.attrs.keys())
             for key in keys:
                 if key in d:
                     del d[key]
@@ -665,7 +665,7 @@ class Session:
     ) -> None:
         d = state.obj.__dict__
         if keys is None:
-            for key in state.mapper.attrs:
+            for key in state.mapper.attrs.keys():
                 d.pop(key, None)
             state.reset_history()
             self._modified.discard(state)

@@ -227,7 +227,7 @@ class InstanceState:
     @property
     def unloaded(self) -> set[str]:
         d = self.obj.__dict__
-        return {k for k in self.mapper.attrs if k not in d}
+        return {k for k in self.mapper.attrs.keys() if k not in d}
 
     def mark_modified(self) -> None:
         if not self.modified:
@@ -296,10 +296,10 @@ class _AttrsView:
         return AttributeState(self._state, key)
 
     def __iter__(self) -> Any:
-        return (AttributeState(self._state, k) for k in self._state.mapper.attrs)
+        return (AttributeState(self._state, k) for k in self._state.mapper.attrs.keys())
 
     def keys(self) -> list[str]:
-        return list(self._state.mapper.attrs)
+        return list(self._state.mapper.attrs.keys())
 
 
 def instance_state(obj: Any) -> InstanceState:
