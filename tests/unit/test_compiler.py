@@ -465,3 +465,18 @@ def test_expanding_in_of_an_untyped_expression_keeps_the_list_on_postgresql() ->
     x = literal_column("x")
     stmt = select(x).where(x.in_(bindparam("ks", expanding=True)))
     assert sql(stmt, PG, {"ks": [1, 2]}).endswith(" IN (%s, %s)")
+
+
+def test_type_cache_key_follows_attribute_changes() -> None:
+    # The key is kept on the type; setting an attribute drops it, so a changed type
+    # never reuses the compiled form of the old one.
+    t = String(10)
+    first = t._cache_key()
+    assert t._cache_key() is first
+    assert repr(t) == "String(length=10)"
+    t.length = 20
+    assert t._cache_key() != first
+    assert t._cache_key() == String(20)._cache_key()
+    assert repr(t) == "String(length=20)"
+    copy = t.copy()
+    assert copy._cache_key() == t._cache_key()
