@@ -480,3 +480,18 @@ def test_type_cache_key_follows_attribute_changes() -> None:
     assert repr(t) == "String(length=20)"
     copy = t.copy()
     assert copy._cache_key() == t._cache_key()
+
+
+def test_literals_and_select_defaults() -> None:
+    t = Table("lit", MetaData(), Column("id", Integer, primary_key=True), Column("s", String(5)),
+              Column("b", Boolean))
+    stmt = select(t).where(t.c.s == "x", t.c.id > 3, t.c.id < 2.5, t.c.b.is_(True),
+                           t.c.b == False)  # noqa: E712
+    assert params(stmt) == ("x", 3, 2.5)
+    assert sql(stmt).endswith("lit.id > ? AND lit.id < ? AND lit.b IS 1 AND lit.b = 0")
+    # Parts a select leaves unset are shared defaults; setting one on a copy leaves the
+    # original as it was.
+    base = select(t)
+    assert "_where" not in base.__dict__
+    assert sql(base.where(t.c.id == 1).distinct().limit(2)) != sql(base)
+    assert sql(base) == "SELECT lit.id, lit.s, lit.b FROM lit"

@@ -64,8 +64,15 @@ def coerce(value: Any) -> ClauseElement:
     )
 
 
+#: Exact types of literal values that are always bound as parameters (bool is not: True
+#: and False become SQL constants).
+_PLAIN_LITERALS = frozenset({str, int, float})
+
+
 def coerce_expression(value: Any, type_: sqltypes.TypeEngine | None = None) -> ColumnElement:
     """Turn a value into a column expression: elements pass through, literals become binds."""
+    if type(value) in _PLAIN_LITERALS:  # the common case, without the lookups below
+        return BindParameter(None, value, type_)
     if isinstance(value, ColumnElement):
         return value
     ce = getattr(value, "__clause_element__", None)
