@@ -495,3 +495,20 @@ def test_literals_and_select_defaults() -> None:
     assert "_where" not in base.__dict__
     assert sql(base.where(t.c.id == 1).distinct().limit(2)) != sql(base)
     assert sql(base) == "SELECT lit.id, lit.s, lit.b FROM lit"
+
+
+def test_column_compared_with_literals() -> None:
+    t = Table("cmp", MetaData(), Column("id", Integer, primary_key=True), Column("s", String(5)),
+              Column("n", Numeric(5, 2)))
+    crit = [t.c.s.like("a%", escape="/"), t.c.s.ilike("B%"), t.c.id != 3, t.c.n >= 1.5,
+            t.c.s.is_distinct_from("x"), t.c.id == None, t.c.s != None]  # noqa: E711
+    stmt = select(t.c.id).where(*crit)
+    assert sql(stmt) == (
+        "SELECT cmp.id FROM cmp WHERE cmp.s LIKE ? ESCAPE '/' AND lower(cmp.s) LIKE lower(?) "
+        "AND cmp.id != ? AND cmp.n >= ? AND cmp.s IS DISTINCT FROM ? AND cmp.id IS NULL "
+        "AND cmp.s IS NOT NULL")
+    assert params(stmt) == ("a%", "B%", 3, decimal.Decimal("1.5"), "x")
+    assert sql(stmt, PG).startswith(
+        "SELECT cmp.id FROM cmp WHERE cmp.s LIKE %s ESCAPE '/' AND cmp.s ILIKE %s")
+    # The bind takes the column's type (its bind processing included).
+    assert all(c.right.type is c.left.type for c in crit[:5])

@@ -698,9 +698,9 @@ def _relationship_path(target: Any, onclause: Any) -> list[tuple[Any, Any]] | No
     steps of its join: ``[(from, on), ...]``, two steps through a secondary table."""
     if onclause is not None and hasattr(onclause, "_tether_join_path"):
         explicit = None if hasattr(target, "_tether_join_path") else target
-        return list(onclause._tether_join_path(explicit))
+        return onclause._tether_join_path(explicit)  # type: ignore[no-any-return]
     if onclause is None and hasattr(target, "_tether_join_path"):
-        return list(target._tether_join_path(None))
+        return target._tether_join_path(None)  # type: ignore[no-any-return]
     return None
 
 
