@@ -504,3 +504,50 @@ def test_identity_options_and_computed_columns_ddl() -> None:
     assert 'double INTEGER GENERATED ALWAYS AS (qty * 2),' in lite
     assert "stored INTEGER GENERATED ALWAYS AS (qty + 1) STORED" in lite
     assert "id INTEGER NOT NULL" in lite  # SQLite's rowid needs no identity clause
+
+
+def test_type_cache_key_follows_attribute_changes() -> None:
+    # The key is kept on the type; setting an attribute drops it, so a changed type
+    # never reuses the compiled form of the old one.
+    t = String(10)
+    first = t._cache_key()
+    assert t._cache_key() is first
+    assert repr(t) == "String(length=10)"
+    t.length = 20
+    assert t._cache_key() != first
+    assert t._cache_key() == String(20)._cache_key()
+    assert repr(t) == "String(length=20)"
+    copy = t.copy()
+    assert copy._cache_key() == t._cache_key()
+
+
+def test_literals_and_select_defaults() -> None:
+    t = Table("lit", MetaData(), Column("id", Integer, primary_key=True), Column("s", String(5)),
+              Column("b", Boolean))
+    stmt = select(t).where(t.c.s == "x", t.c.id > 3, t.c.id < 2.5, t.c.b.is_(True),
+                           t.c.b == False)  # noqa: E712
+    assert params(stmt) == ("x", 3, 2.5)
+    assert sql(stmt).endswith("lit.id > ? AND lit.id < ? AND lit.b IS 1 AND lit.b = 0")
+    # Parts a select leaves unset are shared defaults; setting one on a copy leaves the
+    # original as it was.
+    base = select(t)
+    assert "_where" not in base.__dict__
+    assert sql(base.where(t.c.id == 1).distinct().limit(2)) != sql(base)
+    assert sql(base) == "SELECT lit.id, lit.s, lit.b FROM lit"
+
+
+def test_column_compared_with_literals() -> None:
+    t = Table("cmp", MetaData(), Column("id", Integer, primary_key=True), Column("s", String(5)),
+              Column("n", Numeric(5, 2)))
+    crit = [t.c.s.like("a%", escape="/"), t.c.s.ilike("B%"), t.c.id != 3, t.c.n >= 1.5,
+            t.c.s.is_distinct_from("x"), t.c.id == None, t.c.s != None]  # noqa: E711
+    stmt = select(t.c.id).where(*crit)
+    assert sql(stmt) == (
+        "SELECT cmp.id FROM cmp WHERE cmp.s LIKE ? ESCAPE '/' AND lower(cmp.s) LIKE lower(?) "
+        "AND cmp.id != ? AND cmp.n >= ? AND cmp.s IS DISTINCT FROM ? AND cmp.id IS NULL "
+        "AND cmp.s IS NOT NULL")
+    assert params(stmt) == ("a%", "B%", 3, decimal.Decimal("1.5"), "x")
+    assert sql(stmt, PG).startswith(
+        "SELECT cmp.id FROM cmp WHERE cmp.s LIKE %s ESCAPE '/' AND cmp.s ILIKE %s")
+    # The bind takes the column's type (its bind processing included).
+    assert all(c.right.type is c.left.type for c in crit[:5])

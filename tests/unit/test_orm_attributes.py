@@ -221,3 +221,14 @@ def test_initial_collection_of_members_in_a_session_cascades_the_parent() -> Non
         assert p in session  # save-update cascade along Child.parent
         session.flush()
         assert a.parent_id == p.id is not None
+
+
+def test_column_attribute_keeps_column_methods_only() -> None:
+    # Class.attr.like etc. are the column's own methods, kept on the attribute after the
+    # first use; values that may change (the type a foreign key gives) are asked anew.
+    attr = Child.parent_id
+    first = attr.like
+    assert attr.__dict__["like"] == first and attr.like.__self__ is attr.column
+    assert str(attr.like("a%").left) == str(attr.column)
+    assert attr.type is attr.column.type
+    assert "type" not in attr.__dict__ and "name" not in attr.__dict__

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
+from types import MethodType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tether.exc import InvalidRequestError
 from tether.orm.collections import CollectionHistory, make_collection
+from tether.orm.comparators import join_path
 from tether.orm.exc import DetachedInstanceError
 from tether.orm.relationships import MANYTOONE
 from tether.orm.state import (
@@ -146,7 +148,13 @@ class ColumnAttribute(QueryableAttribute):
         # Everything a Column offers (like, in_, desc, label, ...) works on the attribute.
         if name.startswith("__") or name == "_tether_join_path":
             raise AttributeError(name)
-        return getattr(self.column, name)
+        value = getattr(self.column, name)
+        # A method of the column (like, in_, desc, ...) never changes: kept on the
+        # attribute, the next ``Class.attr.like`` finds it without this hop. Other values
+        # (the column's type may still come from its foreign key) are asked for each time.
+        if type(value) is MethodType and value.__self__ is self.column:
+            self.__dict__[name] = value
+        return value
 
     __eq__ = _column_op(operator.eq)  # type: ignore[assignment]
     __ne__ = _column_op(operator.ne)  # type: ignore[assignment]
@@ -250,8 +258,6 @@ class RelationshipAttribute(QueryableAttribute):
 
     def _tether_join_path(self, explicit: Any = None) -> list[tuple[Any, Any]]:
         """Join steps for ``select(A).join(A.rel)`` (asked for by the SQL layer)."""
-        from tether.orm.comparators import join_path
-
         return join_path(self._configured_prop(), explicit)
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]

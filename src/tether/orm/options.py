@@ -19,6 +19,7 @@ from typing import Any
 
 from tether.exc import ArgumentError, InvalidRequestError
 from tether.orm.state import STATE_KEY
+from tether.sql.selectable import Select
 
 __all__ = [
     "ContainsEager",
@@ -240,6 +241,29 @@ def joined_steps(statement: Any) -> list[JoinedStep]:
     for mapper in roots:
         _collect_joined(mapper, None, tree, steps, (mapper,), ())
     return steps
+
+
+def plain_entity(statement: Any) -> Any:
+    """The mapper of a select of one mapped class that has no options, no execution
+    options and no eager relationship (joined or selectin by default), else None: its
+    result is the class's objects and nothing more. Decided once per mapper."""
+    if (type(statement) is not Select or statement._options
+            or statement._execution_options or len(statement._entities) != 1):
+        return None
+    entity = statement._entities[0]
+    if not isinstance(entity, type):
+        return None
+    mapper = getattr(entity, "__mapper__", None)
+    if mapper is None:
+        return None
+    plain = mapper.statement_cache.get("plain")
+    if plain is None:
+        from tether.orm import loading
+
+        plain = not _has_joined_default(mapper) and not loading.has_eager(mapper)
+        if mapper.configured:
+            mapper.statement_cache["plain"] = plain
+    return mapper if plain else None
 
 
 def _has_joined_default(mapper: Any) -> bool:

@@ -864,6 +864,17 @@ class Session:
                     mapper.registry.configure_if_needed()
         self._autoflush()
         conn = self._connection()
+        mapper = loader_options.plain_entity(statement)
+        if mapper is not None:
+            # The most common ORM statement: one mapped class, no options; its objects
+            # are all there is to do (what the general path below decides each time).
+            objects = loading.load_rows(loading.row_loader(self, mapper),
+                                        conn._rows(statement, params), True)
+            orm_result = loading.ORMResult(None, [mapper.class_.__name__], objects)
+            orm_result._groups = [(mapper, objects)]
+            if self._nplusone:
+                nplusone.tag(objects)
+            return orm_result
         if loading.is_orm_statement(statement):
             steps = loader_options.joined_steps(statement)
             if any(isinstance(o, loader_options.ContainsEager)

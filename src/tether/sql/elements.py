@@ -40,6 +40,10 @@ PRECEDENCE = {
     "comma": 0,
 }
 _COMPARISON = {"=", "!=", "<", "<=", ">", ">="}
+#: Operators whose result is a boolean comparison of both sides.
+_BOOLEAN_OPS = frozenset(_COMPARISON | {
+    "like", "not_like", "ilike", "not_ilike", "is", "is_not", "is_distinct_from",
+    "is_not_distinct_from"})
 _NEGATIONS = {
     "=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">",
     "like": "not_like", "not_like": "like", "ilike": "not_ilike", "not_ilike": "ilike",
@@ -64,8 +68,15 @@ def coerce(value: Any) -> ClauseElement:
     )
 
 
+#: Exact types of literal values that are always bound as parameters (bool is not: True
+#: and False become SQL constants).
+_PLAIN_LITERALS = frozenset({str, int, float})
+
+
 def coerce_expression(value: Any, type_: sqltypes.TypeEngine | None = None) -> ColumnElement:
     """Turn a value into a column expression: elements pass through, literals become binds."""
+    if type(value) in _PLAIN_LITERALS:  # the common case, without the lookups below
+        return BindParameter(None, value, type_)
     if isinstance(value, ColumnElement):
         return value
     ce = getattr(value, "__clause_element__", None)
@@ -373,6 +384,11 @@ class ColumnElement(ClauseElement, ColumnOperators):
 
 
 def _build_operation(left: ColumnElement, op: str, other: Any, **kw: Any) -> ColumnElement:
+    if op in _BOOLEAN_OPS and type(other) in _PLAIN_LITERALS:
+        # The most common criterion, ``column <op> literal`` (what the general path below
+        # makes of it after its special cases, none of which a str/int/float meets).
+        return BinaryExpression(left, BindParameter(None, other, left.type), op,
+                                sqltypes.BOOLEANTYPE, escape=kw.get("escape"))
     if op == "neg":
         return UnaryExpression(left.self_group("unary_minus"), operator="-", type_=left.type)
     if op == "invert":
@@ -397,8 +413,7 @@ def _build_operation(left: ColumnElement, op: str, other: Any, **kw: Any) -> Col
     if op in ("is", "is_not") and isinstance(other, bool):
         return BinaryExpression(left, True_() if other else False_(), op, sqltypes.BOOLEANTYPE)
     right = coerce_expression(other, left.type)
-    if op in _COMPARISON or op in ("like", "not_like", "ilike", "not_ilike", "is", "is_not",
-                                   "is_distinct_from", "is_not_distinct_from"):
+    if op in _BOOLEAN_OPS:
         return BinaryExpression(left, right, op, sqltypes.BOOLEANTYPE, escape=kw.get("escape"))
     if op == "custom":
         rtype = sqltypes.BOOLEANTYPE if kw.get("is_comparison") else left.type

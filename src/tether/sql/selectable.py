@@ -401,25 +401,25 @@ class Select(SelectBase):
 
     __visit_name__ = "select"
 
+    # The parts a new select leaves empty are class attributes (all immutable), so a
+    # select and each generative copy of it carry only the parts set on it.
+    _where: tuple[ColumnElement, ...] = ()
+    _having: tuple[ColumnElement, ...] = ()
+    _group_by: tuple[ColumnElement, ...] = ()
+    _distinct: bool | tuple[ColumnElement, ...] = False
+    _from_explicit: tuple[FromClause, ...] = ()
+    _joins: tuple[tuple[Any, Any, bool, bool, Any, Any], ...] = ()
+    _for_update: Any = None
+    _correlate: tuple[FromClause, ...] | None = None
+    _correlate_except: tuple[FromClause, ...] | None = None
+    _options: tuple[Any, ...] = ()
+
     def __init__(self, *entities: Any) -> None:
         if len(entities) == 1 and isinstance(entities[0], (list, tuple)):
             entities = tuple(entities[0])
         self._raw_columns: tuple[ClauseElement, ...] = tuple(_select_item(e) for e in entities)
         #: What the caller passed, untouched (mapped classes, ORM attributes): the ORM reads it.
         self._entities: tuple[Any, ...] = tuple(entities)
-        self._where: tuple[ColumnElement, ...] = ()
-        self._having: tuple[ColumnElement, ...] = ()
-        self._group_by: tuple[ColumnElement, ...] = ()
-        self._order_by = ()
-        self._limit = None
-        self._offset = None
-        self._distinct: bool | tuple[ColumnElement, ...] = False
-        self._from_explicit: tuple[FromClause, ...] = ()
-        self._joins: tuple[tuple[Any, Any, bool, bool, Any, Any], ...] = ()
-        self._for_update: Any = None
-        self._correlate: tuple[FromClause, ...] | None = None
-        self._correlate_except: tuple[FromClause, ...] | None = None
-        self._options: tuple[Any, ...] = ()
         self._execution_options: dict[str, Any] = {}
 
     # --- building ----------------------------------------------------------------------
@@ -638,7 +638,11 @@ class Select(SelectBase):
             key.append(("from", _from_shape(c, binds))  # type: ignore[arg-type]
                        if c._is_from else c._shape(binds))
         # Subqueries reached only through their columns still carry bind values.
-        implicit = [f for f in self._column_froms() if isinstance(f, Alias)]
+        implicit: list[Any] = []
+        for c in self._raw_columns:
+            for f in c._from_objects:
+                if isinstance(f, Alias) and not any(f is s for s in implicit):
+                    implicit.append(f)
         for crit in self._where:
             implicit.extend(f for f in crit._from_objects if isinstance(f, Alias))
         if implicit:
@@ -694,9 +698,9 @@ def _relationship_path(target: Any, onclause: Any) -> list[tuple[Any, Any]] | No
     steps of its join: ``[(from, on), ...]``, two steps through a secondary table."""
     if onclause is not None and hasattr(onclause, "_tether_join_path"):
         explicit = None if hasattr(target, "_tether_join_path") else target
-        return list(onclause._tether_join_path(explicit))
+        return onclause._tether_join_path(explicit)  # type: ignore[no-any-return]
     if onclause is None and hasattr(target, "_tether_join_path"):
-        return list(target._tether_join_path(None))
+        return target._tether_join_path(None)  # type: ignore[no-any-return]
     return None
 
 

@@ -49,7 +49,18 @@ class TypeEngine:
         return None
 
     def _cache_key(self) -> tuple[Any, ...]:
-        return (type(self), tuple(sorted((k, _hashable(v)) for k, v in vars(self).items())))
+        # Every bind of every statement shape asks its type for this key, so it is kept on
+        # the instance; setting any attribute (below) drops it.
+        key = self.__dict__.get(_KEY_MEMO)
+        if key is None:
+            key = (type(self), tuple(sorted((k, _hashable(v)) for k, v in vars(self).items()
+                                            if k != _KEY_MEMO)))
+            self.__dict__[_KEY_MEMO] = key
+        return key
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self.__dict__.pop(_KEY_MEMO, None)
+        object.__setattr__(self, name, value)
 
     def _type_affinity(self) -> type:
         for cls in type(self).__mro__:
@@ -63,8 +74,12 @@ class TypeEngine:
         return new
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items() if v is not None)
+        args = ", ".join(f"{k}={v!r}" for k, v in vars(self).items()
+                         if v is not None and k != _KEY_MEMO)
         return f"{type(self).__name__}({args})"
+
+
+_KEY_MEMO = "_tether_cache_key"
 
 
 def _hashable(value: Any) -> Any:
