@@ -132,19 +132,25 @@ class Connection:
     _clean = False
     _dbapi: Any = None  # __del__ runs even when the checkout fails
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, _leased: tuple[Any, Any] | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect
-        # The pool this connection came from gets it back, even if the engine has been
-        # disposed (and has a new pool) meanwhile.
-        self._pool = engine.pool
-        try:
-            self._dbapi = self._pool.connect()
-        except Exception as error:
-            wrapped = engine._checkout_error(error)
-            if wrapped is error:
-                raise
-            raise wrapped from error
+        if _leased is not None:
+            # (pool, DB-API connection) already checked out, in a begun transaction
+            # (tether.engine.lease); this Connection takes them over.
+            self._pool, self._dbapi = _leased
+            self._transaction = RootTransaction(self)
+        else:
+            # The pool this connection came from gets it back, even if the engine has
+            # been disposed (and has a new pool) meanwhile.
+            self._pool = engine.pool
+            try:
+                self._dbapi = self._pool.connect()
+            except Exception as error:
+                wrapped = engine._checkout_error(error)
+                if wrapped is error:
+                    raise
+                raise wrapped from error
         self._nested: list[NestedTransaction] = []
         self._execution_options: dict[str, Any] = {}
         self.info: dict[str, Any] = {}

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from typing import Any
 
+from tether.engine import lease
 from tether.exc import InvalidRequestError, PendingRollbackError
 
 # imported here, not inside the methods that use them: an import statement in a function
@@ -60,13 +62,15 @@ class SessionTransaction:
     the savepoint, rolling it back undoes only what happened since it began.
     """
 
+    # A savepoint sets these; the root transaction (one per session) keeps the defaults.
+    _savepoint: Any = None
+    _inserted_before: AbstractSet[Any] = frozenset()
+    _deleted_before: AbstractSet[Any] = frozenset()
+    _closed = False
+
     def __init__(self, session: Session, nested: bool = False) -> None:
         self.session = session
         self.nested = nested
-        self._savepoint: Any = None
-        self._inserted_before: set[Any] = set()
-        self._deleted_before: set[Any] = set()
-        self._closed = False
 
     def __enter__(self) -> SessionTransaction:
         return self
@@ -111,6 +115,9 @@ class Session:
     # Scalar state starts as these class attributes; an instance stores its own value once
     # it changes (so Session(), made once per lookup in some programs, sets only the rest).
     _connection_: Any = None
+    #: The transaction's pooled DB-API connection while no Connection was needed yet
+    #: (``tether.engine.lease``); ``_connection()`` turns it into ``_connection_``.
+    _lease_: Any = None
     _db_transaction: Any = None
     _transaction: SessionTransaction | None = None
     _failed: BaseException | None = None
@@ -183,6 +190,12 @@ class Session:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    def __del__(self) -> None:
+        # A session garbage-collected without close() gives its leased connection back,
+        # as a forgotten Connection does (a Connection it made gives back its own).
+        if self._lease_ is not None:
+            lease.release_forgotten(self._lease_)
 
     # --- transactions ------------------------------------------------------------------------
     def _check_failed(self) -> None:
@@ -289,6 +302,12 @@ class Session:
             self._resolve_cascades()
         conn = self._connection_
         if conn is None:
+            leased = self._lease_
+            if leased is not None:
+                self._lease_ = None
+                conn = self._connection_ = lease.adopt(leased)
+                self._db_transaction = conn.get_transaction()
+                return conn
             self._autobegin()
             bind = self.get_bind()
             if hasattr(bind, "connect"):
@@ -310,7 +329,15 @@ class Session:
             self._savepoints.clear()
         conn = self._connection_
         if conn is None:
-            return
+            leased = self._lease_
+            if leased is None:
+                return
+            self._lease_ = None
+            if lease.end(leased, commit):
+                return
+            # the driver failed: end it through a Connection, which wraps the error
+            conn = self._connection_ = lease.adopt(leased)
+            self._db_transaction = conn.get_transaction()
         trans = self._db_transaction
         self._connection_ = None
         self._db_transaction = None
@@ -804,14 +831,18 @@ class Session:
             self._autoflush()
         plan = mapper.statement_cache.get("get_plan") or session_plans.get_plan(mapper)
         stmt = plan[0]
-        params = dict(zip(plan[1], ident))
         if options or plan[2]:
             # Loader options or eager lazy= defaults: the ORM select path loads them (a
             # lazy="joined" relationship in the same statement).
             stmt = stmt.options(*options) if options else stmt
-            return self.execute(stmt, params).scalars().unique().first()
-        conn = self._connection_ or self._connection()
-        rows = conn._rows(stmt, params)
+            return self.execute(stmt, dict(zip(plan[1], ident))).scalars().unique().first()
+        conn = self._connection_
+        if conn is None:
+            leased = self._lease_ or session_plans.take_lease(self)
+            if leased is not None:
+                return session_plans.get_leased(self, mapper, plan, ident, leased)
+            conn = self._connection()
+        rows = conn._rows(stmt, dict(zip(plan[1], ident)))
         if not rows:
             return None
         return loading.load_one(self, mapper, rows[0])
