@@ -436,9 +436,12 @@ class Session:
         """Roll back any transaction and detach every object."""
         self._end_db_transaction(commit=False)
         self._transaction = None
-        self._failed = None
-        self._tx_inserted.clear()
-        self._tx_deleted.clear()
+        if self._failed is not None:
+            self._failed = None
+        if self._tx_inserted:
+            self._tx_inserted.clear()
+        if self._tx_deleted:
+            self._tx_deleted.clear()
         self._expunge_all(DETACHED_CLOSED)
 
     def reset(self) -> None:
@@ -838,9 +841,9 @@ class Session:
             return self.execute(stmt, dict(zip(plan[1], ident))).scalars().unique().first()
         conn = self._connection_
         if conn is None:
-            leased = self._lease_ or session_plans.take_lease(self)
-            if leased is not None:
-                return session_plans.get_leased(self, mapper, plan, ident, leased)
+            found = session_plans.get_leased(self, mapper, plan, ident)
+            if found is not session_plans.NO_LEASE:
+                return found
             conn = self._connection()
         rows = conn._rows(stmt, dict(zip(plan[1], ident)))
         if not rows:

@@ -16,8 +16,8 @@ from tether.engine.base import Engine
 from tether.orm import loading
 from tether.orm.mapper import Mapper
 
-__all__ = ["get_compiled", "get_leased", "get_plan", "get_statement", "save_update_keys",
-           "take_lease"]
+__all__ = ["NO_LEASE", "get_compiled", "get_leased", "get_plan", "get_statement",
+           "save_update_keys"]
 
 
 def get_plan(mapper: Mapper) -> tuple[Any, list[str], bool, dict[Any, Any]]:
@@ -75,23 +75,25 @@ def get_compiled(plan: tuple[Any, list[str], bool, dict[Any, Any]], dialect: Any
     return found
 
 
-def take_lease(session: Any) -> Any:
-    """A lease for ``session``'s transaction, whose first statement is an ORM read, on its
-    engine's pool (None when it is bound to a Connection, or the engine needs one: the
-    caller then makes a Connection). Autobegins the session's transaction."""
-    if session._transaction is None:
-        session._autobegin()
-    bind = session.get_bind()
-    if not isinstance(bind, Engine):
-        return None
-    leased = session._lease_ = lease.take(bind)
-    return leased
+#: What ``get_leased`` returns when the session needs a Connection for the read.
+NO_LEASE = object()
 
 
-def get_leased(session: Any, mapper: Mapper, plan: Any, ident: tuple[Any, ...],
-               leased: Any) -> Any:
-    """``Session.get``'s SELECT by ``plan`` run on ``session``'s lease, and its object (or
-    None). A driver error makes the session's Connection, which wraps it."""
+def get_leased(session: Any, mapper: Mapper, plan: Any, ident: tuple[Any, ...]) -> Any:
+    """``Session.get``'s SELECT by ``plan`` run on ``session``'s lease (taken now when this
+    is the transaction's first statement), and its object or None; ``NO_LEASE`` when the
+    session is bound to a Connection or its engine needs one (the caller makes it). A
+    driver error makes the session's Connection, which wraps it."""
+    leased = session._lease_
+    if leased is None:
+        if session._transaction is None:
+            session._autobegin()
+        bind = session.get_bind()
+        if not isinstance(bind, Engine):
+            return NO_LEASE
+        leased = session._lease_ = lease.take(bind)
+        if leased is None:
+            return NO_LEASE
     dialect = leased[0].dialect
     compiled, args = plan[3].get(dialect) or get_compiled(plan, dialect)
     args = ident if args is None else args(ident)
