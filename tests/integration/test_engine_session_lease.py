@@ -233,3 +233,25 @@ def test_failing_rollback_at_close_raises_as_a_connection_would(
     assert items.pool.checkedout() == 0 and s._lease_ is None
     assert s.get(Item, 1).name == "a"
     s.close()
+
+
+def test_get_runs_the_plan_compiled_once_per_dialect(
+        items: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tether.engine import base
+    from tether.orm import session_plans
+
+    with Session(items) as s:
+        s.get(Item, 1)  # the plan and its compiled form exist from here on
+    calls: list[Any] = []
+    real = base.compile_statement
+    monkeypatch.setattr(base, "compile_statement",
+                        lambda *a, **k: calls.append(a) or real(*a, **k))
+    monkeypatch.setattr(session_plans, "get_compiled", lambda *a: calls.append(a))
+    with Session(items) as s:
+        assert s.get(Item, 1).name == "a"  # on the lease
+        s.connection()
+        assert s.get(Item, 2).name == "b"  # on the Connection
+        assert s.get(Item, 7) is None
+    with items.connect() as conn, Session(conn) as s:
+        assert s.get(Item, 2).name == "b"  # bound to a Connection
+    assert calls == []

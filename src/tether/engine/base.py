@@ -410,9 +410,15 @@ class Connection:
         compiled, bound = compile_statement(statement, self.dialect, parameters)
         if not compiled.is_select or compiled.result_keys is None:
             return self._execute_one(compiled, bound, parameters)._raw_all()
+        return self._compiled_rows(compiled, compiled.construct_params(bound, parameters))
+
+    def _compiled_rows(self, compiled: Any, args: Any) -> list[Any]:
+        """``_rows`` of a SELECT already compiled for this dialect, with its DB-API
+        parameters (``Session.get``'s plan keeps both)."""
+        if self._closed or self._invalidated:
+            self._check_open()
         if self._transaction is None:
             self._autobegin()
-        args = compiled.construct_params(bound, parameters)
         string = compiled.string
         logs = self._log_statement(string, args)
         try:

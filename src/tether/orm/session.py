@@ -839,16 +839,7 @@ class Session:
             # lazy="joined" relationship in the same statement).
             stmt = stmt.options(*options) if options else stmt
             return self.execute(stmt, dict(zip(plan[1], ident))).scalars().unique().first()
-        conn = self._connection_
-        if conn is None:
-            found = session_plans.get_leased(self, mapper, plan, ident)
-            if found is not session_plans.NO_LEASE:
-                return found
-            conn = self._connection()
-        rows = conn._rows(stmt, dict(zip(plan[1], ident)))
-        if not rows:
-            return None
-        return loading.load_one(self, mapper, rows[0])
+        return session_plans.run_get(self, mapper, plan, ident)
 
     def get_one(self, entity: Any, ident: Any, **kw: Any) -> Any:
         obj = self.get(entity, ident, **kw)

@@ -16,8 +16,7 @@ from tether.engine.base import Engine
 from tether.orm import loading
 from tether.orm.mapper import Mapper
 
-__all__ = ["NO_LEASE", "get_compiled", "get_leased", "get_plan", "get_statement",
-           "save_update_keys"]
+__all__ = ["get_compiled", "get_plan", "get_statement", "run_get", "save_update_keys"]
 
 
 def get_plan(mapper: Mapper) -> tuple[Any, list[str], bool, dict[Any, Any]]:
@@ -75,35 +74,35 @@ def get_compiled(plan: tuple[Any, list[str], bool, dict[Any, Any]], dialect: Any
     return found
 
 
-#: What ``get_leased`` returns when the session needs a Connection for the read.
-NO_LEASE = object()
-
-
-def get_leased(session: Any, mapper: Mapper, plan: Any, ident: tuple[Any, ...]) -> Any:
-    """``Session.get``'s SELECT by ``plan`` run on ``session``'s lease (taken now when this
-    is the transaction's first statement), and its object or None; ``NO_LEASE`` when the
-    session is bound to a Connection or its engine needs one (the caller makes it). A
-    driver error makes the session's Connection, which wraps it."""
-    leased = session._lease_
-    if leased is None:
-        if session._transaction is None:
-            session._autobegin()
-        bind = session.get_bind()
-        if not isinstance(bind, Engine):
-            return NO_LEASE
-        leased = session._lease_ = lease.take(bind)
+def run_get(session: Any, mapper: Mapper, plan: Any, ident: tuple[Any, ...]) -> Any:
+    """The object ``Session.get`` loads by ``plan`` for primary key ``ident``, or None:
+    the plan's compiled SELECT on ``session``'s Connection, or on its lease when the
+    session has no Connection (taken now when this is the transaction's first statement
+    and the session is bound to an engine that needs no Connection). A driver error on
+    the lease makes the session's Connection, which wraps it."""
+    conn = session._connection_
+    if conn is None:
+        leased = session._lease_
         if leased is None:
-            return NO_LEASE
-    dialect = leased[0].dialect
-    compiled, args = plan[3].get(dialect) or get_compiled(plan, dialect)
-    args = ident if args is None else args(ident)
-    try:
-        rows = lease.rows(leased, compiled, args)
-    except Exception as error:
-        raise session._connection()._wrap(error, compiled.string, args) from error
-    if not rows:
-        return None
-    return loading.load_one(session, mapper, rows[0])
+            if session._transaction is None:
+                session._autobegin()
+            bind = session.get_bind()
+            if isinstance(bind, Engine):
+                leased = session._lease_ = lease.take(bind)
+        if leased is None:
+            conn = session._connection()
+        else:
+            dialect = leased[0].dialect
+            compiled, args = plan[3].get(dialect) or get_compiled(plan, dialect)
+            args = ident if args is None else args(ident)
+            try:
+                rows = lease.rows(leased, compiled, args)
+            except Exception as error:
+                raise session._connection()._wrap(error, compiled.string, args) from error
+            return loading.load_one(session, mapper, rows[0]) if rows else None
+    compiled, args = plan[3].get(conn.dialect) or get_compiled(plan, conn.dialect)
+    rows = conn._compiled_rows(compiled, ident if args is None else args(ident))
+    return loading.load_one(session, mapper, rows[0]) if rows else None
 
 
 def save_update_keys(mapper: Any) -> tuple[tuple[str, bool], ...]:
