@@ -1,7 +1,9 @@
 """The Session: identity map, object lifecycle, transactions, and the public operations
 (add, delete, flush, commit, rollback, get, merge, refresh, expire, execute, ...).
 
-The session owns one connection and transaction at a time, begun on first use (autobegin).
+The session owns one connection and transaction at a time, begun on first use (autobegin);
+until something needs a Connection object, ``get`` reads on the pooled DB-API connection
+itself (a lease, ``tether.engine.lease``).
 Writing is delegated to the unit of work (``unitofwork.flush``); row-to-object conversion to
 ``loading``.
 """
