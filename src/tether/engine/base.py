@@ -132,19 +132,25 @@ class Connection:
     _clean = False
     _dbapi: Any = None  # __del__ runs even when the checkout fails
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, _leased: tuple[Any, Any] | None = None) -> None:
         self.engine = engine
         self.dialect = engine.dialect
-        # The pool this connection came from gets it back, even if the engine has been
-        # disposed (and has a new pool) meanwhile.
-        self._pool = engine.pool
-        try:
-            self._dbapi = self._pool.connect()
-        except Exception as error:
-            wrapped = engine._checkout_error(error)
-            if wrapped is error:
-                raise
-            raise wrapped from error
+        if _leased is not None:
+            # (pool, DB-API connection) already checked out, in a begun transaction
+            # (tether.engine.lease); this Connection takes them over.
+            self._pool, self._dbapi = _leased
+            self._transaction = RootTransaction(self)
+        else:
+            # The pool this connection came from gets it back, even if the engine has
+            # been disposed (and has a new pool) meanwhile.
+            self._pool = engine.pool
+            try:
+                self._dbapi = self._pool.connect()
+            except Exception as error:
+                wrapped = engine._checkout_error(error)
+                if wrapped is error:
+                    raise
+                raise wrapped from error
         self._nested: list[NestedTransaction] = []
         self._execution_options: dict[str, Any] = {}
         self.info: dict[str, Any] = {}
@@ -404,9 +410,15 @@ class Connection:
         compiled, bound = compile_statement(statement, self.dialect, parameters)
         if not compiled.is_select or compiled.result_keys is None:
             return self._execute_one(compiled, bound, parameters)._raw_all()
+        return self._compiled_rows(compiled, compiled.construct_params(bound, parameters))
+
+    def _compiled_rows(self, compiled: Any, args: Any) -> list[Any]:
+        """``_rows`` of a SELECT already compiled for this dialect, with its DB-API
+        parameters (``Session.get``'s plan keeps both)."""
+        if self._closed or self._invalidated:
+            self._check_open()
         if self._transaction is None:
             self._autobegin()
-        args = compiled.construct_params(bound, parameters)
         string = compiled.string
         logs = self._log_statement(string, args)
         try:

@@ -61,7 +61,8 @@ class Pool:
         self.echo = echo
         self._lock = threading.Lock()
         self._available = threading.Condition(self._lock)
-        self._idle: list[tuple[Any, float]] = []  # (connection, time it was opened)
+        self._idle: list[Any] = []
+        #: id(connection) -> when it was opened, for pool_recycle.
         self._opened_at: dict[int, float] = {}
         self._checked_out = 0
         #: Threads waiting in a checkout; returns notify only when there are some
@@ -79,7 +80,7 @@ class Pool:
             # The common case, an idle connection and no age limit, without _checkout.
             with self._lock:
                 if self._idle and not self._disposed:
-                    conn = self._idle.pop()[0]
+                    conn = self._idle.pop()
                     self._checked_out += 1
                 else:
                     conn = None
@@ -108,11 +109,8 @@ class Pool:
                 return
         with self._lock:
             self._checked_out -= 1
-            opened = self._opened_at.get(id(conn))
-            if opened is None:
-                opened = time.monotonic()
             if not self._disposed and len(self._idle) < self.size:
-                self._idle.append((conn, opened))
+                self._idle.append(conn)
                 conn = None
             else:
                 self._opened_at.pop(id(conn), None)
@@ -136,9 +134,9 @@ class Pool:
             idle, self._idle = self._idle, []
             keeper, self._keeper = self._keeper, None
             self._disposed = True
-            for conn, _ in idle:
+            for conn in idle:
                 self._opened_at.pop(id(conn), None)
-        for conn, _ in idle:
+        for conn in idle:
             self._close(conn)
         if keeper is not None:
             self._close(keeper)
@@ -168,7 +166,8 @@ class Pool:
                 raise exc.InvalidRequestError("This engine's pool was disposed")
             while True:
                 if self._idle:
-                    conn, opened = self._idle.pop()
+                    conn = self._idle.pop()
+                    opened = self._opened_at.get(id(conn))
                     self._checked_out += 1
                     break
                 limit = self._limit()
@@ -205,7 +204,7 @@ class Pool:
                     self._checked_out -= 1
                     self._available.notify()
                 raise
-        if self.recycle >= 0 and time.monotonic() - opened > self.recycle:
+        if self.recycle >= 0 and opened is not None and time.monotonic() - opened > self.recycle:
             self._log("recycling a connection older than pool_recycle")
             self._discard(conn)
             return self._replace_after_discard(), True

@@ -1,7 +1,9 @@
 """The Session: identity map, object lifecycle, transactions, and the public operations
 (add, delete, flush, commit, rollback, get, merge, refresh, expire, execute, ...).
 
-The session owns one connection and transaction at a time, begun on first use (autobegin).
+The session owns one connection and transaction at a time, begun on first use (autobegin);
+until something needs a Connection object, ``get`` reads on the pooled DB-API connection
+itself (a lease, ``tether.engine.lease``).
 Writing is delegated to the unit of work (``unitofwork.flush``); row-to-object conversion to
 ``loading``.
 """
@@ -10,9 +12,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from typing import Any
 
+from tether.engine import lease
 from tether.exc import InvalidRequestError, PendingRollbackError
 
 # imported here, not inside the methods that use them: an import statement in a function
@@ -60,13 +64,15 @@ class SessionTransaction:
     the savepoint, rolling it back undoes only what happened since it began.
     """
 
+    # A savepoint sets these; the root transaction (one per session) keeps the defaults.
+    _savepoint: Any = None
+    _inserted_before: AbstractSet[Any] = frozenset()
+    _deleted_before: AbstractSet[Any] = frozenset()
+    _closed = False
+
     def __init__(self, session: Session, nested: bool = False) -> None:
         self.session = session
         self.nested = nested
-        self._savepoint: Any = None
-        self._inserted_before: set[Any] = set()
-        self._deleted_before: set[Any] = set()
-        self._closed = False
 
     def __enter__(self) -> SessionTransaction:
         return self
@@ -111,6 +117,9 @@ class Session:
     # Scalar state starts as these class attributes; an instance stores its own value once
     # it changes (so Session(), made once per lookup in some programs, sets only the rest).
     _connection_: Any = None
+    #: The transaction's pooled DB-API connection while no Connection was needed yet
+    #: (``tether.engine.lease``); ``_connection()`` turns it into ``_connection_``.
+    _lease_: Any = None
     _db_transaction: Any = None
     _transaction: SessionTransaction | None = None
     _failed: BaseException | None = None
@@ -183,6 +192,12 @@ class Session:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    def __del__(self) -> None:
+        # A session garbage-collected without close() gives its leased connection back,
+        # as a forgotten Connection does (a Connection it made gives back its own).
+        if self._lease_ is not None:
+            lease.release_forgotten(self._lease_)
 
     # --- transactions ------------------------------------------------------------------------
     def _check_failed(self) -> None:
@@ -289,6 +304,12 @@ class Session:
             self._resolve_cascades()
         conn = self._connection_
         if conn is None:
+            leased = self._lease_
+            if leased is not None:
+                self._lease_ = None
+                conn = self._connection_ = lease.adopt(leased)
+                self._db_transaction = conn.get_transaction()
+                return conn
             self._autobegin()
             bind = self.get_bind()
             if hasattr(bind, "connect"):
@@ -310,7 +331,15 @@ class Session:
             self._savepoints.clear()
         conn = self._connection_
         if conn is None:
-            return
+            leased = self._lease_
+            if leased is None:
+                return
+            self._lease_ = None
+            if lease.end(leased, commit):
+                return
+            # the driver failed: end it through a Connection, which wraps the error
+            conn = self._connection_ = lease.adopt(leased)
+            self._db_transaction = conn.get_transaction()
         trans = self._db_transaction
         self._connection_ = None
         self._db_transaction = None
@@ -409,9 +438,12 @@ class Session:
         """Roll back any transaction and detach every object."""
         self._end_db_transaction(commit=False)
         self._transaction = None
-        self._failed = None
-        self._tx_inserted.clear()
-        self._tx_deleted.clear()
+        if self._failed is not None:
+            self._failed = None
+        if self._tx_inserted:
+            self._tx_inserted.clear()
+        if self._tx_deleted:
+            self._tx_deleted.clear()
         self._expunge_all(DETACHED_CLOSED)
 
     def reset(self) -> None:
@@ -833,17 +865,12 @@ class Session:
             self._autoflush()
         plan = mapper.statement_cache.get("get_plan") or session_plans.get_plan(mapper)
         stmt = plan[0]
-        params = dict(zip(plan[1], ident))
         if options or plan[2]:
             # Loader options or eager lazy= defaults: the ORM select path loads them (a
             # lazy="joined" relationship in the same statement).
             stmt = stmt.options(*options) if options else stmt
-            return self.execute(stmt, params).scalars().unique().first()
-        conn = self._connection_ or self._connection()
-        rows = conn._rows(stmt, params)
-        if not rows:
-            return None
-        return loading.load_one(self, mapper, rows[0])
+            return self.execute(stmt, dict(zip(plan[1], ident))).scalars().unique().first()
+        return session_plans.run_get(self, mapper, plan, ident)
 
     def get_one(self, entity: Any, ident: Any, **kw: Any) -> Any:
         obj = self.get(entity, ident, **kw)

@@ -1,24 +1,32 @@
 """Per-mapper plans a Session keeps with the mapper's cached statements: the SELECT by
 primary key behind ``Session.get`` and the relationships ``Session.add`` cascades along.
 Each is built on first use and cached in ``mapper.statement_cache``, which the mapper drops
-when its properties change."""
+when its properties change.
+
+Also ``Session.get``'s read on a lease (``tether.engine.lease``): a session whose first
+statement is a lookup by primary key runs the plan's compiled SELECT on the pooled DB-API
+connection, and makes a Connection only when something needs one."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from tether.engine import lease
+from tether.engine.base import Engine
 from tether.orm import loading
 from tether.orm.mapper import Mapper
 
-__all__ = ["get_plan", "get_statement", "save_update_keys"]
+__all__ = ["get_compiled", "get_plan", "get_statement", "run_get", "save_update_keys"]
 
 
-def get_plan(mapper: Mapper) -> tuple[Any, list[str], bool]:
+def get_plan(mapper: Mapper) -> tuple[Any, list[str], bool, dict[Any, Any]]:
     """What ``Session.get`` needs of ``mapper`` past the identity map: the statement, its
-    bind names, and whether loading it loads relationships eagerly; kept with the mapper's
-    statements once it is configured (one lookup per ``get``)."""
+    bind names, whether loading it loads relationships eagerly, and its compiled forms by
+    dialect (see ``get_compiled``); kept with the mapper's statements once it is
+    configured (one lookup per ``get``)."""
+    compiled: dict[Any, Any] = {}
     plan = (get_statement(mapper), mapper._get_bind_names,  # type: ignore[attr-defined]
-            loading.has_eager(mapper))
+            loading.has_eager(mapper), compiled)
     if mapper.configured:
         mapper.statement_cache["get_plan"] = plan
     return plan
@@ -60,6 +68,62 @@ def columns_statement(mapper: Mapper, keys: tuple[str, ...]) -> Any:
         )
         mapper.statement_cache[ck] = stmt
     return stmt
+
+
+def get_compiled(plan: tuple[Any, list[str], bool, dict[Any, Any]], dialect: Any) -> Any:
+    """``(compiled, args)`` of a get plan's statement for ``dialect``: the Compiled, and a
+    function from the primary-key tuple to the DB-API parameter tuple (None when the key
+    tuple is that tuple already: one plain placeholder per key column, in key order).
+    Compiled through ``compile_statement`` (so through the dialect's compiled cache) once
+    per plan and dialect."""
+    from tether.sql.compiler import BIND, compile_statement
+
+    compiled, bound = compile_statement(plan[0], dialect)
+    names = plan[1]
+    slots = compiled.slots
+    args: Any = None
+    if (compiled._context_defaults or len(slots) != len(names)
+            or any(s[0] != BIND or s[2] != n for s, n in zip(slots, names))):
+        def args(ident: tuple[Any, ...]) -> tuple[Any, ...]:
+            return compiled.construct_params(bound, dict(zip(names, ident)))  # type: ignore[no-any-return]
+    elif any(s[3] is not None for s in slots):
+        procs = [s[3] for s in slots]
+
+        def args(ident: tuple[Any, ...]) -> tuple[Any, ...]:
+            return tuple([v if p is None else p(v) for p, v in zip(procs, ident)])
+    found = plan[3][dialect] = (compiled, args)
+    return found
+
+
+def run_get(session: Any, mapper: Mapper, plan: Any, ident: tuple[Any, ...]) -> Any:
+    """The object ``Session.get`` loads by ``plan`` for primary key ``ident``, or None:
+    the plan's compiled SELECT on ``session``'s Connection, or on its lease when the
+    session has no Connection (taken now when this is the transaction's first statement
+    and the session is bound to an engine that needs no Connection). A driver error on
+    the lease makes the session's Connection, which wraps it."""
+    conn = session._connection_
+    if conn is None:
+        leased = session._lease_
+        if leased is None:
+            if session._transaction is None:
+                session._autobegin()
+            bind = session.get_bind()
+            if isinstance(bind, Engine):
+                leased = session._lease_ = lease.take(bind)
+        if leased is None:
+            conn = session._connection()
+        else:
+            dialect = leased[0].dialect
+            compiled, args = plan[3].get(dialect) or get_compiled(plan, dialect)
+            args = ident if args is None else args(ident)
+            try:
+                rows = lease.rows(leased, compiled, args)
+            except Exception as error:
+                raise session._connection()._wrap(error, compiled.string, args) from error
+            return loading.load_one(session, mapper, rows[0]) if rows else None
+    compiled, args = plan[3].get(conn.dialect) or get_compiled(plan, conn.dialect)
+    rows = conn._compiled_rows(compiled, ident if args is None else args(ident))
+    return loading.load_one(session, mapper, rows[0]) if rows else None
 
 
 def save_update_keys(mapper: Any) -> tuple[tuple[str, bool], ...]:

@@ -1,0 +1,89 @@
+"""A lease: the pooled DB-API connection of a Session's transaction while the session has
+needed no :class:`~tether.engine.base.Connection` object yet.
+
+A session whose transaction has so far run only the ORM's own primary-key reads
+(``Session.get``) needs nothing a Connection adds: it checks the DB-API connection out of
+the pool and begins the transaction exactly as ``engine.connect().begin()`` would, and runs
+the compiled SELECT on it directly. The first use that needs more (a Core or text
+statement, a flush, ``session.connection()``, a savepoint, a driver error to wrap) turns the
+lease into a Connection in the same transaction on the same DB-API connection
+(:func:`adopt`). Ending the transaction ends it as the Connection would: ROLLBACK or COMMIT,
+then back to the pool with nothing left to reset.
+
+A lease is a tuple ``(engine, pool, dbapi_connection)``: the pool it came from gets it back
+even if the engine is disposed meanwhile. It is taken only when nothing observes the
+Connection: no engine logging (``echo`` or the ``tether.engine`` logger at INFO, which
+shows BEGIN and ROLLBACK) and no connection options (``engine.execution_options``);
+otherwise the session makes a Connection from the start, as before.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from tether.engine.base import Connection, _compiled_meta, _release_forgotten, log
+
+__all__ = ["adopt", "end", "release_forgotten", "rows", "take"]
+
+_INFO = logging.INFO
+
+
+def take(engine: Any) -> tuple[Any, Any, Any] | None:
+    """A lease on ``engine``'s pool in a begun transaction, or None where a Connection is
+    needed (logging on, connection options, or a BEGIN that failed; the Connection then
+    raises the error as usual). Raises what ``engine.connect()`` raises when the pool
+    cannot give a connection."""
+    if engine._echo_level or engine._connection_options or log.isEnabledFor(_INFO):
+        return None
+    pool = engine.pool
+    try:
+        dbapi = pool.connect()
+    except Exception as error:
+        wrapped = engine._checkout_error(error)
+        if wrapped is error:
+            raise
+        raise wrapped from error
+    try:
+        engine.dialect.do_begin(dbapi)
+    except Exception:
+        pool.release(dbapi)
+        return None
+    return (engine, pool, dbapi)
+
+
+def rows(leased: tuple[Any, Any, Any], compiled: Any, args: tuple[Any, ...]) -> list[Any]:
+    """The rows of the compiled SELECT ``compiled`` run with DB-API ``args``, result
+    processors applied (as ``Connection._rows``). A driver error propagates unwrapped: the
+    caller adopts the lease and wraps it with the Connection (which may invalidate it)."""
+    cursor = leased[2].execute(compiled.string, args)
+    fetched = cursor.fetchall()
+    cursor.close()
+    meta = compiled._row_template or _compiled_meta(compiled)
+    return list(map(meta.make_row, fetched)) if meta.processes else fetched  # type: ignore[no-any-return]
+
+
+def adopt(leased: tuple[Any, Any, Any]) -> Connection:
+    """A Connection that takes over the lease and its begun transaction."""
+    return Connection(leased[0], (leased[1], leased[2]))
+
+
+def end(leased: tuple[Any, Any, Any], commit: bool) -> bool:
+    """Commit or roll back the lease's transaction and give the connection back; False
+    (the connection kept) when the driver failed, for the caller to end it through
+    :func:`adopt` so the error is wrapped and a dead connection invalidated."""
+    engine, pool, dbapi = leased
+    try:
+        if commit:
+            engine.dialect.do_commit(dbapi)
+        else:
+            engine.dialect.do_rollback(dbapi)
+    except Exception:
+        return False
+    pool.release(dbapi, False)
+    return True
+
+
+def release_forgotten(leased: tuple[Any, Any, Any]) -> None:
+    """Give back the connection of a session garbage-collected without ``close()``."""
+    _release_forgotten(leased[1], leased[2])

@@ -1,0 +1,257 @@
+"""A session's lease (``tether.engine.lease``): ``Session.get`` as the first statement of a
+transaction runs on the pooled DB-API connection, and the session makes its Connection only
+when something needs one, in the same transaction on the same connection; on both
+databases."""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import logging
+from typing import Any
+
+import pytest
+
+from tether import Date, String, create_engine, exc, select, text
+from tether.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Item(Base):
+    __tablename__ = "lease_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class Slot(Base):
+    """A composite key whose Date column has a bind processor on SQLite."""
+
+    __tablename__ = "lease_slots"
+    day: Mapped[datetime.date] = mapped_column(Date, primary_key=True)
+    room: Mapped[str] = mapped_column(String(10), primary_key=True)
+    label: Mapped[str] = mapped_column(String(40), server_default="free")
+
+
+DAY = datetime.date(2024, 5, 6)
+
+
+@pytest.fixture
+def items(engine: Any) -> Any:
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Item(id=1, name="a", note=None), Item(id=2, name="b", note="x")])
+        s.add(Slot(day=DAY, room="r1"))
+        s.commit()
+    yield engine
+    Base.metadata.drop_all(engine)
+
+
+def _dbapi(session: Session) -> Any:
+    """The DB-API connection of the session's transaction (lease or Connection)."""
+    if session._lease_ is not None:
+        return session._lease_[2]
+    return session._connection_.connection
+
+
+def test_get_only_session_uses_a_lease_and_returns_it(items: Any) -> None:
+    pool = items.pool
+    with Session(items) as s:
+        one = s.get(Item, 1)
+        assert (one.name, one.note) == ("a", None)
+        assert s._lease_ is not None and s._connection_ is None
+        assert s.in_transaction()
+        assert pool.checkedout() == 1
+        assert s.get(Item, 2).note == "x"
+        assert s.get(Item, 99) is None
+        assert s._connection_ is None  # still the lease
+    assert pool.checkedout() == 0
+
+
+def test_composite_key_with_bind_processor_and_server_default(items: Any) -> None:
+    with Session(items) as s:
+        slot = s.get(Slot, (DAY, "r1"))
+        assert slot is not None and slot.label == "free" and slot.day == DAY
+        assert s.get(Slot, {"day": DAY, "room": "r2"}) is None
+        assert s._lease_ is not None
+
+
+def test_get_then_flush_uses_the_same_connection_and_transaction(items: Any) -> None:
+    with Session(items) as s:
+        s.get(Item, 1)
+        leased = _dbapi(s)
+        s.add(Item(id=3, name="c"))
+        s.flush()
+        assert s._lease_ is None and _dbapi(s) is leased
+        s.get(Item, 1).name = "a2"
+        s.commit()
+    assert items.pool.checkedout() == 0
+    with Session(items) as s:
+        assert [i.name for i in s.scalars(select(Item).order_by(Item.id))] == ["a2", "b", "c"]
+
+
+def test_get_then_connection_is_the_same_transaction(items: Any) -> None:
+    with Session(items) as s:
+        s.get(Item, 1)
+        leased = _dbapi(s)
+        conn = s.connection()
+        assert conn.connection is leased
+        assert conn.in_transaction() and s._db_transaction is conn.get_transaction()
+        conn.execute(text("UPDATE lease_items SET name = 'z' WHERE id = 2"))
+        assert s.connection() is conn
+        s.rollback()  # the update goes with the transaction
+    with Session(items) as s:
+        assert s.get(Item, 2).name == "b"
+
+
+def test_get_inside_and_around_begin_nested(items: Any) -> None:
+    with Session(items) as s:
+        s.get(Item, 1)
+        with s.begin_nested():
+            s.add(Item(id=4, name="d"))
+        sp = s.begin_nested()
+        assert s.get(Item, 2).name == "b"
+        s.add(Item(id=5, name="e"))
+        s.flush()
+        sp.rollback()
+        assert s.get(Item, 5) is None and s.get(Item, 4).name == "d"
+        s.commit()
+    with Session(items) as s:
+        assert sorted(s.scalars(select(Item.id))) == [1, 2, 4]
+
+
+def test_get_after_rollback_and_commit(items: Any) -> None:
+    pool = items.pool
+    s = Session(items)
+    s.get(Item, 1)
+    s.rollback()
+    assert pool.checkedout() == 0 and not s.in_transaction()
+    assert s.get(Item, 1).name == "a"  # a new lease
+    s.commit()  # a transaction that only read commits and gives the connection back
+    assert pool.checkedout() == 0
+    assert s.get(Item, 2).name == "b"
+    s.close()
+    assert pool.checkedout() == 0
+
+
+def test_failing_checkout_then_usable_after_rollback(items: Any) -> None:
+    s = Session(items)
+    items.pool.dispose()  # a disposed pool refuses checkouts
+    with pytest.raises(exc.InvalidRequestError):
+        s.get(Item, 1)
+    assert s._lease_ is None and s._connection_ is None
+    items.dispose(close=False)  # a fresh pool
+    s.rollback()
+    assert s.get(Item, 1).name == "a"
+    s.close()
+    assert items.pool.checkedout() == 0
+
+
+def test_driver_error_on_a_lease_is_wrapped_and_session_recovers(items: Any) -> None:
+    with Session(items) as s:
+        s.get(Item, 1)
+        with items.begin() as conn:  # the session has not read this table: no lock
+            conn.exec_driver_sql("DROP TABLE lease_slots")
+        with pytest.raises(exc.DBAPIError) as info:
+            s.get(Slot, (DAY, "r1"))
+        assert "lease_slots" in str(info.value) and info.value.orig is not None
+        assert s._lease_ is None and s._connection_ is not None
+        s.rollback()
+        assert s.get(Item, 2).name == "b"
+    assert items.pool.checkedout() == 0
+
+
+def test_pool_of_one_serves_a_thousand_get_sessions(db_url: str) -> None:
+    engine = create_engine(db_url, pool_size=1, max_overflow=0, pool_timeout=0.5)
+    try:
+        Base.metadata.create_all(engine)
+        with Session(engine) as s:
+            s.add(Item(id=1, name="a"))
+            s.commit()
+        for _ in range(1000):
+            with Session(engine) as s:
+                assert s.get(Item, 1).name == "a"
+        assert engine.pool.checkedout() == 0
+        # a session dropped without close() gives its lease back when collected
+        s = Session(engine)
+        s.get(Item, 1)
+        del s
+        gc.collect()
+        assert engine.pool.checkedout() == 0
+        with Session(engine) as s:
+            assert s.get(Item, 1) is not None
+    finally:
+        Base.metadata.drop_all(engine)
+        engine.dispose()
+
+
+def test_echo_and_options_take_a_connection(db_url: str,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("tether.engine")
+    before = list(logger.handlers)
+    engine = create_engine(db_url, echo=True)
+    try:
+        Base.metadata.create_all(engine)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="tether.engine"):
+            with Session(engine) as s:
+                assert s.get(Item, 1) is None
+                assert s._lease_ is None and s._connection_ is not None
+        messages = [r.getMessage() for r in caplog.records if r.name == "tether.engine"]
+        assert messages[0] == "BEGIN" and messages[1].startswith("SELECT ")
+        assert messages[-1] == "ROLLBACK"
+        engine.echo = False
+        quiet = engine.execution_options(isolation_level="SERIALIZABLE")
+        with Session(quiet) as s:
+            assert s.get(Item, 1) is None and s._lease_ is None
+        with engine.connect() as conn, Session(conn) as s:
+            assert s.get(Item, 1) is None and s._lease_ is None
+    finally:
+        engine.echo = False
+        Base.metadata.drop_all(engine)
+        engine.dispose()
+        for handler in list(logger.handlers):  # the stdout handler echo added
+            if handler not in before:
+                logger.removeHandler(handler)
+
+
+def test_failing_rollback_at_close_raises_as_a_connection_would(
+        items: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(dbapi_connection: Any) -> None:
+        raise RuntimeError("rollback failed")
+
+    s = Session(items)
+    s.get(Item, 1)
+    monkeypatch.setattr(items.dialect, "do_rollback", broken)
+    with pytest.raises(RuntimeError, match="rollback failed"):
+        s.close()
+    monkeypatch.undo()
+    # the connection that could not be reset was closed, not returned for reuse
+    assert items.pool.checkedout() == 0 and s._lease_ is None
+    assert s.get(Item, 1).name == "a"
+    s.close()
+
+
+def test_get_runs_the_plan_compiled_once_per_dialect(
+        items: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tether.engine import base
+    from tether.orm import session_plans
+
+    with Session(items) as s:
+        s.get(Item, 1)  # the plan and its compiled form exist from here on
+    calls: list[Any] = []
+    real = base.compile_statement
+    monkeypatch.setattr(base, "compile_statement",
+                        lambda *a, **k: calls.append(a) or real(*a, **k))
+    monkeypatch.setattr(session_plans, "get_compiled", lambda *a: calls.append(a))
+    with Session(items) as s:
+        assert s.get(Item, 1).name == "a"  # on the lease
+        s.connection()
+        assert s.get(Item, 2).name == "b"  # on the Connection
+        assert s.get(Item, 7) is None
+    with items.connect() as conn, Session(conn) as s:
+        assert s.get(Item, 2).name == "b"  # bound to a Connection
+    assert calls == []
