@@ -3,7 +3,7 @@ find an object's state and describe its lifecycle (transient, pending, persisten
 detached).
 
 Attribute *values* live in the object's own ``__dict__`` so that reads stay plain dict
-reads; the state keeps only what the session needs next to them: the identity key, the
+reads; the state keeps only what the session needs next to them: the identity, the
 values a change replaced (history), which attributes were expired and why.
 """
 
@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from tether.orm.exc import UnmappedInstanceError
+from tether.orm.identity import bare_identity
 
 if TYPE_CHECKING:
     from tether.orm.mapper import Mapper
@@ -91,7 +92,7 @@ class InstanceState:
     __slots__ = (
         "obj",
         "mapper",
-        "key",
+        "ident",
         "session",
         "committed",
         "collections",
@@ -107,8 +108,10 @@ class InstanceState:
                  key: tuple[Any, tuple[Any, ...]] | None = None, session: Any = None) -> None:
         self.obj = obj
         self.mapper = mapper
-        #: identity key ``(base class, pk tuple)`` once the row exists in the database.
-        self.key = key
+        #: the bare identity (:func:`~tether.orm.identity.bare_identity`: the primary-key
+        #: value, or the tuple of a composite key) once the row exists in the database;
+        #: ``key`` is the identity key tuple built from it.
+        self.ident: Any = None if key is None else bare_identity(key[1])
         self.session = session
         #: attribute key -> value before the first change since the last flush (recorded
         #: when the change happens, never copied on load); NO_CHANGES until then.
@@ -124,6 +127,20 @@ class InstanceState:
         self.insert_order = 0
         self._flags = 0
         self._extras: _StateExtras | None = None
+
+    @property
+    def key(self) -> tuple[Any, tuple[Any, ...]] | None:
+        """Identity key ``(class, primary-key tuple)`` once the row exists in the database
+        (built on request: the state keeps the bare identity, ``ident``)."""
+        ident = self.ident
+        if ident is None:
+            return None
+        mapper = self.mapper
+        return (mapper.identity_class, (ident,) if mapper.single_pk else ident)
+
+    @key.setter
+    def key(self, key: tuple[Any, tuple[Any, ...]] | None) -> None:
+        self.ident = None if key is None else bare_identity(key[1])
 
     marked_deleted = _flag(_MARKED_DELETED,
                            "session.delete() was called: the row is (or will be) deleted")
@@ -174,15 +191,16 @@ class InstanceState:
     # lifecycle predicates, named as SQLAlchemy's inspection API names them
     @property
     def transient(self) -> bool:
-        return self.key is None and self.session is None
+        return self.ident is None and self.session is None
 
     @property
     def pending(self) -> bool:
-        return self.key is None and self.session is not None
+        return self.ident is None and self.session is not None
 
     @property
     def persistent(self) -> bool:
-        return self.key is not None and self.session is not None and not self.flushed_deleted
+        return (self.ident is not None and self.session is not None
+                and not self.flushed_deleted)
 
     @property
     def deleted(self) -> bool:
@@ -206,15 +224,16 @@ class InstanceState:
 
     @property
     def detached(self) -> bool:
-        return self.key is not None and self.session is None
+        return self.ident is not None and self.session is None
 
     @property
     def has_identity(self) -> bool:
-        return self.key is not None
+        return self.ident is not None
 
     @property
     def identity(self) -> tuple[Any, ...] | None:
-        return None if self.key is None else self.key[1]
+        ident = self.ident
+        return None if ident is None else (ident,) if self.mapper.single_pk else ident
 
     @property
     def identity_key(self) -> tuple[Any, tuple[Any, ...]] | None:
