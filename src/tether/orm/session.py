@@ -8,7 +8,6 @@ Writing is delegated to the unit of work (``unitofwork.flush``); row-to-object c
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,7 +36,6 @@ __all__ = [
     "SessionTransaction",
 ]
 
-_order = itertools.count()
 _UNRESOLVED = object()
 
 
@@ -505,7 +503,6 @@ class Session:
             )
         if state.key is None:
             state.session = self
-            state.insert_order = next(_order)
             self._new[state] = obj
             if self._transaction is None:
                 self._autobegin()

@@ -52,12 +52,17 @@ DETACHED_COMMIT_EXPIRED = "commit-expired"
 NO_CHANGES: Mapping[str, Any] = MappingProxyType({})
 
 # Bits of InstanceState._flags. Each state is kept small because a query can load many
-# thousands of objects: the booleans that only delete/expunge/commit-expiry set share one
-# int slot.
+# thousands of objects: its booleans and the reason it was detached share one int slot.
 _MARKED_DELETED = 1
 _FLUSHED_DELETED = 2
 _WAS_DELETED = 4
 _EXPIRED_BY_COMMIT = 8
+_MODIFIED = 16
+_EXPIRED = 32
+# detached_reason: its index in _DETACHED_REASONS, in the two bits from _REASON_SHIFT
+_REASON_SHIFT = 6
+_REASON_MASK = 3 << _REASON_SHIFT
+_DETACHED_REASONS = (None, DETACHED_CLOSED, DETACHED_EXPUNGED, DETACHED_COMMIT_EXPIRED)
 
 
 def _flag(bit: int, doc: str) -> property:
@@ -83,10 +88,10 @@ class _StateExtras:
 class InstanceState:
     """What the ORM knows about one mapped object besides its attribute values.
 
-    One exists per loaded object, so its size is a per-row cost of every query (12 slots
-    make a 128-byte object, 17 made 176): booleans set only by delete/expunge/commit
-    expiry share ``_flags``, and what only loader options and N+1 detection need sits in a
-    side object (``_extras``) made when first set.
+    One exists per loaded object, so its size is a per-row cost of every query (8 slots
+    make a 96-byte object, 12 made 128, 17 made 176): the booleans and the detach reason
+    share ``_flags``, and what only loader options and N+1 detection need sits in a side
+    object (``_extras``) made when first set.
     """
 
     __slots__ = (
@@ -96,10 +101,6 @@ class InstanceState:
         "session",
         "committed",
         "collections",
-        "modified",
-        "expired",
-        "detached_reason",
-        "insert_order",
         "_flags",
         "_extras",
     )
@@ -118,13 +119,7 @@ class InstanceState:
         self.committed: Mapping[str, Any] = NO_CHANGES
         #: relationship key -> CollectionHistory (added/removed since the last flush).
         self.collections: dict[str, Any] | None = None
-        self.modified = False
-        #: True when some loaded attributes were dropped and must come back from the DB.
-        self.expired = False
-        #: why the object left its session (``DETACHED_*``), to word DetachedInstanceError
-        self.detached_reason: str | None = None
-        #: order of ``session.add()`` among pending objects (INSERTs follow it)
-        self.insert_order = 0
+        #: the flag bits (``_MODIFIED``...) behind ``modified``, ``expired``...
         self._flags = 0
         self._extras: _StateExtras | None = None
 
@@ -147,6 +142,20 @@ class InstanceState:
     flushed_deleted = _flag(_FLUSHED_DELETED, "the DELETE ran in the current transaction")
     was_deleted = _flag(_WAS_DELETED, "the object was deleted and then left the session")
     expired_by_commit = _flag(_EXPIRED_BY_COMMIT, "a commit expired the attributes")
+    modified = _flag(_MODIFIED, "an attribute or collection changed since the last flush")
+    expired = _flag(_EXPIRED,
+                    "some loaded attributes were dropped and must come back from the database")
+
+    @property
+    def detached_reason(self) -> str | None:
+        """Why the object left its session (``DETACHED_*``), to word
+        DetachedInstanceError."""
+        return _DETACHED_REASONS[(self._flags & _REASON_MASK) >> _REASON_SHIFT]
+
+    @detached_reason.setter
+    def detached_reason(self, reason: str | None) -> None:
+        self._flags = (self._flags & ~_REASON_MASK) | (
+            _DETACHED_REASONS.index(reason) << _REASON_SHIFT)
 
     def _extra(self) -> _StateExtras:
         extras = self._extras
@@ -249,8 +258,9 @@ class InstanceState:
         return {k for k in self.mapper.attrs if k not in d}
 
     def mark_modified(self) -> None:
-        if not self.modified:
-            self.modified = True
+        flags = self._flags
+        if not flags & _MODIFIED:
+            self._flags = flags | _MODIFIED
             session = self.session
             if session is not None:
                 session._modified.add(self)
@@ -258,7 +268,7 @@ class InstanceState:
     def reset_history(self) -> None:
         self.committed = NO_CHANGES
         self.collections = None
-        self.modified = False
+        self._flags &= ~_MODIFIED
 
     def __repr__(self) -> str:
         return f"<InstanceState of {type(self.obj).__name__} key={self.key!r}>"
@@ -271,10 +281,6 @@ class InstanceState:
 LOADED_STATE_DEFAULTS: tuple[tuple[str, Any], ...] = (
     ("committed", NO_CHANGES),
     ("collections", None),
-    ("modified", False),
-    ("expired", False),
-    ("detached_reason", None),
-    ("insert_order", 0),
     ("_flags", 0),
     ("_extras", None),
 )
