@@ -37,6 +37,23 @@ def full_identity(ident: Any, single: bool) -> tuple[Any, ...]:
     return (ident,) if single else ident  # type: ignore[no-any-return]
 
 
+class _Values:
+    """``IdentityMap.values()``: a live view, as a dict's is (a session of many objects
+    walks it without a list of them all)."""
+
+    __slots__ = ("_maps",)
+
+    def __init__(self, maps: dict[Any, tuple[dict[Any, Any], bool]]) -> None:
+        self._maps = maps
+
+    def __iter__(self) -> Iterator[Any]:
+        for objs, _ in list(self._maps.values()):
+            yield from objs.values()
+
+    def __len__(self) -> int:
+        return sum(len(objs) for objs, _ in self._maps.values())
+
+
 class IdentityMap:
     """Identity key -> object, stored per class (see the module docstring). Objects are
     held strongly for the session's lifetime.
@@ -118,8 +135,8 @@ class IdentityMap:
     def keys(self) -> list[IdentityKey]:
         return list(self)
 
-    def values(self) -> list[Any]:
-        return [obj for objs, _ in self._maps.values() for obj in objs.values()]
+    def values(self) -> _Values:
+        return _Values(self._maps)
 
     def items(self) -> list[tuple[IdentityKey, Any]]:
         return [((cls, (ident,) if single else ident), obj)

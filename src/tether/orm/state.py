@@ -63,6 +63,7 @@ _EXPIRED = 32
 _REASON_SHIFT = 6
 _REASON_MASK = 3 << _REASON_SHIFT
 _DETACHED_REASONS = (None, DETACHED_CLOSED, DETACHED_EXPUNGED, DETACHED_COMMIT_EXPIRED)
+_REASON_BITS = {reason: i << _REASON_SHIFT for i, reason in enumerate(_DETACHED_REASONS)}
 
 
 def _flag(bit: int, doc: str) -> property:
@@ -154,8 +155,7 @@ class InstanceState:
 
     @detached_reason.setter
     def detached_reason(self, reason: str | None) -> None:
-        self._flags = (self._flags & ~_REASON_MASK) | (
-            _DETACHED_REASONS.index(reason) << _REASON_SHIFT)
+        self._flags = (self._flags & ~_REASON_MASK) | _REASON_BITS[reason]
 
     def _extra(self) -> _StateExtras:
         extras = self._extras
