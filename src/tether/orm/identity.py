@@ -14,6 +14,7 @@ what a dict lookup costs.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import chain
 from typing import Any
 
 IdentityKey = tuple[Any, tuple[Any, ...]]
@@ -47,8 +48,7 @@ class _Values:
         self._maps = maps
 
     def __iter__(self) -> Iterator[Any]:
-        for objs, _ in list(self._maps.values()):
-            yield from objs.values()
+        return chain.from_iterable([objs.values() for objs, _ in self._maps.values()])
 
     def __len__(self) -> int:
         return sum(len(objs) for objs, _ in self._maps.values())
@@ -125,7 +125,10 @@ class IdentityMap:
         return sum(len(objs) for objs, _ in self._maps.values())
 
     def __bool__(self) -> bool:
-        return any(objs for objs, _ in self._maps.values())
+        for objs, _ in self._maps.values():
+            if objs:
+                return True
+        return False
 
     def __iter__(self) -> Iterator[IdentityKey]:
         for cls, (objs, single) in list(self._maps.items()):

@@ -130,10 +130,12 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]]) -> A
                           namespace)
 
 
-def _new_persistent(mapper: Any, session: Any, ident: Any, items: Iterable[Any]) -> Any:
+def _new_persistent(mapper: Any, session: Any, objs: dict[Any, Any], ident: Any,
+                    items: Iterable[Any]) -> Any:
     """A new object of ``mapper``'s class with the loaded ``(key, value)`` items, made
-    without ``__init__`` and put into the session's identity map under the bare identity
-    ``ident``: one object, for which compiling a loader would cost more than it saves."""
+    without ``__init__`` and put into ``objs`` (the session's identity-map dict of its class)
+    under the bare identity ``ident``: one object, for which compiling a loader would cost
+    more than it saves."""
     cls = mapper.class_
     obj = cls.__new__(cls)
     d = obj.__dict__
@@ -141,7 +143,7 @@ def _new_persistent(mapper: Any, session: Any, ident: Any, items: Iterable[Any])
     state = InstanceState(obj, mapper, None, session)
     state.ident = ident
     d[STATE_KEY] = state
-    session.identity_map.of(mapper.identity_class, mapper.single_pk)[ident] = obj
+    objs[ident] = obj
     return obj
 
 
@@ -180,9 +182,9 @@ def load_one(session: Any, mapper: Any, row: Sequence[Any]) -> Any:
     if (len(mapper.pk_positions) == 1 and len(row) == len(mapper.load_keys)
             and mapper.all_keys_mapped and not mapper.deferred_keys):
         ident = row[mapper.pk_positions[0]]
-        if ident is not None and ident not in session.identity_map.of(mapper.identity_class,
-                                                                      True):
-            return _new_persistent(mapper, session, ident, zip(mapper.load_keys, row))
+        objs = session.identity_map.of(mapper.identity_class, True)
+        if ident is not None and ident not in objs:
+            return _new_persistent(mapper, session, objs, ident, zip(mapper.load_keys, row))
     return instances(session, mapper, [row])[0]
 
 

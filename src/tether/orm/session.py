@@ -24,7 +24,6 @@ from tether.orm.mapper import Mapper, needs_configure
 from tether.orm.state import (
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
-    NO_CHANGES,
     NO_VALUE,
     STATE_KEY,
     InstanceState,
@@ -342,7 +341,7 @@ class Session:
         map, with the attribute keys looked up once per mapper."""
         keys_of: dict[Any, tuple[str, ...]] = {}
         discard = self._modified.discard
-        # reset_history() written inline: a commit runs this for every object it holds
+        # one call per object (expire_by_commit): a commit runs this for every object it holds
         for obj in list(self.identity_map.values()):
             d = obj.__dict__
             state = d[STATE_KEY]
@@ -353,12 +352,8 @@ class Session:
             for key in keys:
                 if key in d:
                     del d[key]
-            state.committed = NO_CHANGES
-            state.collections = None
-            state.modified = False
             discard(state)
-            state.expired = True
-            state.expired_by_commit = True
+            state.expire_by_commit()
 
     def rollback(self) -> None:
         """Roll back the transaction: new objects become transient again, changed objects

@@ -265,6 +265,13 @@ class InstanceState:
             if session is not None:
                 session._modified.add(self)
 
+    def expire_by_commit(self) -> None:
+        """``reset_history()``, then mark the state expired by a commit (its attributes
+        were dropped by the caller): one call per object for a commit's expiry."""
+        self.committed = NO_CHANGES
+        self.collections = None
+        self._flags = (self._flags & ~_MODIFIED) | _EXPIRED | _EXPIRED_BY_COMMIT
+
     def reset_history(self) -> None:
         self.committed = NO_CHANGES
         self.collections = None
