@@ -70,7 +70,7 @@ def _assert_like_init(obj: Any, session: Session) -> None:
 
 
 def test_defaults_cover_every_slot() -> None:
-    named = {"obj", "mapper", "key", "session"} | {name for name, _ in LOADED_STATE_DEFAULTS}
+    named = {"obj", "mapper", "ident", "session"} | {name for name, _ in LOADED_STATE_DEFAULTS}
     assert named == set(InstanceState.__slots__)
 
 

@@ -186,7 +186,7 @@ class ColumnAttribute(QueryableAttribute):
 
     def load_missing(self, obj: Any) -> Any:
         state = obj.__dict__.get(STATE_KEY)
-        if state is None or state.key is None:
+        if state is None or state.ident is None:
             return None  # a new object: unset columns read as None
         session = state.session
         if session is None:
@@ -278,7 +278,7 @@ class RelationshipAttribute(QueryableAttribute):
     def load_missing(self, obj: Any) -> Any:
         d = obj.__dict__
         state = d.get(STATE_KEY)
-        if state is None or state.key is None:
+        if state is None or state.ident is None:
             if self.prop.uselist:
                 if state is None:
                     state = instance_state(obj)
@@ -361,7 +361,7 @@ class RelationshipAttribute(QueryableAttribute):
         state = d.get(STATE_KEY) or instance_state(obj)
         key = self.key
         old = d.get(key, NO_VALUE)
-        if old is NO_VALUE and state.key is not None and state.session is not None and (
+        if old is NO_VALUE and state.ident is not None and state.session is not None and (
             self.prop.reverse_property is not None or "delete-orphan" in self.prop.cascade
         ):
             # The old value is needed to take obj out of its previous owner's collection;
@@ -399,7 +399,7 @@ class RelationshipAttribute(QueryableAttribute):
         old = d.get(self.key)
         if old is None:
             # a pending or transient object's unset collection is empty: nothing to load
-            old = () if state.key is None else self.__get__(obj, type(obj))
+            old = () if state.ident is None else self.__get__(obj, type(obj))
         new_items = list(value)
         coll = make_collection(self.prop.collection_class, obj, self, new_items)
         d[self.key] = coll
@@ -444,7 +444,7 @@ class RelationshipAttribute(QueryableAttribute):
             if rkey is not None:
                 idict = item.__dict__
                 ist = idict.get(STATE_KEY)
-                if ist is None or ist.key is not None:
+                if ist is None or ist.ident is not None:
                     rattr.set_from_reverse(item, obj, prop)  # type: ignore[union-attr]
                 else:
                     old = idict.get(rkey, NO_VALUE)
@@ -523,7 +523,7 @@ class RelationshipAttribute(QueryableAttribute):
         if self.prop.uselist:
             coll = d.get(self.key)
             if coll is None:
-                if state.key is not None:
+                if state.ident is not None:
                     # persistent and unloaded: remember the change without loading; a
                     # later load merges it in, and the flush sees it in the history
                     self._history(state).add(item)
@@ -555,7 +555,7 @@ class RelationshipAttribute(QueryableAttribute):
         state = d.get(STATE_KEY) or instance_state(obj)
         if self.prop.uselist:
             coll = d.get(self.key)
-            if coll is None and state.key is not None:
+            if coll is None and state.ident is not None:
                 self._history(state).remove(item)
                 state.mark_modified()
                 return

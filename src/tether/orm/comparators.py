@@ -20,7 +20,7 @@ def _values_of(prop: RelationshipProperty, obj: Any, cols: list[Any], mapper: An
     out = []
     for col in cols:
         key = mapper.columntoproperty[col].key
-        if key not in d and state.session is not None and state.key is not None:
+        if key not in d and state.session is not None and state.ident is not None:
             getattr(obj, key)
         out.append(d.get(key))
     return out

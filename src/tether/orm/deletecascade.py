@@ -103,7 +103,7 @@ def _admit(session: Any, items: list[Any]) -> list[Any]:
     out = []
     for item in items:
         ist = instance_state(item)
-        if ist.key is None:
+        if ist.ident is None:
             session._expunge_state(ist, DETACHED_EXPUNGED)
             continue
         if ist.session is None:

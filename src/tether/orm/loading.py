@@ -84,11 +84,10 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]]) -> A
     ``InstanceState(obj, mapper, key, session)`` stores (``LOADED_STATE_DEFAULTS``; a test
     checks both agree). Compiling costs about a millisecond, once per mapper and shape."""
     if len(pk_pos) == 1:
-        ident = [f"pkv = row[{pk_pos[0]}]", "if pkv is None:", "    return None",
-                 "ikey = (ident_cls, (pkv,))"]
+        ident = [f"ident = row[{pk_pos[0]}]", "if ident is None:", "    return None"]
     else:
         ident = [f"ident = ({', '.join(f'row[{p}]' for p in pk_pos)},)",
-                 "if None in ident:", "    return None", "ikey = (ident_cls, ident)"]
+                 "if None in ident:", "    return None"]
     create = [
         "obj = new(cls)",
         "d = obj.__dict__",
@@ -96,20 +95,20 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]]) -> A
         "st = new_state(State)",
         "st.obj = obj",
         "st.mapper = mapper",
-        "st.key = ikey",
+        "st.ident = ident",
         "st.session = session",
         *(f"st.{name} = {name.upper()}" for name, _ in LOADED_STATE_DEFAULTS),
         f"d[{STATE_KEY!r}] = st",
-        "imap[ikey] = obj",
+        "objs[ident] = obj",
         "return obj",
     ]
     source = "\n".join([
         "def make_loader(session, fill_expired):",
-        "    imap = session.identity_map",
-        "    imap_get = imap.get",
+        "    objs = session.identity_map.of(ident_cls, single)",
+        "    objs_get = objs.get",
         "    def load(row):",
         *("        " + line for line in ident),
-        "        obj = imap_get(ikey)",
+        "        obj = objs_get(ident)",
         "        if obj is None:",
         *("            " + line for line in create),
         "        fill_expired(obj, row)",
@@ -122,6 +121,7 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]]) -> A
         "new": mapper.class_.__new__,
         "mapper": mapper,
         "ident_cls": mapper.identity_class,
+        "single": len(pk_pos) == 1,
         "State": InstanceState,
         "new_state": InstanceState.__new__,
         **{name.upper(): value for name, value in LOADED_STATE_DEFAULTS},
@@ -130,16 +130,20 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]]) -> A
                           namespace)
 
 
-def _new_persistent(mapper: Any, session: Any, ikey: Any, items: Iterable[Any]) -> Any:
+def _new_persistent(mapper: Any, session: Any, objs: dict[Any, Any], ident: Any,
+                    items: Iterable[Any]) -> Any:
     """A new object of ``mapper``'s class with the loaded ``(key, value)`` items, made
-    without ``__init__`` and put into the session's identity map under ``ikey``: one
-    object, for which compiling a loader would cost more than it saves."""
+    without ``__init__`` and put into ``objs`` (the session's identity-map dict of its class)
+    under the bare identity ``ident``: one object, for which compiling a loader would cost
+    more than it saves."""
     cls = mapper.class_
     obj = cls.__new__(cls)
     d = obj.__dict__
     d.update(items)
-    d[STATE_KEY] = InstanceState(obj, mapper, ikey, session)
-    session.identity_map[ikey] = obj
+    state = InstanceState(obj, mapper, None, session)
+    state.ident = ident
+    d[STATE_KEY] = state
+    objs[ident] = obj
     return obj
 
 
@@ -177,10 +181,10 @@ def load_one(session: Any, mapper: Any, row: Sequence[Any]) -> Any:
     path of ``Session.get``, which loads one row per call."""
     if (len(mapper.pk_positions) == 1 and len(row) == len(mapper.load_keys)
             and mapper.all_keys_mapped and not mapper.deferred_keys):
-        pkv = row[mapper.pk_positions[0]]
-        ikey = (mapper.identity_class, (pkv,))
-        if pkv is not None and ikey not in session.identity_map:
-            return _new_persistent(mapper, session, ikey, zip(mapper.load_keys, row))
+        ident = row[mapper.pk_positions[0]]
+        objs = session.identity_map.of(mapper.identity_class, True)
+        if ident is not None and ident not in objs:
+            return _new_persistent(mapper, session, objs, ident, zip(mapper.load_keys, row))
     return instances(session, mapper, [row])[0]
 
 

@@ -118,6 +118,8 @@ class Mapper:
                 f"class {class_.__name__} cannot be mapped: table {local_table.name} has no "
                 "primary key; mark a column with primary_key=True"
             )
+        #: one-column primary key: its identity is the bare value (``tether.orm.identity``)
+        self.single_pk = len(self.primary_key) == 1
         class_._tether_attrs = {}  # type: ignore[attr-defined]
         class_._tether_setters = {}  # type: ignore[attr-defined]
         for key, prop in properties.items():

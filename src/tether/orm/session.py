@@ -10,7 +10,6 @@ Writing is delegated to the unit of work (``unitofwork.flush``); row-to-object c
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
@@ -29,7 +28,6 @@ from tether.orm.mapper import Mapper, needs_configure
 from tether.orm.state import (
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
-    NO_CHANGES,
     NO_VALUE,
     STATE_KEY,
     InstanceState,
@@ -41,7 +39,6 @@ __all__ = [
     "SessionTransaction",
 ]
 
-_order = itertools.count()
 _UNRESOLVED = object()
 
 
@@ -373,7 +370,7 @@ class Session:
         map, with the attribute keys looked up once per mapper."""
         keys_of: dict[Any, tuple[str, ...]] = {}
         discard = self._modified.discard
-        # reset_history() written inline: a commit runs this for every object it holds
+        # one call per object (expire_by_commit): a commit runs this for every object it holds
         for obj in list(self.identity_map.values()):
             d = obj.__dict__
             state = d[STATE_KEY]
@@ -384,12 +381,8 @@ class Session:
             for key in keys:
                 if key in d:
                     del d[key]
-            state.committed = NO_CHANGES
-            state.collections = None
-            state.modified = False
             discard(state)
-            state.expired = True
-            state.expired_by_commit = True
+            state.expire_by_commit()
 
     def rollback(self) -> None:
         """Roll back the transaction: new objects become transient again, changed objects
@@ -537,7 +530,6 @@ class Session:
             )
         if state.key is None:
             state.session = self
-            state.insert_order = next(_order)
             self._new[state] = obj
             if self._transaction is None:
                 self._autobegin()

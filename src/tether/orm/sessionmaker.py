@@ -66,7 +66,7 @@ def make_transient(instance: Any) -> None:
 def make_transient_to_detached(instance: Any) -> None:
     """Give a transient ``instance`` the identity of its primary key (it becomes detached)."""
     state = instance_state(instance)
-    if state.session is not None or state.key is not None:
+    if state.session is not None or state.ident is not None:
         raise InvalidRequestError("make_transient_to_detached() needs a transient object")
     pk = state.mapper.primary_key_from_instance(instance)
     if None in pk:

@@ -3,7 +3,7 @@ find an object's state and describe its lifecycle (transient, pending, persisten
 detached).
 
 Attribute *values* live in the object's own ``__dict__`` so that reads stay plain dict
-reads; the state keeps only what the session needs next to them: the identity key, the
+reads; the state keeps only what the session needs next to them: the identity, the
 values a change replaced (history), which attributes were expired and why.
 """
 
@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from tether.orm.exc import UnmappedInstanceError
+from tether.orm.identity import bare_identity
 
 if TYPE_CHECKING:
     from tether.orm.mapper import Mapper
@@ -51,12 +52,18 @@ DETACHED_COMMIT_EXPIRED = "commit-expired"
 NO_CHANGES: Mapping[str, Any] = MappingProxyType({})
 
 # Bits of InstanceState._flags. Each state is kept small because a query can load many
-# thousands of objects: the booleans that only delete/expunge/commit-expiry set share one
-# int slot.
+# thousands of objects: its booleans and the reason it was detached share one int slot.
 _MARKED_DELETED = 1
 _FLUSHED_DELETED = 2
 _WAS_DELETED = 4
 _EXPIRED_BY_COMMIT = 8
+_MODIFIED = 16
+_EXPIRED = 32
+# detached_reason: its index in _DETACHED_REASONS, in the two bits from _REASON_SHIFT
+_REASON_SHIFT = 6
+_REASON_MASK = 3 << _REASON_SHIFT
+_DETACHED_REASONS = (None, DETACHED_CLOSED, DETACHED_EXPUNGED, DETACHED_COMMIT_EXPIRED)
+_REASON_BITS = {reason: i << _REASON_SHIFT for i, reason in enumerate(_DETACHED_REASONS)}
 
 
 def _flag(bit: int, doc: str) -> property:
@@ -82,23 +89,19 @@ class _StateExtras:
 class InstanceState:
     """What the ORM knows about one mapped object besides its attribute values.
 
-    One exists per loaded object, so its size is a per-row cost of every query (12 slots
-    make a 128-byte object, 17 made 176): booleans set only by delete/expunge/commit
-    expiry share ``_flags``, and what only loader options and N+1 detection need sits in a
-    side object (``_extras``) made when first set.
+    One exists per loaded object, so its size is a per-row cost of every query (8 slots
+    make a 96-byte object, 12 made 128, 17 made 176): the booleans and the detach reason
+    share ``_flags``, and what only loader options and N+1 detection need sits in a side
+    object (``_extras``) made when first set.
     """
 
     __slots__ = (
         "obj",
         "mapper",
-        "key",
+        "ident",
         "session",
         "committed",
         "collections",
-        "modified",
-        "expired",
-        "detached_reason",
-        "insert_order",
         "_flags",
         "_extras",
     )
@@ -107,29 +110,52 @@ class InstanceState:
                  key: tuple[Any, tuple[Any, ...]] | None = None, session: Any = None) -> None:
         self.obj = obj
         self.mapper = mapper
-        #: identity key ``(base class, pk tuple)`` once the row exists in the database.
-        self.key = key
+        #: the bare identity (:func:`~tether.orm.identity.bare_identity`: the primary-key
+        #: value, or the tuple of a composite key) once the row exists in the database;
+        #: ``key`` is the identity key tuple built from it.
+        self.ident: Any = None if key is None else bare_identity(key[1])
         self.session = session
         #: attribute key -> value before the first change since the last flush (recorded
         #: when the change happens, never copied on load); NO_CHANGES until then.
         self.committed: Mapping[str, Any] = NO_CHANGES
         #: relationship key -> CollectionHistory (added/removed since the last flush).
         self.collections: dict[str, Any] | None = None
-        self.modified = False
-        #: True when some loaded attributes were dropped and must come back from the DB.
-        self.expired = False
-        #: why the object left its session (``DETACHED_*``), to word DetachedInstanceError
-        self.detached_reason: str | None = None
-        #: order of ``session.add()`` among pending objects (INSERTs follow it)
-        self.insert_order = 0
+        #: the flag bits (``_MODIFIED``...) behind ``modified``, ``expired``...
         self._flags = 0
         self._extras: _StateExtras | None = None
+
+    @property
+    def key(self) -> tuple[Any, tuple[Any, ...]] | None:
+        """Identity key ``(class, primary-key tuple)`` once the row exists in the database
+        (built on request: the state keeps the bare identity, ``ident``)."""
+        ident = self.ident
+        if ident is None:
+            return None
+        mapper = self.mapper
+        return (mapper.identity_class, (ident,) if mapper.single_pk else ident)
+
+    @key.setter
+    def key(self, key: tuple[Any, tuple[Any, ...]] | None) -> None:
+        self.ident = None if key is None else bare_identity(key[1])
 
     marked_deleted = _flag(_MARKED_DELETED,
                            "session.delete() was called: the row is (or will be) deleted")
     flushed_deleted = _flag(_FLUSHED_DELETED, "the DELETE ran in the current transaction")
     was_deleted = _flag(_WAS_DELETED, "the object was deleted and then left the session")
     expired_by_commit = _flag(_EXPIRED_BY_COMMIT, "a commit expired the attributes")
+    modified = _flag(_MODIFIED, "an attribute or collection changed since the last flush")
+    expired = _flag(_EXPIRED,
+                    "some loaded attributes were dropped and must come back from the database")
+
+    @property
+    def detached_reason(self) -> str | None:
+        """Why the object left its session (``DETACHED_*``), to word
+        DetachedInstanceError."""
+        return _DETACHED_REASONS[(self._flags & _REASON_MASK) >> _REASON_SHIFT]
+
+    @detached_reason.setter
+    def detached_reason(self, reason: str | None) -> None:
+        self._flags = (self._flags & ~_REASON_MASK) | _REASON_BITS[reason]
 
     def _extra(self) -> _StateExtras:
         extras = self._extras
@@ -174,15 +200,16 @@ class InstanceState:
     # lifecycle predicates, named as SQLAlchemy's inspection API names them
     @property
     def transient(self) -> bool:
-        return self.key is None and self.session is None
+        return self.ident is None and self.session is None
 
     @property
     def pending(self) -> bool:
-        return self.key is None and self.session is not None
+        return self.ident is None and self.session is not None
 
     @property
     def persistent(self) -> bool:
-        return self.key is not None and self.session is not None and not self.flushed_deleted
+        return (self.ident is not None and self.session is not None
+                and not self.flushed_deleted)
 
     @property
     def deleted(self) -> bool:
@@ -206,15 +233,16 @@ class InstanceState:
 
     @property
     def detached(self) -> bool:
-        return self.key is not None and self.session is None
+        return self.ident is not None and self.session is None
 
     @property
     def has_identity(self) -> bool:
-        return self.key is not None
+        return self.ident is not None
 
     @property
     def identity(self) -> tuple[Any, ...] | None:
-        return None if self.key is None else self.key[1]
+        ident = self.ident
+        return None if ident is None else (ident,) if self.mapper.single_pk else ident
 
     @property
     def identity_key(self) -> tuple[Any, tuple[Any, ...]] | None:
@@ -230,16 +258,24 @@ class InstanceState:
         return {k for k in self.mapper.attrs.keys() if k not in d}
 
     def mark_modified(self) -> None:
-        if not self.modified:
-            self.modified = True
+        flags = self._flags
+        if not flags & _MODIFIED:
+            self._flags = flags | _MODIFIED
             session = self.session
             if session is not None:
                 session._modified.add(self)
 
+    def expire_by_commit(self) -> None:
+        """``reset_history()``, then mark the state expired by a commit (its attributes
+        were dropped by the caller): one call per object for a commit's expiry."""
+        self.committed = NO_CHANGES
+        self.collections = None
+        self._flags = (self._flags & ~_MODIFIED) | _EXPIRED | _EXPIRED_BY_COMMIT
+
     def reset_history(self) -> None:
         self.committed = NO_CHANGES
         self.collections = None
-        self.modified = False
+        self._flags &= ~_MODIFIED
 
     def __repr__(self) -> str:
         return f"<InstanceState of {type(self.obj).__name__} key={self.key!r}>"
@@ -252,10 +288,6 @@ class InstanceState:
 LOADED_STATE_DEFAULTS: tuple[tuple[str, Any], ...] = (
     ("committed", NO_CHANGES),
     ("collections", None),
-    ("modified", False),
-    ("expired", False),
-    ("detached_reason", None),
-    ("insert_order", 0),
     ("_flags", 0),
     ("_extras", None),
 )

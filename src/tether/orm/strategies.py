@@ -314,15 +314,16 @@ class SelectInLoader(LazyLoader):
         if prop.direction is MANYTOONE:
             found: dict[Any, Any] = {}
             missing = []
-            imap = session.identity_map
             use_get = self._use_get_many()
-            identity_class = prop.mapper.identity_class
+            # the target's identity-map dict: keyed by the bare identity, as ``value`` is
+            targets = session.identity_map.of(prop.mapper.identity_class,
+                                              prop.mapper.single_pk)
             for value in by_key:
                 if (value is None) if single else (None in value):
                     found[value] = None
                     continue
                 if use_get:
-                    hit = imap.get((identity_class, (value,) if single else value))
+                    hit = targets.get(value)
                     if hit is not None:
                         found[value] = hit
                         continue

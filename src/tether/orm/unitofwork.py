@@ -78,7 +78,7 @@ class _Flush:
         session = self.session
         obj = state.obj
         d = obj.__dict__
-        is_new = state.key is None
+        is_new = state.ident is None
         rels = self.rels_of.get(state.mapper)
         if rels is None:
             rels = self.rels_of[state.mapper] = [
@@ -163,7 +163,7 @@ class _Flush:
             cst = instance_state(child)
             if cst.session is self.session and not cst.marked_deleted:
                 tasks.append((cst, state.obj, prop))
-                if nullable and cst.key is not None:
+                if nullable and cst.ident is not None:
                     self.key_nulls.append((cst, prop))
 
     def _move_m2m_key(self, state: InstanceState, prop: RelationshipProperty) -> None:
@@ -248,7 +248,7 @@ class _Flush:
             reverse = prop.reverse_property
             if reverse is not None and child.__dict__.get(reverse.key) is not None:
                 continue
-            if cst.key is None:
+            if cst.ident is None:
                 session._expunge_state(cst, "expunged")
             else:
                 deletecascade.mark(session, [child], set())
@@ -395,7 +395,7 @@ class _Flush:
         session = self.session
         self.post_tasks_pre_delete: list[_Task] = []
         new = list(session._new)
-        dirty = [s for s in session._modified if s.key is not None and not s.marked_deleted
+        dirty = [s for s in session._modified if s.ident is not None and not s.marked_deleted
                  and s.session is session]
         for state in new:
             self.collect(state)
@@ -477,7 +477,7 @@ class _Flush:
         # UPDATEs before INSERTs (as SQLAlchemy does): a row giving up a unique key (a
         # replaced one-to-one child) must let go of it before the new row takes it.
         session = self.session
-        upd = [s for s in modified if s.key is not None and not s.marked_deleted
+        upd = [s for s in modified if s.ident is not None and not s.marked_deleted
                and s not in self.written and s.session is session]
         if upd:
             pk_keys = mapper.pk_keys
@@ -513,27 +513,26 @@ class _Flush:
         """``states`` (of ``mapper``) were inserted: they become persistent under their
         identity key."""
         session = self.session
-        identity_map = session.identity_map
         pending = session._new
         tx_inserted = session._tx_inserted
         inserted = self.inserted
         written = self.written
         pk_keys = mapper.pk_keys
-        identity_class = mapper.identity_class
         one_key = pk_keys[0] if len(pk_keys) == 1 else None
+        objs = session.identity_map.of(mapper.identity_class, one_key is not None)
         for state in states:
             obj = state.obj
             d = obj.__dict__
-            pk = (d.get(one_key),) if one_key is not None else tuple([d.get(k) for k in pk_keys])
-            if None in pk:
+            # the bare identity (tether.orm.identity): the value of a one-column key
+            ident = d.get(one_key) if one_key is not None else tuple([d.get(k) for k in pk_keys])
+            if ident is None or (one_key is None and None in ident):
                 raise FlushError(
                     f"Instance {type(obj).__name__} has a NULL primary key after its "
                     "INSERT; give the primary key a value, or make it an autoincrementing "
                     "integer"
                 )
-            key = (identity_class, pk)
-            state.key = key
-            identity_map[key] = obj
+            state.ident = ident
+            objs[ident] = obj
             pending.pop(state, None)
             tx_inserted[state] = obj
             inserted.append(state)
@@ -558,7 +557,7 @@ class _Flush:
         nodes: list[InstanceState] = [s for s in session._new if s.mapper in members]
         node_set = set(nodes)
         for s in session._modified:
-            if s.mapper in members and s.key is not None and not s.marked_deleted and s not in node_set:
+            if s.mapper in members and s.ident is not None and not s.marked_deleted and s not in node_set:
                 nodes.append(s)
                 node_set.add(s)
         tasks = [t for m in comp for t in tasks_by_mapper.get(m, ()) if not t[0].marked_deleted]
@@ -571,7 +570,7 @@ class _Flush:
             if parent is None:
                 continue
             pst = instance_state(parent)
-            if pst in node_set and pst.key is None and pst is not child:
+            if pst in node_set and pst.ident is None and pst is not child:
                 edges.append((pst, child, prop))
         try:
             ordered = topo_sort(nodes, [(a, b) for a, b, _ in edges])
@@ -596,8 +595,8 @@ class _Flush:
             for m in comp:
                 self.save(
                     m,
-                    [s for s in states if s.mapper is m and s.key is None],
-                    [s for s in states if s.mapper is m and s.key is not None],
+                    [s for s in states if s.mapper is m and s.ident is None],
+                    [s for s in states if s.mapper is m and s.ident is not None],
                 )
 
     def write_m2m(self) -> None:
@@ -715,7 +714,7 @@ class _Flush:
     def finish(self) -> None:
         session = self.session
         for state in self.deleted_now:
-            if state.key is not None and session.identity_map.get(state.key) is state.obj:
+            if state.ident is not None and session.identity_map.get(state.key) is state.obj:
                 del session.identity_map[state.key]
             session._deleted.pop(state, None)
             session._tx_deleted[state] = state.obj
@@ -732,7 +731,7 @@ class _Flush:
         for state, key in self.assigned:
             state.obj.__dict__.pop(key, None)
         for state in self.inserted:
-            if state.key is not None and session.identity_map.get(state.key) is state.obj:
+            if state.ident is not None and session.identity_map.get(state.key) is state.obj:
                 del session.identity_map[state.key]
             session._tx_inserted.pop(state, None)
             state.key = None
