@@ -104,8 +104,9 @@ def _params_with_defaults(mapper: Any, state: InstanceState, assigned: list[Any]
 def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: list[Any]) -> None:
     """INSERT ``states`` (all of ``mapper``) and fill in database-generated keys.
 
-    ``assigned`` collects ``(state, key)`` for every value the insert put into an object, so
-    a failed flush can take them back.
+    ``assigned`` collects ``(state, key)`` for every value the insert put into an object
+    (``(list of states, key)`` for a key given to a run of rows), so a failed flush can
+    take them back.
     """
     table = mapper.local_table
     dialect = conn.dialect
@@ -196,10 +197,10 @@ def _insert_returning(
     rows = conn.execute(stmt, param_list)._raw_all()
     if len(prop_keys) == 1:
         key = prop_keys[0]
-        note = assigned.append
         for state, row in zip(states, rows):
             state.obj.__dict__[key] = row[0]
-            note((state, key))
+        # one entry for the run (a failed flush takes the keys back from each)
+        assigned.append((states if len(rows) >= len(states) else states[:len(rows)], key))
         return
     for state, row in zip(states, rows):
         d = state.obj.__dict__

@@ -342,19 +342,25 @@ class Session:
     def _expire_all_by_commit(self) -> None:
         """``_expire_state(state, None, by_commit=True)`` for every object in the identity
         map, with the attribute keys looked up once per mapper."""
-        keys_of: dict[Any, tuple[str, ...]] = {}
+        keys_of: dict[Any, tuple[tuple[str, ...], frozenset[str]]] = {}
         discard = self._modified.discard
         # reset_history() written inline: a commit runs this for every object it holds
         for obj in list(self.identity_map.values()):
             d = obj.__dict__
             state = d[STATE_KEY]
             mapper = state.mapper
-            keys = keys_of.get(mapper)
-            if keys is None:
-                keys = keys_of[mapper] = tuple(mapper.attrs)
-            for key in keys:
-                if key in d:
-                    del d[key]
+            plan = keys_of.get(mapper)
+            if plan is None:
+                plan = keys_of[mapper] = (tuple(mapper.attrs),
+                                          frozenset(mapper.attrs).union((STATE_KEY,)))
+            if d.keys() <= plan[1]:
+                # only mapped attributes besides the state (the usual object): start over
+                d.clear()
+                d[STATE_KEY] = state
+            else:
+                for key in plan[0]:
+                    if key in d:
+                        del d[key]
             state.committed = NO_CHANGES
             state.collections = None
             state.modified = False
@@ -539,11 +545,12 @@ class Session:
         # breadth first, so objects get their insert order level by level as SQLAlchemy
         # users see it (parents, then all their children, then grandchildren); the list
         # grows while it is walked
-        queue = [(state, obj)]
+        queue = [state]
         seen = {id(obj)}
         keys_of: dict[Any, tuple[tuple[str, bool], ...]] = {}
-        for st, o in queue:
-            d = o.__dict__
+        new = self._new
+        for st in queue:
+            d = st.obj.__dict__
             mapper = st.mapper
             keys = keys_of.get(mapper)
             if keys is None:
@@ -559,10 +566,20 @@ class Session:
                     if i in seen:
                         continue
                     seen.add(i)
-                    ist = instance_state(item)
+                    try:
+                        ist = item.__dict__[STATE_KEY]
+                    except (KeyError, AttributeError):
+                        ist = instance_state(item)
                     if ist.session is not self:
-                        self._save_or_update(ist, item)
-                    queue.append((ist, item))
+                        if (ist.session is None and ist.key is None
+                                and self._transaction is not None):
+                            # a transient object becomes pending, as _save_or_update does
+                            ist.session = self
+                            ist.insert_order = next(_order)
+                            new[ist] = item
+                        else:
+                            self._save_or_update(ist, item)
+                    queue.append(ist)
 
     def delete(self, instance: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``).
