@@ -260,6 +260,7 @@ def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[Ins
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     written: list[InstanceState] = []
     binds = _pk_binds(mapper)
+    one_bind = binds[0] if len(binds) == 1 else None
     to_bind = _update_binds(mapper)
     onupdate_cols = [c for c in table.c if c.onupdate is not None]
     for state in states:
@@ -286,9 +287,16 @@ def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[Ins
                     d[prop.key] = value
         identity = state.key
         old_pk = identity[1] if identity is not None else _old_pk(mapper, state)
-        for name, value in zip(binds, old_pk):
-            params[name] = value
-        groups.setdefault(tuple(changed), []).append(params)
+        if one_bind is not None:
+            params[one_bind] = old_pk[0]
+        else:
+            for name, value in zip(binds, old_pk):
+                params[name] = value
+        shape = tuple(changed)
+        group = groups.get(shape)
+        if group is None:
+            group = groups[shape] = []
+        group.append(params)
         written.append(state)
     for keys, rows in groups.items():
         stmt = _cached(

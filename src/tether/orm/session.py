@@ -559,7 +559,11 @@ class Session:
                 value = d.get(key)
                 if value is None:
                     continue
-                for item in value if uselist else (value,):
+                if not uselist:
+                    if id(value) in seen:  # (the usual many-to-one: back where we came from)
+                        continue
+                    value = (value,)
+                for item in value:
                     if item is None:
                         continue
                     i = id(item)
