@@ -342,25 +342,19 @@ class Session:
     def _expire_all_by_commit(self) -> None:
         """``_expire_state(state, None, by_commit=True)`` for every object in the identity
         map, with the attribute keys looked up once per mapper."""
-        keys_of: dict[Any, tuple[tuple[str, ...], frozenset[str]]] = {}
+        keys_of: dict[Any, tuple[str, ...]] = {}
         discard = self._modified.discard
         # reset_history() written inline: a commit runs this for every object it holds
         for obj in list(self.identity_map.values()):
             d = obj.__dict__
             state = d[STATE_KEY]
             mapper = state.mapper
-            plan = keys_of.get(mapper)
-            if plan is None:
-                plan = keys_of[mapper] = (tuple(mapper.attrs),
-                                          frozenset(mapper.attrs).union((STATE_KEY,)))
-            if d.keys() <= plan[1]:
-                # only mapped attributes besides the state (the usual object): start over
-                d.clear()
-                d[STATE_KEY] = state
-            else:
-                for key in plan[0]:
-                    if key in d:
-                        del d[key]
+            keys = keys_of.get(mapper)
+            if keys is None:
+                keys = keys_of[mapper] = tuple(mapper.attrs)
+            for key in keys:
+                if key in d:
+                    del d[key]
             state.committed = NO_CHANGES
             state.collections = None
             state.modified = False
