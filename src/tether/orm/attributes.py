@@ -455,8 +455,10 @@ class RelationshipAttribute(QueryableAttribute):
                                 committed = ist.committed = {}
                             committed[rkey] = old  # type: ignore[index]
                         idict[rkey] = obj
-                        if not ist.modified:
-                            ist.mark_modified()
+                        if not ist.modified:  # mark_modified(), inline: once per member
+                            ist.modified = True
+                            if ist.session is not None:
+                                ist.session._modified.add(ist)
                         if old is not None and old is not NO_VALUE:
                             self.remove_no_backref(old, item)
                         if rcascade:

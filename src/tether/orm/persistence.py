@@ -104,8 +104,9 @@ def _params_with_defaults(mapper: Any, state: InstanceState, assigned: list[Any]
 def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: list[Any]) -> None:
     """INSERT ``states`` (all of ``mapper``) and fill in database-generated keys.
 
-    ``assigned`` collects ``(state, key)`` for every value the insert put into an object, so
-    a failed flush can take them back.
+    ``assigned`` collects ``(state, key)`` for every value the insert put into an object
+    (``(list of states, key)`` for a key given to a run of rows), so a failed flush can
+    take them back.
     """
     table = mapper.local_table
     dialect = conn.dialect
@@ -196,10 +197,10 @@ def _insert_returning(
     rows = conn.execute(stmt, param_list)._raw_all()
     if len(prop_keys) == 1:
         key = prop_keys[0]
-        note = assigned.append
         for state, row in zip(states, rows):
             state.obj.__dict__[key] = row[0]
-            note((state, key))
+        # one entry for the run (a failed flush takes the keys back from each)
+        assigned.append((states if len(rows) >= len(states) else states[:len(rows)], key))
         return
     for state, row in zip(states, rows):
         d = state.obj.__dict__
@@ -259,6 +260,7 @@ def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[Ins
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     written: list[InstanceState] = []
     binds = _pk_binds(mapper)
+    one_bind = binds[0] if len(binds) == 1 else None
     to_bind = _update_binds(mapper)
     onupdate_cols = [c for c in table.c if c.onupdate is not None]
     for state in states:
@@ -285,9 +287,16 @@ def update_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> list[Ins
                     d[prop.key] = value
         identity = state.key
         old_pk = identity[1] if identity is not None else _old_pk(mapper, state)
-        for name, value in zip(binds, old_pk):
-            params[name] = value
-        groups.setdefault(tuple(changed), []).append(params)
+        if one_bind is not None:
+            params[one_bind] = old_pk[0]
+        else:
+            for name, value in zip(binds, old_pk):
+                params[name] = value
+        shape = tuple(changed)
+        group = groups.get(shape)
+        if group is None:
+            group = groups[shape] = []
+        group.append(params)
         written.append(state)
     for keys, rows in groups.items():
         stmt = _cached(

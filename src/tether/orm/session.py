@@ -563,11 +563,12 @@ class Session:
         # breadth first, so objects get their insert order level by level as SQLAlchemy
         # users see it (parents, then all their children, then grandchildren); the list
         # grows while it is walked
-        queue = [(state, obj)]
+        queue = [state]
         seen = {id(obj)}
         keys_of: dict[Any, tuple[tuple[str, bool], ...]] = {}
-        for st, o in queue:
-            d = o.__dict__
+        new = self._new
+        for st in queue:
+            d = st.obj.__dict__
             mapper = st.mapper
             keys = keys_of.get(mapper)
             if keys is None:
@@ -582,18 +583,30 @@ class Session:
                     if hist is None or not hist.added:
                         continue
                     value = list(hist.added.values())
-                    uselist = True
-                for item in value if uselist else (value,):
+                elif not uselist:
+                    if id(value) in seen:  # (the usual many-to-one: back where we came from)
+                        continue
+                    value = (value,)
+                for item in value:
                     if item is None:
                         continue
                     i = id(item)
                     if i in seen:
                         continue
                     seen.add(i)
-                    ist = instance_state(item)
+                    try:
+                        ist = item.__dict__[STATE_KEY]
+                    except (KeyError, AttributeError):
+                        ist = instance_state(item)
                     if ist.session is not self:
-                        self._save_or_update(ist, item)
-                    queue.append((ist, item))
+                        if (ist.session is None and ist.key is None
+                                and self._transaction is not None):
+                            # a transient object becomes pending, as _save_or_update does
+                            ist.session = self
+                            new[ist] = item
+                        else:
+                            self._save_or_update(ist, item)
+                    queue.append(ist)
 
     def delete(self, instance: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``).

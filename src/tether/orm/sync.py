@@ -58,21 +58,29 @@ def apply(tasks: Iterable[tuple[InstanceState, Any, Any]], plans: dict[Any, Any]
           skip_deleted: bool = True) -> None:
     """Run copy tasks in order (skipping, unless told otherwise, children marked for
     deletion). ``plans``: the flush's :func:`plan` per relationship, filled on first use."""
+    last: Any = None
+    p: Any = None
+    single: Any = None
+    source: Any = None
+    key: Any = None
     for child, parent, prop in tasks:
         if skip_deleted and child.marked_deleted:
             continue
-        p = plans.get(prop)
-        if p is None:
-            p = plans[prop] = plan(prop)
+        if prop is not last:  # tasks come in runs of one relationship
+            last = prop
+            p = plans.get(prop)
+            if p is None:
+                p = plans[prop] = plan(prop)
+            single = p[2]
+            if single is not None:
+                source, key = single
         if parent is None:
             clear(child, p[3], p[4], prop.what)
             continue
-        single = p[2]
         if single is None:
             copy(parent, child, p)
             continue
         # the usual one-column key, written as the column attribute's setter would
-        source, key = single
         pd = parent.__dict__
         value = pd[source] if source in pd else getattr(parent, source)
         d = child.obj.__dict__

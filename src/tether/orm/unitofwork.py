@@ -30,7 +30,7 @@ from tether.exc import CircularDependencyError
 from tether.orm import deletecascade, persistence, sync
 from tether.orm.exc import FlushError
 from tether.orm.relationships import MANYTOMANY, MANYTOONE, ONETOMANY, RelationshipProperty
-from tether.orm.state import NO_CHANGES, NO_VALUE, InstanceState, instance_state
+from tether.orm.state import NO_CHANGES, NO_VALUE, STATE_KEY, InstanceState, instance_state
 from tether.util.topological import CycleError
 from tether.util.topological import sort as topo_sort
 
@@ -48,16 +48,27 @@ class _Flush:
         self.session = session
         self.conn = session._connection()
         self.tasks: list[_Task] = []
+        #: copies left out of ``tasks`` because the child's own many-to-one makes the same
+        #: copy later in ``tasks`` (see ``_mirror_key``), and where each would have been:
+        #: its index among the other tasks, less the tasks put in front before it
+        self.mirrored: list[_Task] = []
+        self.mirrored_at: list[int] = []
+        #: tasks put in front of ``tasks`` so far (``tasks.insert(0, ...)``)
+        self.n_front = 0
+        #: id(state) -> position in the session's pending objects (see ``_collect_added``)
+        self.new_positions: dict[int, int] | None = None
         self.sync_plans: dict[Any, Any] = {}
-        #: per mapper: ``(prop, key, direction, its task list)`` of relationships to collect
-        self.rels_of: dict[Any, list[tuple[Any, str, Any, list[_Task]]]] = {}
+        #: per mapper: ``(prop, key, direction, its task list, mirror key)`` of relationships
+        #: to collect
+        self.rels_of: dict[Any, list[tuple[Any, str, Any, list[_Task], str | None]]] = {}
         self.m2m_first: dict[Any, bool] = {}
         self.post_tasks: list[_Task] = []
         self.orphans: list[tuple[InstanceState, Any, RelationshipProperty]] = []
         self.m2m_insert: dict[Any, tuple[RelationshipProperty, Any, Any]] = {}
         self.m2m_delete: dict[Any, tuple[RelationshipProperty, Any, Any]] = {}
         self.m2m_delete_parent: list[tuple[RelationshipProperty, Any]] = []
-        self.assigned: list[tuple[InstanceState, str]] = []
+        #: ``(state, key)`` or ``(list of states, key)``: values the flush put into objects
+        self.assigned: list[tuple[InstanceState | list[InstanceState], str]] = []
         self.inserted: list[InstanceState] = []
         self.deleted_now: list[InstanceState] = []
         self.written: set[InstanceState] = set()
@@ -82,9 +93,10 @@ class _Flush:
         rels = self.rels_of.get(state.mapper)
         if rels is None:
             rels = self.rels_of[state.mapper] = [
-                (p, p.key, p.direction, self.post_tasks if p.post_update else self.tasks)
+                (p, p.key, p.direction, self.post_tasks if p.post_update else self.tasks,
+                 self._mirror_key(p))
                 for p in state.mapper.relationships.values() if not p.viewonly]
-        for prop, key, direction, tasks in rels:
+        for prop, key, direction, tasks, mirror in rels:
             if direction is MANYTOONE:
                 if is_new:
                     value = d.get(key)
@@ -102,6 +114,9 @@ class _Flush:
                         continue
                     for child in hist.removed.values():
                         self._child_removed(child, prop, tasks)
+                    if mirror is not None and is_new:
+                        self._collect_added(state, prop, hist.added.values(), mirror)
+                        continue
                     for child in hist.added.values():
                         cst = instance_state(child)
                         if cst.session is session and not cst.marked_deleted:
@@ -119,6 +134,76 @@ class _Flush:
                 if not prop.passive_updates and not is_new:
                     self._move_m2m_key(state, prop)
                 self._collect_m2m(state, prop)
+
+    def _mirror_key(self, prop: RelationshipProperty) -> str | None:
+        """For a one-to-many collection whose reverse many-to-one copies the same one-column
+        key into the same child attribute (no validator, no ``post_update``): that
+        many-to-one's key. A new child pointing back at a new parent added before it gets
+        its key copied by its own many-to-one task, later in the same task list; the
+        collection's copy before it would write the same value once more."""
+        reverse = prop.reverse_property
+        if (prop.direction is not ONETOMANY or not prop.uselist or prop.post_update
+                or reverse is None or reverse.direction is not MANYTOONE or reverse.viewonly
+                or reverse.post_update or reverse.reverse_property is not prop):
+            return None
+        plans = self.sync_plans
+        mine = plans.get(prop)
+        if mine is None:
+            mine = plans[prop] = sync.plan(prop)
+        theirs = plans.get(reverse)
+        if theirs is None:
+            theirs = plans[reverse] = sync.plan(reverse)
+        if mine[2] is None or mine[2] != theirs[2] or mine[4] is not theirs[4]:
+            return None
+        return reverse.key
+
+    def _collect_added(self, state: InstanceState, prop: RelationshipProperty,
+                       added: Iterable[Any], mirror: str) -> None:
+        """The copy tasks of the members added to new ``state``'s collection ``prop``
+        (whose reverse many-to-one is ``mirror``): a new member added after the parent
+        and pointing back at it is left to its own many-to-one task (kept aside, see
+        ``restore_mirrored``); the others are tasks as usual."""
+        session = self.session
+        obj = state.obj
+        tasks = self.tasks
+        # "added after": positions in the session's pending dict (insertion order), made
+        # once per flush; an object missing from it keeps its task
+        pos = self.new_positions
+        if pos is None:
+            pos = self.new_positions = {id(st): i for i, st in enumerate(session._new)}
+        order = pos.get(id(state), len(pos))
+        keep, keep_at, front = self.mirrored.append, self.mirrored_at.append, self.n_front
+        for child in added:
+            try:
+                cst = child.__dict__[STATE_KEY]
+            except (KeyError, AttributeError):
+                cst = instance_state(child)
+            if cst.session is not session:
+                continue
+            # (a new member cannot be marked for deletion: delete() refuses it)
+            if (cst.key is None and pos.get(id(cst), -1) > order
+                    and child.__dict__.get(mirror) is obj):
+                keep((cst, obj, prop))
+                keep_at(len(tasks) - front)
+            elif not cst.marked_deleted:
+                tasks.append((cst, obj, prop))
+
+    def restore_mirrored(self) -> None:
+        """Put the copies ``_collect_added`` left out back where they were (for row-level
+        ordering, whose dependency edges and cycle errors name every task's
+        relationship)."""
+        at = [i + self.n_front for i in self.mirrored_at]
+        merged: list[_Task] = []
+        j, n = 0, len(at)
+        for i, task in enumerate(self.tasks):
+            while j < n and at[j] <= i:
+                merged.append(self.mirrored[j])
+                j += 1
+            merged.append(task)
+        merged.extend(self.mirrored[j:])
+        self.tasks[:] = merged
+        self.mirrored.clear()
+        self.mirrored_at.clear()
 
     @staticmethod
     def _old_key(state: InstanceState, cols: Iterable[Any]) -> dict[str, Any] | None:
@@ -234,6 +319,8 @@ class _Flush:
             self.orphans.append((cst, child, prop))
             return
         tasks.insert(0, (cst, None, prop))
+        if tasks is self.tasks:
+            self.n_front += 1
 
     def settle_orphans(self) -> None:
         """``delete-orphan``: children removed from a parent and given no new one are
@@ -324,6 +411,7 @@ class _Flush:
                         continue
                     # only if the child still points here (it may have moved)
                     self.tasks.insert(0, (cst, None, prop))
+                    self.n_front += 1
             elif prop.direction is MANYTOMANY:
                 self.m2m_delete_parent.append((prop, obj))
             elif prop.direction is MANYTOONE and prop.post_update:
@@ -430,6 +518,11 @@ class _Flush:
         sides = {prop: sync.sides(prop) for prop in dict.fromkeys([t[2] for t in tasks])}
         involved.update(dict.fromkeys([s[0] for s in sides.values()]))
         comps, selfref = self.mapper_components(list(involved))
+        if self.mirrored and any(len(c) > 1 or c[0] in selfref for c in comps):
+            self.restore_mirrored()
+            for prop in dict.fromkeys([t[2] for t in tasks]):
+                if prop not in sides:
+                    sides[prop] = sync.sides(prop)
         if self.key_nulls:
             self.null_moving_keys()
 
@@ -721,15 +814,18 @@ class _Flush:
             state.flushed_deleted = True
         for state in list(session._modified):
             state.reset_history()
-        for state in self.inserted:
-            state.reset_history()
+        for state in self.inserted:  # reset_history(), inline: one per row inserted
+            state.committed = NO_CHANGES
+            state.collections = None
+            state.modified = False
         session._modified.clear()
 
     def undo(self) -> None:
         """A statement failed: put objects back as they were before the flush."""
         session = self.session
-        for state, key in self.assigned:
-            state.obj.__dict__.pop(key, None)
+        for states, key in self.assigned:
+            for state in states if isinstance(states, list) else (states,):
+                state.obj.__dict__.pop(key, None)
         for state in self.inserted:
             if state.ident is not None and session.identity_map.get(state.key) is state.obj:
                 del session.identity_map[state.key]
