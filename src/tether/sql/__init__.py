@@ -4,6 +4,7 @@ Pure: nothing here opens a connection. ``MetaData.create_all`` and friends recei
 (an Engine or Connection) from the caller and only call its methods.
 """
 
+from tether.sql.compound import CompoundSelect, except_, intersect, union, union_all
 from tether.sql.ddl import (
     AddConstraint,
     CreateIndex,
@@ -61,21 +62,16 @@ from tether.sql.schema import (
 )
 from tether.sql.selectable import (
     Alias,
-    CompoundSelect,
     Exists,
     FromClause,
     Join,
     Select,
     Subquery,
     alias,
-    except_,
     exists,
-    intersect,
     join,
     outerjoin,
     select,
-    union,
-    union_all,
 )
 
 __all__ = [

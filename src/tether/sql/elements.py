@@ -929,7 +929,7 @@ class TextClause(ClauseElement):
         return TextClause(self.text, new)
 
     def columns(self, *cols: Any, **types: Any) -> Any:
-        from tether.sql.selectable import TextualSelect
+        from tether.sql.compound import TextualSelect
 
         columns = [coerce_expression(c) if not isinstance(c, str) else ColumnClause(c)
                    for c in cols]

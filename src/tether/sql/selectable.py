@@ -9,7 +9,7 @@ and the candidate columns.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tether import exc
 from tether.sql import types as sqltypes
@@ -28,6 +28,9 @@ from tether.sql.elements import (
     literal_column,
 )
 from tether.sql.onclause import _describe, join_condition
+
+if TYPE_CHECKING:
+    from tether.sql.compound import CompoundSelect
 
 
 class ColumnCollection:
@@ -372,15 +375,23 @@ class SelectBase(ClauseElement):
         return new
 
     def union(self, *others: Any) -> CompoundSelect:
+        from tether.sql.compound import CompoundSelect  # (a subclass of this class)
+
         return CompoundSelect("UNION", self, *others)
 
     def union_all(self, *others: Any) -> CompoundSelect:
+        from tether.sql.compound import CompoundSelect  # (a subclass of this class)
+
         return CompoundSelect("UNION ALL", self, *others)
 
     def intersect(self, *others: Any) -> CompoundSelect:
+        from tether.sql.compound import CompoundSelect  # (a subclass of this class)
+
         return CompoundSelect("INTERSECT", self, *others)
 
     def except_(self, *others: Any) -> CompoundSelect:
+        from tether.sql.compound import CompoundSelect  # (a subclass of this class)
+
         return CompoundSelect("EXCEPT", self, *others)
 
 
@@ -895,65 +906,6 @@ def exists(*args: Any) -> Exists:
     if len(args) == 1 and isinstance(args[0], SelectBase):
         return Exists(args[0])
     return Exists(Select(*args))
-
-
-class CompoundSelect(SelectBase):
-    """``SELECT ... UNION [ALL] SELECT ...`` and friends."""
-
-    __visit_name__ = "compound_select"
-
-    def __init__(self, keyword: str, *selects: Any) -> None:
-        self.keyword = keyword
-        self.selects: tuple[SelectBase, ...] = tuple(selects)
-        self._order_by = ()
-        self._limit = None
-        self._offset = None
-        self._entities = selects[0]._entities if selects else ()
-
-    @property
-    def selected_columns(self) -> ColumnCollection:
-        return self.selects[0].selected_columns
-
-    def _shape(self, binds: list[BindParameter]) -> Any:
-        return ("compound", self.keyword, tuple(s._shape(binds) for s in self.selects),
-                tuple(o._shape(binds) for o in self._order_by),
-                self._limit._shape(binds) if self._limit is not None else None,
-                self._offset._shape(binds) if self._offset is not None else None)
-
-
-def union(*selects: Any) -> CompoundSelect:
-    return CompoundSelect("UNION", *selects)
-
-
-def union_all(*selects: Any) -> CompoundSelect:
-    return CompoundSelect("UNION ALL", *selects)
-
-
-def intersect(*selects: Any) -> CompoundSelect:
-    return CompoundSelect("INTERSECT", *selects)
-
-
-def except_(*selects: Any) -> CompoundSelect:
-    return CompoundSelect("EXCEPT", *selects)
-
-
-class TextualSelect(SelectBase):
-    """``text(...).columns(...)``: literal SQL that returns the named, typed columns."""
-
-    __visit_name__ = "textual_select"
-
-    def __init__(self, text: TextClause, columns: list[ColumnElement]) -> None:
-        self.text = text
-        self.column_args = columns
-        self._entities = ()
-
-    @property
-    def selected_columns(self) -> ColumnCollection:
-        return ColumnCollection((c._result_name(), c) for c in self.column_args)
-
-    def _shape(self, binds: list[BindParameter]) -> Any:
-        return ("textsel", self.text._shape(binds),
-                tuple((c._result_name(), c.type._cache_key()) for c in self.column_args))
 
 
 def select(*entities: Any) -> Select:
