@@ -566,6 +566,7 @@ class Session(ExpiryMixin):
         # grows while it is walked
         queue = [state]
         seen = {id(obj)}
+        joined = {id(state)}  # states this walk attached (the first one by the caller)
         keys_of: dict[Any, tuple[tuple[str, bool], ...]] = {}
         new = self._new
         for st in queue:
@@ -577,10 +578,12 @@ class Session(ExpiryMixin):
             for key, uselist in keys:
                 value = d.get(key)
                 if value is None:
-                    # a collection not loaded (or never loaded: lazy="dynamic") may still
-                    # have gained members in memory; they join the session too
+                    # A collection not loaded (or never loaded: lazy="dynamic") may have
+                    # gained members in memory while its object was outside the session;
+                    # they join with it. (An object already in the session cascaded its
+                    # members as they came, so its history is not walked again.)
                     colls = st.collections
-                    hist = colls.get(key) if colls else None
+                    hist = colls.get(key) if colls and id(st) in joined else None
                     if hist is None or not hist.added:
                         continue
                     value = list(hist.added.values())
@@ -600,6 +603,7 @@ class Session(ExpiryMixin):
                     except (KeyError, AttributeError):
                         ist = instance_state(item)
                     if ist.session is not self:
+                        joined.add(id(ist))
                         if (ist.session is None and ist.key is None
                                 and self._transaction is not None):
                             # a transient object becomes pending, as _save_or_update does
