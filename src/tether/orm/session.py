@@ -32,6 +32,7 @@ from tether.orm.state import (
     NO_VALUE,
     STATE_KEY,
     InstanceState,
+    detach_all,
     instance_state,
 )
 
@@ -676,11 +677,11 @@ class Session(ExpiryMixin):
         self._expunge_all(DETACHED_EXPUNGED)
 
     def _expunge_all(self, reason: str) -> None:
-        if self.identity_map:
-            for obj in self.identity_map.values():
-                st = obj.__dict__[STATE_KEY]
-                st.session = None
-                st.detached_reason = reason
+        maps = self.identity_map._maps
+        if maps:
+            for objs, _ in maps.values():
+                if objs:
+                    detach_all(objs.values(), reason)
             self.identity_map = IdentityMap()
         if self._new:
             for st in self._new:
