@@ -130,6 +130,25 @@ def _flush_pending_parent(obj: Any) -> Any:
     return session
 
 
+class _MemberWrites:
+    """Adding and removing members in memory: the collection's history, as a list
+    collection's append and remove record it (flushed with the session)."""
+
+    __slots__ = ()
+    _attr: DynamicAttribute
+    _parent: Any
+
+    def add(self, item: Any) -> None:
+        self._attr.fire_append(self._parent, item, None)
+
+    def add_all(self, items: Iterable[Any]) -> None:
+        for item in items:
+            self._attr.fire_append(self._parent, item, None)
+
+    def remove(self, item: Any) -> None:
+        self._attr.fire_remove(self._parent, item, None)
+
+
 class AppenderQuery(Query):
     """``parent.rel`` of a ``lazy="dynamic"`` relationship: a Query of the members."""
 
@@ -171,21 +190,15 @@ class AppenderQuery(Query):
             return self._attr.pending(self._parent)[item]
         return super().__getitem__(item)
 
-    def append(self, item: Any) -> None:
-        self._attr.fire_append(self._parent, item, None)
-
-    def extend(self, items: Iterable[Any]) -> None:
-        for item in items:
-            self._attr.fire_append(self._parent, item, None)
-
-    def remove(self, item: Any) -> None:
-        self._attr.fire_remove(self._parent, item, None)
+    append = _MemberWrites.add
+    extend = _MemberWrites.add_all
+    remove = _MemberWrites.remove
 
     def __repr__(self) -> str:
         return f"<AppenderQuery {self._attr.class_.__name__}.{self._attr.key}>"
 
 
-class WriteOnlyCollection:
+class WriteOnlyCollection(_MemberWrites):
     """``parent.rel`` of a ``lazy="write_only"`` relationship: changes in memory, reads
     and bulk changes as statements the program runs itself."""
 
@@ -194,16 +207,6 @@ class WriteOnlyCollection:
     def __init__(self, obj: Any, attr: DynamicAttribute) -> None:
         self._parent = obj
         self._attr = attr
-
-    def add(self, item: Any) -> None:
-        self._attr.fire_append(self._parent, item, None)
-
-    def add_all(self, items: Iterable[Any]) -> None:
-        for item in items:
-            self._attr.fire_append(self._parent, item, None)
-
-    def remove(self, item: Any) -> None:
-        self._attr.fire_remove(self._parent, item, None)
 
     def select(self) -> Any:
         """``SELECT`` of the members: ``session.scalars(user.tags.select())``."""
