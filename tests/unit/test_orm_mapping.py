@@ -355,3 +355,25 @@ def test_join_on_relationship_before_any_object_exists() -> None:
 
     sql = str(select(U).join(U.posts))
     assert "JOIN p ON u.id = p.u_id" in sql
+
+
+def test_mapped_class_inheritance_is_refused_with_the_way_out() -> None:
+    import pytest as _pytest
+
+    from tether import Column, Integer, String
+    from tether.exc import InvalidRequestError
+    from tether.orm import declarative_base
+
+    base = declarative_base()
+
+    class Employee(base):
+        __tablename__ = "inh_employees"
+        id = Column(Integer, primary_key=True)
+        kind = Column(String(20))
+        __mapper_args__ = {"polymorphic_on": kind, "polymorphic_identity": "employee"}
+
+    with _pytest.raises(InvalidRequestError,
+                        match=r"class Manager inherits from the mapped class Employee: tether "
+                              r"does not map class hierarchies .* __abstract__ = True base"):
+        class Manager(Employee):
+            __mapper_args__ = {"polymorphic_identity": "manager"}

@@ -688,6 +688,16 @@ def _as_declarative(cls: type, reg: registry) -> None:
 
     if cls.__dict__.get("__abstract__", False):
         return
+    mapped_base = next((b for b in cls.__mro__[1:] if "__mapper__" in b.__dict__), None)
+    if mapped_base is not None:
+        raise InvalidRequestError(
+            f"class {cls.__name__} inherits from the mapped class {mapped_base.__name__}: "
+            "tether does not map class hierarchies (single-table or joined-table "
+            "inheritance, __mapper_args__ polymorphic_on/polymorphic_identity). Map "
+            f"{cls.__name__} on its own (share columns through a mixin or an "
+            f"__abstract__ = True base instead of {mapped_base.__name__}), or relate the "
+            "two tables with a relationship()"
+        )
     table = cls.__dict__.get("__table__")
     tablename = getattr(cls, "__tablename__", None)
     if table is None and tablename is None:
