@@ -377,3 +377,21 @@ def test_mapped_class_inheritance_is_refused_with_the_way_out() -> None:
                               r"does not map class hierarchies .* __abstract__ = True base"):
         class Manager(Employee):
             __mapper_args__ = {"polymorphic_identity": "manager"}
+
+
+def test_column_property_over_an_expression_is_refused_with_alternatives() -> None:
+    import pytest as _pytest
+
+    from tether import Column, Integer, String
+    from tether.exc import ArgumentError
+    from tether.orm import column_property, declarative_base
+
+    base = declarative_base()
+    with _pytest.raises(ArgumentError, match=r"column_property\(\) of a BinaryExpression: tether maps a "
+                                             r"table's own columns only; .* hybrid_property"):
+        class Person(base):
+            __tablename__ = "cp_people"
+            id = Column(Integer, primary_key=True)
+            first = Column(String(20))
+            last = Column(String(20))
+            full = column_property(first + " " + last)

@@ -124,7 +124,16 @@ def deferred(column: Any, *more: Any, **kw: Any) -> Any:
 
 class _ColumnPropertySpec:
     def __init__(self, column: Any, is_deferred: bool) -> None:
-        self.column = column
+        from tether.sql.schema import Column
+
+        if not isinstance(column, Column | MappedColumn):
+            raise ArgumentError(
+                f"column_property() of a {type(column).__name__}: tether maps a table's own columns only; a "
+                "SQL expression as a mapped attribute is not supported. Compute it in a "
+                "query (select(..., expression.label('name'))), or as a Python property or "
+                "a hybrid_property (tether.ext.hybrid)"
+            )
+        self.column: Any = column
         self.deferred = is_deferred
 
 
