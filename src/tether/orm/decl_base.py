@@ -62,6 +62,8 @@ class MappedColumn:
         self.args = args
         self.kwargs = kwargs
         self.column: Any = None
+        #: ``mapped_column(..., deferred=True)``: left out of loaded objects until read
+        self.deferred = bool(kwargs.get("deferred", False))
 
     def __clause_element__(self) -> Any:
         # remote_side=[id] inside the class body names the mapped_column() object itself
@@ -86,7 +88,8 @@ class MappedColumn:
         if "nullable" not in kwargs and annotation is not None:
             if not kwargs.get("primary_key"):
                 kwargs["nullable"] = optional
-        for dropped in ("init", "repr", "default_factory", "compare", "kw_only", "sort_order"):
+        for dropped in ("init", "repr", "default_factory", "compare", "kw_only", "sort_order",
+                        "deferred", "deferred_group", "deferred_raiseload", "active_history"):
             if dropped == "default_factory" and "default_factory" in kwargs:
                 kwargs.setdefault("default", kwargs["default_factory"])
             kwargs.pop(dropped, None)
@@ -730,6 +733,8 @@ def _as_declarative(cls: type, reg: registry) -> None:
             col = value.build(key, annotation, reg)
             columns.append(col)
             col_keys.append((key, col))
+            if value.deferred:
+                deferred_keys.add(key)
         elif isinstance(value, Column):
             if value.name is None:
                 value.name = key
@@ -740,6 +745,8 @@ def _as_declarative(cls: type, reg: registry) -> None:
             col_keys.append((key, value))
         elif isinstance(value, _ColumnPropertySpec):
             col = value.column
+            if isinstance(col, MappedColumn):  # deferred(mapped_column(...))
+                col = col.build(key, annotation, reg)
             ce = getattr(col, "__clause_element__", None)
             col = ce() if ce is not None else col
             if getattr(col, "table", None) is None:

@@ -4,7 +4,15 @@ import os
 
 from sqlalchemy import Column, Integer, String, Text, create_engine, delete, select
 from sqlalchemy.exc import InvalidRequestError
-from sqlalchemy.orm import Session, declarative_base, deferred, undefer
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    declarative_base,
+    deferred,
+    mapped_column,
+    undefer,
+)
 
 Base = declarative_base()
 
@@ -17,12 +25,24 @@ class Article(Base):
     notes = deferred(Column(Text))
 
 
+class TypedBase(DeclarativeBase):
+    pass
+
+
+class Page(TypedBase):
+    __tablename__ = "pages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    body: Mapped[str] = mapped_column(Text, deferred=True)
+    summary: Mapped[str] = deferred(mapped_column(String(40)))
+
+
 def loaded(obj):
     return sorted(k for k in vars(obj) if not k.startswith("_"))
 
 
 engine = create_engine(os.environ["CONFORMANCE_DB_URL"])
 Base.metadata.create_all(engine)
+TypedBase.metadata.create_all(engine)
 
 with Session(engine) as session:
     session.add_all([
@@ -66,3 +86,9 @@ with Session(engine) as session:
                                                                      "ObjectDeletedError"))
     session.rollback()
     print("titles:", session.scalars(select(Article.title).order_by(Article.id)).all())
+
+with Session(engine) as session:
+    session.add(Page(id=1, body="text", summary="short"))
+    session.commit()
+    page = session.scalars(select(Page)).one()
+    print("typed deferred:", loaded(page), page.body, loaded(page), page.summary)
