@@ -5,7 +5,7 @@ The public names mirror SQLAlchemy's Core so that ``from sqlalchemy import ...``
 ``tether.orm``; exceptions in ``tether.exc``; types also in ``tether.types``.
 """
 
-from tether import exc
+from tether import event, exc
 from tether.engine import URL, Connection, Engine, Result, Row, create_engine, make_url
 from tether.inspection import inspect
 from tether.sql import (
@@ -136,6 +136,7 @@ __all__ = [
     "inspect", "intersect", "join", "literal", "literal_column", "make_url", "not_", "null",
     "nulls_first", "nulls_last", "or_", "outerjoin", "select", "table", "text", "true",
     "tuple_", "type_coerce", "union", "union_all", "update",
+    "event",
 ]
 
 # Last: the facade itself imports tether and tether.orm.

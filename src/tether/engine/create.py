@@ -16,6 +16,7 @@ from tether.engine.base import Engine
 from tether.engine.dialect_registry import load_dialect_class
 from tether.engine.pool import Pool
 from tether.engine.url import URL, make_url
+from tether.util import events
 
 __all__ = ["create_engine", "configure_echo"]
 
@@ -130,7 +131,7 @@ def create_engine(
     keep_alive = dialect.keeps_database_alive(u)
     configure_echo(logging.getLogger("tether.pool"), echo_pool)
 
-    def pool_factory() -> Pool:
+    def make_pool() -> Pool:
         return Pool(
             creator,
             dialect,
@@ -143,7 +144,20 @@ def create_engine(
             echo=bool(echo_pool),
         )
 
+    owner: list[Any] = []
+
+    def pool_factory() -> Pool:
+        pool = make_pool()
+        pool._owner = owner[0] if owner else None
+        return pool
+
     engine = Engine(u, dialect, pool_factory, echo=echo, hide_parameters=hide_parameters)
+    owner.append(engine)
+    engine.pool._owner = engine
     if execution_options:
         engine._connection_options = dict(execution_options)
     return engine
+
+
+events.declare((Engine, Pool), ("connect", "first_connect", "checkout", "checkin"),
+               "engine and pool")

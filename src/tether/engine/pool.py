@@ -19,8 +19,9 @@ from collections.abc import Callable
 from typing import Any
 
 from tether import exc
+from tether.util import events
 
-__all__ = ["Pool", "PoolTimeoutError"]
+__all__ = ["ConnectionRecord", "Pool", "PoolTimeoutError"]
 
 log = logging.getLogger("tether.pool")
 
@@ -31,6 +32,21 @@ class PoolTimeoutError(exc.TetherError):
 
 # SQLAlchemy programs catch ``exc.TimeoutError``; use the lead's class when exc.py has one.
 _Timeout: type[Exception] = getattr(exc, "TimeoutError", PoolTimeoutError)
+
+
+class ConnectionRecord:
+    """What pool event listeners get as ``connection_record``: the DB-API connection and an
+    ``info`` dict that stays with it for its whole life in the pool."""
+
+    __slots__ = ("dbapi_connection", "info")
+
+    def __init__(self, dbapi_connection: Any) -> None:
+        self.dbapi_connection = dbapi_connection
+        self.info: dict[Any, Any] = {}
+
+    @property
+    def driver_connection(self) -> Any:
+        return self.dbapi_connection
 
 
 class Pool:
@@ -69,6 +85,12 @@ class Pool:
         #: (Condition.notify costs a lock probe even with nobody waiting).
         self._waiting = 0
         self._disposed = False
+        #: the engine this pool serves (set by create_engine): its listeners hear the
+        #: pool's events (``event.listen(engine, "connect", ...)``)
+        self._owner: Any = None
+        #: id(connection) -> ConnectionRecord, made for event listeners only
+        self._records: dict[int, ConnectionRecord] = {}
+        self._first_connect_done = False
         self._keeper: Any = None
         if keep_alive:
             self._keeper = self._create()
@@ -89,12 +111,16 @@ class Pool:
                     self._log("connection failed pre-ping; replacing it")
                     self._discard(conn)
                     conn = self._replace_after_discard()
+                if events.active:
+                    self._fire("checkout", conn, None)
                 return conn
         conn, fresh = self._checkout()
         if self.pre_ping and not fresh and not self._dialect.do_ping(conn):
             self._log("connection failed pre-ping; replacing it")
             self._discard(conn)
             conn = self._replace_after_discard()
+        if events.active:
+            self._fire("checkout", conn, None)
         return conn
 
     def release(self, conn: Any, reset: bool = True) -> None:
@@ -107,6 +133,8 @@ class Pool:
                 self._log("rollback on return failed; closing the connection")
                 self.invalidate(conn)
                 return
+        if events.active:
+            self._fire("checkin", conn)
         with self._lock:
             self._checked_out -= 1
             if not self._disposed and len(self._idle) < self.size:
@@ -230,9 +258,28 @@ class Pool:
         with self._lock:
             self._opened_at[id(conn)] = time.monotonic()
         self._log("created a new connection")
+        if events.active:
+            if not self._first_connect_done:
+                self._first_connect_done = True
+                self._fire("first_connect", conn)
+            self._fire("connect", conn)
         return conn
 
+    def _fire(self, identifier: str, conn: Any, *extra: Any) -> None:
+        """Run the listeners of the pool, its classes and its engine for one event."""
+        targets = events.class_targets(self)
+        if self._owner is not None:
+            targets += events.class_targets(self._owner)
+        fns = events.listeners(targets, identifier)
+        if fns:
+            record = self._records.get(id(conn))
+            if record is None or record.dbapi_connection is not conn:
+                record = self._records[id(conn)] = ConnectionRecord(conn)
+            for fn in fns:
+                fn(conn, record, *extra)
+
     def _close(self, conn: Any) -> None:
+        self._records.pop(id(conn), None)
         try:
             self._dialect.do_close(conn)
         except Exception:  # closing a broken connection may fail; it is gone either way

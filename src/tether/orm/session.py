@@ -35,6 +35,7 @@ from tether.orm.state import (
     detach_all,
     instance_state,
 )
+from tether.util import events
 
 __all__ = [
     "Session",
@@ -125,6 +126,10 @@ class Session(ExpiryMixin):
     _flushing = False
     _no_autoflush = 0
     _cascade_resolving = False
+    #: the sessionmaker that made this session (its event listeners hear this session)
+    _tether_maker: Any = None
+    #: the flush whose after_flush listeners are running (``new`` answers from it)
+    _flush_in_event: Any = None
 
     def __init__(
         self,
@@ -357,6 +362,8 @@ class Session(ExpiryMixin):
         self._check_failed()
         if self._transaction is None:
             self._autobegin()
+        if events.active:
+            self._fire("before_commit", self)
         self.flush()
         self._end_db_transaction(commit=True)
         self._transaction = None
@@ -366,6 +373,15 @@ class Session(ExpiryMixin):
         self._tx_deleted.clear()
         if self.expire_on_commit:
             self._expire_all_by_commit()
+        if events.active:
+            self._fire("after_commit", self)
+
+    def _fire(self, identifier: str, *values: Any) -> None:
+        """Run the listeners of this session, its class and its sessionmaker (``event``)."""
+        targets = events.class_targets(self)
+        if self._tether_maker is not None:
+            targets += (self._tether_maker,)
+        events.fire(targets, identifier, *values)
 
     def _expire_all_by_commit(self) -> None:
         """``_expire_state(state, None, by_commit=True)`` for every object in the identity
@@ -395,6 +411,8 @@ class Session(ExpiryMixin):
             self._transaction = None
             self._failed = None
             self._restore_after_rollback()
+        if events.active:
+            self._fire("after_rollback", self)
 
     def _restore_after_rollback(self, inserted_before: Iterable[Any] = (),
                                 deleted_before: Iterable[Any] = ()) -> None:
@@ -458,9 +476,13 @@ class Session(ExpiryMixin):
             self._resolve_cascades()
         if not (self._new or self._deleted or self._modified):
             return
+        if events.active:
+            self._fire("before_flush", self, None, objects)
+            if not (self._new or self._deleted or self._modified):
+                return
         self._flushing = True
         try:
-            unitofwork.flush(self)
+            work = unitofwork.flush(self, self._after_flush if events.active else None)
         except BaseException as err:
             self._failed = err
             try:
@@ -470,6 +492,17 @@ class Session(ExpiryMixin):
             raise
         finally:
             self._flushing = False
+        if events.active:
+            self._fire("after_flush_postexec", self, work)
+
+    def _after_flush(self, work: Any) -> None:
+        # Every statement ran; as in SQLAlchemy the listeners still see the inserted
+        # objects in session.new (the flush already took them out of the pending dict).
+        self._flush_in_event = work
+        try:
+            self._fire("after_flush", self, work)
+        finally:
+            self._flush_in_event = None
 
     def _autoflush(self) -> None:
         if self.autoflush and not self._flushing and not self._no_autoflush:
@@ -903,6 +936,9 @@ class Session(ExpiryMixin):
 
     @property
     def new(self) -> list[Any]:
+        work = self._flush_in_event
+        if work is not None:  # in after_flush: the objects this flush inserted
+            return [st.obj for st in work.inserted]
         return list(self._new.values())
 
     @property

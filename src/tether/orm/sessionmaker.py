@@ -11,6 +11,7 @@ from typing import Any
 from tether.exc import InvalidRequestError
 from tether.orm.session import Session
 from tether.orm.state import DETACHED_EXPUNGED, STATE_KEY, instance_state
+from tether.util import events
 
 
 class sessionmaker:  # noqa: N801 - the name users import
@@ -29,7 +30,9 @@ class sessionmaker:  # noqa: N801 - the name users import
     def __call__(self, **local_kw: Any) -> Session:
         kw = dict(self.kw)
         kw.update(local_kw)
-        return self.class_(**kw)
+        session = self.class_(**kw)
+        session._tether_maker = self  # its session events reach listeners on this factory
+        return session
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
@@ -78,3 +81,8 @@ def make_transient_to_detached(instance: Any) -> None:
 
 def close_all_sessions() -> None:
     """Provided for compatibility; tether does not track sessions globally."""
+
+
+events.declare((Session, sessionmaker), (
+    "before_flush", "after_flush", "after_flush_postexec", "before_commit", "after_commit",
+    "after_rollback"), "session")

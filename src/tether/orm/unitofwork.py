@@ -23,7 +23,7 @@ and relationships, and suggesting ``post_update=True``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tether.exc import CircularDependencyError
@@ -964,12 +964,17 @@ def _cycle_error(err: CycleError, edges: list[tuple[Any, Any, Any]]) -> Circular
     )
 
 
-def flush(session: Any) -> None:
-    """Write the session's pending changes (called by ``Session.flush``)."""
+def flush(session: Any, after_run: Callable[[Any], None] | None = None) -> Any:
+    """Write the session's pending changes (called by ``Session.flush``); ``after_run`` is
+    called with the flush once every statement ran, before the objects' states change (the
+    session's ``after_flush`` event). Returns the flush (the events' ``flush_context``)."""
     work = _Flush(session)
     try:
         work.run()
+        if after_run is not None:
+            after_run(work)
     except BaseException:
         work.undo()
         raise
     work.finish()
+    return work
