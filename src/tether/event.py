@@ -11,7 +11,11 @@ Targets and their events:
   ``first_connect`` (a new DB-API connection), ``checkout`` and ``checkin``;
 * a Session, the ``Session`` class, or a ``sessionmaker``: ``before_flush``,
   ``after_flush``, ``after_flush_postexec``, ``before_commit``, ``after_commit``,
-  ``after_rollback``.
+  ``after_rollback``;
+* a mapped class, its mapper, or the ``Mapper`` class for every class: ``before_insert``,
+  ``after_insert``, ``before_update``, ``after_update``, ``before_delete``,
+  ``after_delete`` (``fn(mapper, connection, target)``, once per object during the
+  flush; values a ``before_*`` listener sets are written).
 
 Any other event is refused with an error listing these. ``listen(..., once=True)``,
 ``insert=True`` and ``named=True`` work as in SQLAlchemy.

@@ -25,6 +25,7 @@ from tether.orm.relationships import (
     JoinInfo,
     RelationshipProperty,
 )
+from tether.util import events
 
 if TYPE_CHECKING:
     from tether.orm.decl_base import registry as Registry
@@ -473,3 +474,17 @@ def class_mapper(class_: type) -> Mapper:
 
 def object_mapper(obj: Any) -> Mapper:
     return class_mapper(type(obj))
+
+
+def mapper_targets(mapper: Mapper) -> tuple[Any, ...]:
+    """Who hears ``mapper``'s events: its class, the mapper, and the Mapper class."""
+    return (mapper.class_, mapper, Mapper)
+
+
+events.declare(
+    (Mapper,),
+    ("before_insert", "after_insert", "before_update", "after_update", "before_delete",
+     "after_delete"),
+    "mapper",
+    match=lambda target: isinstance(target, type) and "__mapper__" in target.__dict__,
+)

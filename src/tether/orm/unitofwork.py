@@ -29,8 +29,10 @@ from typing import Any
 from tether.exc import CircularDependencyError
 from tether.orm import deletecascade, persistence, sync
 from tether.orm.exc import FlushError
+from tether.orm.mapper import mapper_targets
 from tether.orm.relationships import MANYTOMANY, MANYTOONE, ONETOMANY, RelationshipProperty
 from tether.orm.state import NO_CHANGES, NO_VALUE, STATE_KEY, InstanceState, instance_state
+from tether.util import events
 from tether.util.topological import CycleError
 from tether.util.topological import sort as topo_sort
 
@@ -574,6 +576,8 @@ class _Flush:
                and s not in self.written and s.session is session]
         if upd:
             pk_keys = mapper.pk_keys
+            if events.active:
+                self._fire(mapper, "before_update", upd)
             for st in persistence.update_rows(self.conn, mapper, upd):
                 committed = st.committed
                 for k in pk_keys:
@@ -583,14 +587,35 @@ class _Flush:
             self.written.update(upd)
             for st in upd:
                 st.committed = NO_CHANGES
+            if events.active:
+                self._fire(mapper, "after_update", upd)
         if new and mapper in self.early_orphans:
             early = self.early_orphans.pop(mapper)
-            persistence.delete_rows(self.conn, mapper, early)
-            self.deleted_now.extend(early)
+            self.delete_rows(mapper, early)
             self.deleted_early.update(early)
         if new:
+            if events.active:
+                self._fire(mapper, "before_insert", new)
             persistence.insert_rows(self.conn, mapper, new, self.assigned)
             self._inserted(mapper, new)
+            if events.active:
+                self._fire(mapper, "after_insert", new)
+
+    def delete_rows(self, mapper: Any, states: list[InstanceState]) -> None:
+        """DELETE the rows of ``states`` (of ``mapper``), with the mapper's events."""
+        if events.active:
+            self._fire(mapper, "before_delete", states)
+        persistence.delete_rows(self.conn, mapper, states)
+        self.deleted_now.extend(states)
+        if events.active:
+            self._fire(mapper, "after_delete", states)
+
+    def _fire(self, mapper: Any, identifier: str, states: list[InstanceState]) -> None:
+        """A mapper event for each of ``states``: ``fn(mapper, connection, obj)``."""
+        fns = events.listeners(mapper_targets(mapper), identifier)
+        for st in states:
+            for fn in fns:
+                fn(mapper, self.conn, st.obj)
 
     def update_again(self, states: set[InstanceState]) -> None:
         by_mapper: dict[Any, list[InstanceState]] = {}
@@ -746,9 +771,7 @@ class _Flush:
             return
         if len(comp) == 1 and len(states) == 1 or not self._has_internal_refs(comp):
             for m in comp:
-                group = [s for s in states if s.mapper is m]
-                persistence.delete_rows(self.conn, m, group)
-                self.deleted_now.extend(group)
+                self.delete_rows(m, [s for s in states if s.mapper is m])
             return
         # rows of the component referring to each other: children first
         edges = []
@@ -791,8 +814,7 @@ class _Flush:
             for m in comp:
                 group = [s for s in ordered if level[s] == lvl and s.mapper is m]
                 if group:
-                    persistence.delete_rows(self.conn, m, group)
-                    self.deleted_now.extend(group)
+                    self.delete_rows(m, group)
 
     @staticmethod
     def _has_internal_refs(comp: list[Any]) -> bool:

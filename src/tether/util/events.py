@@ -19,22 +19,27 @@ __all__ = ["active", "contains", "declare", "fire", "listen", "listeners", "remo
 #: True once any listener was added (hooks skip everything while False)
 active = False
 
-#: (kinds of target, event names, what the names are called in messages)
-_families: list[tuple[tuple[type, ...], frozenset[str], str]] = []
+#: (kinds of target, event names, what the names are called in messages, and a test for
+#: targets that are not instances or subclasses of the kinds, such as mapped classes)
+_families: list[tuple[tuple[type, ...], frozenset[str], str, Callable[[Any], bool] | None]] = []
 #: (target, identifier) -> listener functions, in call order
 _listeners: dict[tuple[Any, str], list[Callable[..., Any]]] = {}
 #: (target, identifier, function given) -> the function registered (once/named wrap it)
 _registered: dict[tuple[Any, str, Any], Callable[..., Any]] = {}
 
 
-def declare(kinds: tuple[type, ...], names: Iterable[str], what: str) -> None:
-    """Targets that are (or are instances of) ``kinds`` have the events ``names``."""
-    _families.append((kinds, frozenset(names), what))
+def declare(kinds: tuple[type, ...], names: Iterable[str], what: str,
+            match: Callable[[Any], bool] | None = None) -> None:
+    """Targets that are (or are instances of) ``kinds``, or that ``match``, have the
+    events ``names``."""
+    _families.append((kinds, frozenset(names), what, match))
 
 
 def _family(target: Any) -> tuple[frozenset[str], str] | None:
-    for kinds, names, what in _families:
+    for kinds, names, what, match in _families:
         if isinstance(target, kinds) or (isinstance(target, type) and issubclass(target, kinds)):
+            return names, what
+        if match is not None and match(target):
             return names, what
     return None
 
@@ -42,7 +47,7 @@ def _family(target: Any) -> tuple[frozenset[str], str] | None:
 def _check(target: Any, identifier: str) -> None:
     family = _family(target)
     if family is None:
-        known = "; ".join(f"{what}: {', '.join(sorted(names))}" for _, names, what in _families)
+        known = "; ".join(f"{what}: {', '.join(sorted(names))}" for _, names, what, _m in _families)
         raise InvalidRequestError(
             f"tether has no events for {target!r}; it has these: {known}"
         )
@@ -127,6 +132,9 @@ _ARGUMENTS: dict[str, tuple[str, ...]] = {
     "after_commit": ("session",),
     "after_rollback": ("session",),
     "after_begin": ("session", "transaction", "connection"),
+    **{name: ("mapper", "connection", "target") for name in (
+        "before_insert", "after_insert", "before_update", "after_update", "before_delete",
+        "after_delete")},
 }
 
 
