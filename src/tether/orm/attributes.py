@@ -23,6 +23,7 @@ from tether.orm.comparators import join_path
 from tether.orm.exc import DetachedInstanceError
 from tether.orm.relationships import MANYTOONE
 from tether.orm.state import (
+    _MODIFIED,
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
     NO_CHANGES,
@@ -416,6 +417,18 @@ class RelationshipAttribute(QueryableAttribute):
             if id(item) not in old_ids:
                 self.fire_append(obj, item, None)
 
+    def set_on_new(self, obj: Any, state: InstanceState, value: Any) -> None:
+        """``set()`` from the constructor of ``obj``, whose ``state`` it has just made: no
+        session (no queued delete cascade to run first) and no old value to replace."""
+        if not self.prop.uselist:
+            self._set_scalar(obj, value, None)
+            return
+        new_items = [] if value is None else list(value)
+        obj.__dict__[self.key] = make_collection(self.prop.collection_class, obj, self,
+                                                 new_items)
+        state.mark_modified()
+        self._appended(obj, state, new_items)
+
     def _appended(self, obj: Any, state: InstanceState, items: list[Any]) -> None:
         """``fire_append`` for each of ``items`` (an initial collection), with the lookups
         it repeats per member done once (``state`` is already marked modified)."""
@@ -455,8 +468,9 @@ class RelationshipAttribute(QueryableAttribute):
                                 committed = ist.committed = {}
                             committed[rkey] = old  # type: ignore[index]
                         idict[rkey] = obj
-                        if not ist.modified:  # mark_modified(), inline: once per member
-                            ist.modified = True
+                        flags = ist._flags
+                        if not flags & _MODIFIED:  # mark_modified(), inline: once per member
+                            ist._flags = flags | _MODIFIED
                             if ist.session is not None:
                                 ist.session._modified.add(ist)
                         if old is not None and old is not NO_VALUE:

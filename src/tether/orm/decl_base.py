@@ -307,6 +307,7 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
     """Set each keyword argument as an attribute; unknown names raise TypeError."""
     cls = type(self)
     d = self.__dict__
+    fresh = None  # the state, when made here: the object has no session and no values yet
     if STATE_KEY not in d:
         mapper = getattr(cls, "__mapper__", None)
         if mapper is None:
@@ -316,7 +317,7 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
             # without first missing the lookup (an exception per object constructed).
             if mapper.registry._dirty:
                 mapper.registry.configure_if_needed()
-            d[STATE_KEY] = InstanceState(self, mapper)
+            fresh = d[STATE_KEY] = InstanceState(self, mapper)
     attrs = getattr(cls, "_tether_attrs", _EMPTY)
     # (an inherited entry is a base class's: its attrs dict is not this class's)
     cached = getattr(cls, "_tether_plain_keys", None)
@@ -332,12 +333,19 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
         if key in plain:
             d[key] = value
             continue
-        if key not in attrs and not hasattr(cls, key):
+        attr = attrs.get(key)
+        if attr is None and not hasattr(cls, key):
             raise TypeError(
                 f"{key!r} is an invalid keyword argument for {cls.__name__}: it has no "
                 f"attribute of that name. Its attributes are: {', '.join(attrs) or 'none'}"
             )
-        setattr(self, key, value)
+        if (fresh is not None and attr is not None and attr.is_relationship
+                and cls.__setattr__ is _tether_setattr):
+            # what setattr() would reach through the class's setter, minus the checks a
+            # brand-new object passes (no session, no old value)
+            attr.set_on_new(self, fresh, value)
+        else:
+            setattr(self, key, value)
 
 
 def _plain_keys(cls: type, attrs: dict[str, Any]) -> frozenset[str]:

@@ -72,6 +72,10 @@ class DynamicAttribute(RelationshipAttribute):
             "queried, never loaded into the object, so no eager loader option applies to it"
         )
 
+    def set_on_new(self, obj: Any, state: Any, value: Any) -> None:
+        # (not a loaded collection: the constructor's write is an ordinary one)
+        self.set(obj, value)
+
     def set(self, obj: Any, value: Any, initiator: Any = None) -> None:
         """``parent.rel = [...]``: the members become exactly ``value``."""
         _settle_deletes(obj)

@@ -638,7 +638,7 @@ class Session(ExpiryMixin):
                         ist = instance_state(item)
                     if ist.session is not self:
                         joined.add(id(ist))
-                        if (ist.session is None and ist.key is None
+                        if (ist.session is None and ist.ident is None
                                 and self._transaction is not None):
                             # a transient object becomes pending, as _save_or_update does
                             ist.session = self

@@ -14,7 +14,7 @@ from typing import Any
 
 from tether.orm.exc import FlushError
 from tether.orm.relationships import ONETOMANY
-from tether.orm.state import NO_CHANGES, NO_VALUE, InstanceState
+from tether.orm.state import _MARKED_DELETED, _MODIFIED, NO_CHANGES, NO_VALUE, InstanceState
 
 __all__ = ["apply", "clear", "copy", "plan", "sides", "source_values"]
 
@@ -63,8 +63,9 @@ def apply(tasks: Iterable[tuple[InstanceState, Any, Any]], plans: dict[Any, Any]
     single: Any = None
     source: Any = None
     key: Any = None
+    # (the flag bits read directly: a property call per task was a cost of every flush)
     for child, parent, prop in tasks:
-        if skip_deleted and child.marked_deleted:
+        if skip_deleted and child._flags & _MARKED_DELETED:
             continue
         if prop is not last:  # tasks come in runs of one relationship
             last = prop
@@ -93,7 +94,7 @@ def apply(tasks: Iterable[tuple[InstanceState, Any, Any]], plans: dict[Any, Any]
                 committed = child.committed = {}
             committed[key] = old  # type: ignore[index]
         d[key] = value
-        if not child.modified:
+        if not child._flags & _MODIFIED:
             child.mark_modified()
 
 

@@ -31,7 +31,15 @@ from tether.orm import deletecascade, persistence, sync
 from tether.orm.exc import FlushError
 from tether.orm.mapper import mapper_targets
 from tether.orm.relationships import MANYTOMANY, MANYTOONE, ONETOMANY, RelationshipProperty
-from tether.orm.state import NO_CHANGES, NO_VALUE, STATE_KEY, InstanceState, instance_state
+from tether.orm.state import (
+    _MARKED_DELETED,
+    _MODIFIED,
+    NO_CHANGES,
+    NO_VALUE,
+    STATE_KEY,
+    InstanceState,
+    instance_state,
+)
 from tether.util import events
 from tether.util.topological import CycleError
 from tether.util.topological import sort as topo_sort
@@ -183,11 +191,11 @@ class _Flush:
             if cst.session is not session:
                 continue
             # (a new member cannot be marked for deletion: delete() refuses it)
-            if (cst.key is None and pos.get(id(cst), -1) > order
+            if (cst.ident is None and pos.get(id(cst), -1) > order
                     and child.__dict__.get(mirror) is obj):
                 keep((cst, obj, prop))
                 keep_at(len(tasks) - front)
-            elif not cst.marked_deleted:
+            elif not cst._flags & _MARKED_DELETED:
                 tasks.append((cst, obj, prop))
 
     def restore_mirrored(self) -> None:
@@ -839,7 +847,7 @@ class _Flush:
         for state in self.inserted:  # reset_history(), inline: one per row inserted
             state.committed = NO_CHANGES
             state.collections = None
-            state.modified = False
+            state._flags &= ~_MODIFIED
         session._modified.clear()
 
     def undo(self) -> None:
