@@ -424,3 +424,49 @@ def test_subquery_reached_only_through_its_columns_keeps_its_values(blog_db):
         names = conn.execute(select(users.c.name).where(users.c.id == good.c.user_id)
                              .order_by(users.c.name)).scalars().all()
         assert names == ["ann", "bob"]
+
+
+class _Color(enum.Enum):
+    RED = "red"
+    BLUE = "blue"
+
+
+def test_expanding_in_lists_one_slot_each(engine):
+    """An expanding IN list compiles to one slot giving all its values (processed per
+    item): lists of several lengths, a processed type, the same list twice, an empty
+    list, a textual IN, a long list, and the displayed SQL."""
+    from tether import bindparam, text
+
+    md = MetaData()
+    t = Table("expand_in", md, Column("id", Integer, primary_key=True),
+              Column("color", Enum(_Color)), Column("day", Date))
+    md.create_all(engine)
+    day = datetime.date(2024, 1, 1)
+    with engine.begin() as conn:
+        conn.execute(t.insert(), [
+            {"id": i, "color": _Color.RED if i % 2 else _Color.BLUE,
+             "day": day + datetime.timedelta(days=i)} for i in range(1, 701)])
+    with engine.connect() as conn:
+        def ids(stmt, params=None):
+            return [r[0] for r in conn.execute(stmt, params)]
+
+        assert ids(select(t.c.id).where(t.c.id.in_([3, 1, 2])).order_by(t.c.id)) == [1, 2, 3]
+        assert ids(select(t.c.id).where(t.c.id.in_([5])).order_by(t.c.id)) == [5]
+        assert ids(select(t.c.id).where(t.c.id.in_([])).order_by(t.c.id)) == []
+        assert ids(select(t.c.id).where(t.c.id.in_(list(range(1, 600)))).order_by(t.c.id)) \
+            == list(range(1, 600))
+        both = select(t.c.id).where(t.c.color.in_([_Color.BLUE]), t.c.id.in_([2, 3, 4]),
+                                    t.c.day.in_([day + datetime.timedelta(days=4)]))
+        assert ids(both) == [4]
+        p = bindparam("ks", expanding=True)
+        again = select(t.c.id).where(t.c.id.in_(p), t.c.id.notin_(p)).order_by(t.c.id)
+        assert ids(again, {"ks": [1, 2]}) == []
+        assert ids(select(t.c.id).where(t.c.id.in_(p)).order_by(t.c.id), {"ks": [7, 8]}) \
+            == [7, 8]
+        assert ids(select(t.c.id).where(t.c.id.in_(p)).order_by(t.c.id), {"ks": [9]}) == [9]
+        txt = text("SELECT id FROM expand_in WHERE id IN :ks ORDER BY id").bindparams(
+            bindparam("ks", expanding=True))
+        assert ids(txt, {"ks": [10, 12]}) == [10, 12]
+        assert ids(txt, {"ks": [11, 12, 13]}) == [11, 12, 13]
+    shown = select(t.c.id).where(t.c.id.in_([1, 2])).compile()
+    assert list(shown.params.values()).count(1) == 1 and 2 in shown.params.values()

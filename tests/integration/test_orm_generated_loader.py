@@ -137,3 +137,35 @@ def test_selectin_children_and_plan_cache(db: Any) -> None:
             load((5,))  # a row too short for the mapper
         where = info.traceback[-1]
         assert "row[" in linecache.getline(str(where.path), where.lineno + 1)
+
+
+def test_loader_kept_per_session_and_identity_map(db: Any) -> None:
+    """A session reuses one loader per shape (every lazy load asks for it); one that
+    was cleared (close, expunge_all) gets a new identity map and new loaders, so objects
+    loaded afterwards land in the new map, bound to the session."""
+    mapper = Pet.__mapper__
+    with Session(db) as s:
+        load = row_loader(s, mapper)
+        assert row_loader(s, mapper) is load
+        assert row_loader(s, mapper, populate_existing=True) is not load
+        assert row_loader(s, mapper, 2) is not load
+        with Session(db) as other:
+            assert row_loader(other, mapper) is not load
+        owner = s.get(Owner, 2)
+        assert [p.id for p in owner.pets] == [1, 4, 7]  # a lazy load
+        pet = owner.pets[0]
+        pet.name = "changed"
+        s.expunge_all()
+        assert row_loader(s, mapper) is not load
+        owner = s.get(Owner, 2)
+        again = owner.pets[0]
+        assert again is not pet and again.name == "p1" and again.owner is owner
+        assert s.identity_map[(Pet, (1,))] is again
+        _assert_like_init(again, s)
+        s.close()
+        owner = s.get(Owner, 1)
+        assert [p.id for p in owner.pets] == [3, 6, 9]
+        assert all(p in s and p.__dict__[STATE_KEY].session is s for p in owner.pets)
+        s.expire(owner.pets[0])
+        assert s.scalars(select(Pet).where(Pet.id == 3)).one() is owner.pets[0]
+        assert owner.pets[0].name == "p3"

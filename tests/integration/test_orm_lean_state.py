@@ -120,8 +120,10 @@ def test_state_flags_and_detach_reasons(db: Any) -> None:
         assert st.marked_deleted and not st.flushed_deleted
         s.flush()
         assert st.flushed_deleted and st.deleted
+        assert (Thing, (7,)) not in s.identity_map and t not in s
         s.commit()
         assert st.was_deleted and not st.marked_deleted and st.detached
+        assert not st.flushed_deleted and st.session is None and not st.deleted
         assert st.detached_reason == DETACHED_EXPUNGED
         u = s.get(Thing, 8)
         s.commit()

@@ -53,19 +53,23 @@ def mark(session: Any, roots: list[Any], seen: set[int]) -> None:
     own; queue the objects with unloaded cascading relationships for ``resolve``."""
     pending = session._cascade_pending
     deleted = session._deleted
+    cascades_of: dict[Any, tuple[Any, ...]] = {}  # per mapper, for this walk
     # depth first, in relationship and collection order, as a recursive walk would go
     stack = roots[::-1]
     while stack:
         o = stack.pop()
-        if id(o) in seen:
+        i = id(o)
+        if i in seen:
             continue
-        seen.add(id(o))
+        seen.add(i)
         d = o.__dict__
         st = d[STATE_KEY]
-        if st not in deleted:
-            deleted[st] = o
+        deleted.setdefault(st, o)
         st.marked_deleted = True
-        props = _cascades(st.mapper)
+        mapper = st.mapper
+        props = cascades_of.get(mapper)
+        if props is None:
+            props = cascades_of[mapper] = _cascades(mapper)
         if not props:
             continue
         children: list[Any] = []

@@ -62,11 +62,13 @@ class IdentityMap:
     ``m.get(key)``, ``m[key] = obj``, ``del m[key]``, ``pop``, ``len``, iteration over
     keys, ``keys``/``values``/``items`` and ``clear``."""
 
-    __slots__ = ("_maps",)
+    __slots__ = ("_maps", "loaders")
 
     def __init__(self) -> None:
         #: class -> (bare identity -> object), and whether that class's key has one column
         self._maps: dict[Any, tuple[dict[Any, Any], bool]] = {}
+        #: row loaders bound to this map's dicts (kept by :func:`tether.orm.loading.row_loader`)
+        self.loaders: dict[Any, Any] = {}
 
     def of(self, cls: Any, single: bool) -> dict[Any, Any]:
         """The bare identity -> object dict of ``cls`` (made when first asked for);

@@ -28,6 +28,22 @@ def row_loader(session: Any, mapper: Any, offset: int = 0,
     if skip is None:
         skip = mapper.deferred_keys
     pairs, make_loader = _plan(mapper, offset, skip)
+    # One loader per session and shape: a loader binds the session and its identity map's
+    # dict of the class, so it is kept on that IdentityMap (a session that closes gets a
+    # new one, and the cache with it); keyed by the generated factory, which a
+    # reconfigured mapper replaces. Lazy loads ask for the same loader once per parent.
+    loaders = session.identity_map.loaders
+    cache_key = (make_loader, populate_existing)
+    load = loaders.get(cache_key)
+    if load is None:
+        load = make_loader(session, _filler(pairs, populate_existing))
+        if mapper.configured:
+            loaders[cache_key] = load
+    return load
+
+
+def _filler(pairs: list[tuple[str, int]], populate_existing: bool) -> Any:
+    """The ``fill_expired(obj, row)`` of a loader reading ``pairs``."""
 
     def fill_expired(obj: Any, row: Sequence[Any]) -> None:
         """An object already in the identity map: a row fills only its unloaded
@@ -49,7 +65,7 @@ def row_loader(session: Any, mapper: Any, offset: int = 0,
             state.expired = False
             state.expired_by_commit = False
 
-    return make_loader(session, fill_expired)
+    return fill_expired
 
 
 def _plan(mapper: Any, offset: int, skip: frozenset[str]) -> tuple[Any, Any]:

@@ -357,7 +357,8 @@ def delete_rows(conn: Any, mapper: Any, states: list[InstanceState]) -> None:
         pk = mapper.primary_key[0]
         stmt = _cached(mapper, ("delete-in",), lambda: delete(table).where(
             pk.in_(BindParameter("_tpks", expanding=True, key_list=True))))
-        keys = [_old_pk(mapper, s)[0] for s in states]
+        # a one-column key's identity is the key value itself (see _old_pk)
+        keys = [s.ident if s.ident is not None else _old_pk(mapper, s)[0] for s in states]
         for start in range(0, len(keys), _DELETE_BATCH):
             conn.execute(stmt, {"_tpks": keys[start:start + _DELETE_BATCH]})
         return

@@ -33,6 +33,7 @@ from tether.orm.state import (
     STATE_KEY,
     InstanceState,
     detach_all,
+    detach_deleted_all,
     instance_state,
 )
 from tether.util import events
@@ -368,9 +369,9 @@ class Session(ExpiryMixin):
         self._end_db_transaction(commit=True)
         self._transaction = None
         self._tx_inserted.clear()
-        for state in list(self._tx_deleted):
-            self._detach_deleted(state)
-        self._tx_deleted.clear()
+        if self._tx_deleted:
+            detach_deleted_all(list(self._tx_deleted))
+            self._tx_deleted.clear()
         if self.expire_on_commit:
             self._expire_all_by_commit()
         if events.active:
@@ -727,13 +728,6 @@ class Session(ExpiryMixin):
             self._deleted.clear()
         self._modified.clear()
         self._cascade_pending.clear()
-
-    def _detach_deleted(self, state: InstanceState) -> None:
-        state.session = None
-        state.marked_deleted = False
-        state.flushed_deleted = False
-        state.was_deleted = True
-        state.detached_reason = DETACHED_EXPUNGED
 
     # --- expiry and refresh -----------------------------------------------------------------
     def _load_related(self, statement: Any, params: dict[str, Any], mapper: Mapper) -> list[Any]:

@@ -87,6 +87,17 @@ def detach_all(objs: Iterable[Any], reason: str | None) -> None:
         st._flags = (st._flags & keep) | bits
 
 
+def detach_deleted_all(states: Iterable[InstanceState]) -> None:
+    """Take each of ``states`` (objects whose DELETE a commit made final) out of its
+    session: no longer deleted in it, deleted for good, expunged; the bits set directly in
+    one loop, as a commit that deleted many objects does."""
+    keep = ~(_REASON_MASK | _MARKED_DELETED | _FLUSHED_DELETED)
+    bits = _WAS_DELETED | _REASON_BITS[DETACHED_EXPUNGED]
+    for st in states:
+        st.session = None
+        st._flags = (st._flags & keep) | bits
+
+
 class _StateExtras:
     """The rarely used part of an :class:`InstanceState`, made on first use."""
 

@@ -836,11 +836,19 @@ class _Flush:
     # --- 4. finish -------------------------------------------------------------------------
     def finish(self) -> None:
         session = self.session
+        identity_map = session.identity_map
+        deleted_pop = session._deleted.pop
+        tx_deleted = session._tx_deleted
         for state in self.deleted_now:
-            if state.ident is not None and session.identity_map.get(state.key) is state.obj:
-                del session.identity_map[state.key]
-            session._deleted.pop(state, None)
-            session._tx_deleted[state] = state.obj
+            ident = state.ident
+            if ident is not None:
+                # the class's dict, looked up by the bare identity: no key tuples per row
+                mapper = state.mapper
+                objs = identity_map.of(mapper.identity_class, mapper.single_pk)
+                if objs.get(ident) is state.obj:
+                    del objs[ident]
+            deleted_pop(state, None)
+            tx_deleted[state] = state.obj
             state.flushed_deleted = True
         for state in list(session._modified):
             state.reset_history()

@@ -107,7 +107,8 @@ class Flags:
 # --- slots: how one placeholder gets its value ------------------------------------------
 # (BIND, index, key, processor): a bound parameter; ``key`` is set when execution
 #     parameters may override it.
-# (EXPAND, index, key, position, processor): one item of an expanding IN list.
+# (EXPAND, index, key, count, processor): an expanding IN list's ``count`` items, one
+#     placeholder each (one slot for the list: a 500-key batch is one slot, not 500).
 # (COLUMN, key, processor, default, required): an INSERT/UPDATE column value taken from the
 #     execution parameters, falling back to the column's Python default.
 # (ARRAY, index, key, processor): an expanding IN list passed whole, as one array parameter
@@ -223,8 +224,6 @@ class Compiled:
         context_row: dict[str, Any] | None = None
         if self._context_defaults:
             context_row = dict(params) if params else {}
-        # Each expanding list, made a list once rather than once per item.
-        expanded: dict[tuple[int, Any], list[Any]] = {}
         for slot in self.slots:
             kind = slot[0]
             if kind == COLUMN:
@@ -266,15 +265,18 @@ class Compiled:
                 _, bp, proc = slot
                 value = bp.effective_value()
             elif kind == EXPAND:
-                _, index, key, position, proc = slot
-                items = expanded.get((index, key))
-                if items is None:
-                    if key is not None and params is not None and key in params:
-                        seq = params[key]
-                    else:
-                        seq = bound[index].value if bound is not None else ()
-                    items = expanded[(index, key)] = list(seq)
-                value = items[position]
+                _, index, key, count, proc = slot
+                if key is not None and params is not None and key in params:
+                    seq = params[key]
+                else:
+                    seq = bound[index].value if bound is not None else ()
+                items = list(seq)
+                if len(items) != count:  # the compiled form's shape includes the length
+                    raise exc.InvalidRequestError(
+                        f"expanding parameter {key!r} has {len(items)} values; this "
+                        f"statement was compiled for {count}")
+                out.extend(items if proc is None else [proc(v) for v in items])
+                continue
             else:
                 _, index, key, proc = slot
                 if key is not None and params is not None and key in params:
@@ -300,7 +302,7 @@ class DisplayCompiled:
         try:
             values = compiled.construct_params(bound, None)
         except exc.TetherError:
-            values = tuple(None for _ in compiled.slots)
+            values = tuple(None for _ in compiled.positional_names)
         for name, value in zip(compiled.positional_names, values, strict=False):
             self.params[name] = value
 
@@ -478,6 +480,13 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
         self.compiled.slots.append(slot)
         return self.placeholder(name)
 
+    def _add_expanding(self, index: int, key: str | None, proc: Any, count: int,
+                       name: str | None) -> str:
+        """``(p1, p2, ...)`` for an expanding IN list of ``count`` items: one EXPAND slot."""
+        if count:
+            self.compiled.slots.append((EXPAND, index, key, count, proc))
+        return "(" + ", ".join([self.placeholder(name) for _ in range(count)]) + ")"
+
     def alias_name(self, alias: Alias) -> str:
         if alias.name is not None:
             return self.quote(alias.name)
@@ -516,9 +525,7 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
         if bind.expanding:
             values = (self.params[bind.key] if self.params and bind.key in self.params
                       else bind.value) or ()
-            marks = [self._add_slot((EXPAND, index, key, i, proc), bind.key)
-                     for i in range(len(values))]
-            return "(" + ", ".join(marks) + ")"
+            return self._add_expanding(index, key, proc, len(values), bind.key)
         if index < 0 and key is None:  # not in the statement's tree: see OWN
             return self._add_slot((OWN, bind, proc), bind.key)
         return self._add_slot((BIND, index, key, proc), bind.key)
@@ -696,9 +703,7 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
             if bind.expanding:
                 values = (self.params[name] if self.params and name in self.params
                           else bind.value) or ()
-                return "(" + ", ".join(
-                    self._add_slot((EXPAND, index, name, i, proc), name)
-                    for i in range(len(values))) + ")"
+                return self._add_expanding(index, name, proc, len(values), name)
             return self._add_slot((BIND, index, name, proc), name)
 
         text = clause.text
