@@ -75,6 +75,8 @@ def note_lazy_load(session: Any, state: Any, prop: Any) -> None:
     if session._nplusone == "raise":
         raise NPlusOneError(message)
     warned = session._nplusone_warned
+    if warned is None:
+        warned = session._nplusone_warned = set()
     if prop not in warned:
         warned.add(prop)
         warnings.warn(message, NPlusOneWarning, stacklevel=4)

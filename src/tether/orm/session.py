@@ -131,6 +131,11 @@ class Session(ExpiryMixin):
     _tether_maker: Any = None
     #: the flush whose after_flush listeners are running (``new`` answers from it)
     _flush_in_event: Any = None
+    # Rarely used containers start as these shared empty ones, never mutated: the first
+    # savepoint / N+1 warning gives the session its own (Session() runs once per lookup in
+    # some programs, and most sessions use neither).
+    _savepoints: list[SessionTransaction] = []
+    _nplusone_warned: set[Any] | None = None
 
     def __init__(
         self,
@@ -163,7 +168,6 @@ class Session(ExpiryMixin):
         self._new: dict[InstanceState, Any] = {}
         self._deleted: dict[InstanceState, Any] = {}
         self._modified: set[InstanceState] = set()
-        self._savepoints: list[SessionTransaction] = []
         # objects whose database rows were written / deleted in the current transaction;
         # a rollback turns them back (new -> transient, deleted -> persistent)
         self._tx_inserted: dict[InstanceState, Any] = {}
@@ -177,7 +181,6 @@ class Session(ExpiryMixin):
         # most sessions never run a query that returns several objects.
         self._nplusone_flag = detect_n_plus_one
         self._nplusone_mode: Any = _UNRESOLVED
-        self._nplusone_warned: set[Any] = set()
 
     @property
     def _nplusone(self) -> str | None:
@@ -252,7 +255,7 @@ class Session(ExpiryMixin):
         tx._savepoint = self._connection().begin_nested()
         tx._inserted_before = set(self._tx_inserted)
         tx._deleted_before = set(self._tx_deleted)
-        self._savepoints.append(tx)
+        self._savepoints = [*self._savepoints, tx]
         return tx
 
     def _close_savepoints_from(self, tx: SessionTransaction) -> None:
@@ -764,7 +767,14 @@ class Session(ExpiryMixin):
             )
         if self._cascade_pending:
             self._resolve_cascades()
-        obj = self.identity_map.get((mapper.identity_class, ident))
+        # the identity map's probe inlined (Session.get is its hottest caller)
+        entry = self.identity_map._maps.get(mapper.identity_class)
+        obj = None
+        if entry is not None:
+            try:
+                obj = entry[0].get(ident[0] if entry[1] else ident)
+            except TypeError:  # an unhashable key is in no map
+                pass
         if obj is not None and not populate_existing:
             state = obj.__dict__[STATE_KEY]
             if state.marked_deleted:
