@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from tether import Column, ForeignKey, Integer
 from tether.orm import configure_mappers, declarative_base, relationship
-from tether.orm.unitofwork import _components, _cycle_error, _Flush
+from tether.orm.unitofwork import _cycle_error, _Flush
 from tether.util.topological import CycleError
+from tether.util.topological import components as _components
 
 Base = declarative_base()
 

@@ -41,7 +41,7 @@ from tether.orm.state import (
     instance_state,
 )
 from tether.util import events
-from tether.util.topological import CycleError
+from tether.util.topological import CycleError, components
 from tether.util.topological import sort as topo_sort
 
 __all__ = ["flush"]
@@ -453,7 +453,7 @@ class _Flush:
         """Mappers grouped into strongly connected components, in dependency order, and the
         set of mappers that need row-level ordering."""
         edges = self._mapper_edges(mappers, with_tables=True)
-        comps, selfref = _components(mappers, edges)
+        comps, selfref = components(mappers, edges)
         return comps, selfref
 
     def _mapper_edges(self, mappers: list[Any], with_tables: bool) -> list[tuple[Any, Any]]:
@@ -910,77 +910,6 @@ def _old(state: InstanceState, key: str) -> Any:
         return old
     d = state.obj.__dict__
     return d[key] if key in d else getattr(state.obj, key)
-
-
-def _components(mappers: list[Any], edges: list[tuple[Any, Any]]) -> tuple[list[list[Any]], set[Any]]:
-    """Tarjan's strongly connected components, returned in topological order."""
-    children: dict[Any, list[Any]] = {m: [] for m in mappers}
-    selfref: set[Any] = set()
-    for a, b in edges:
-        if a is b:
-            selfref.add(a)
-        elif a in children and b in children and b not in children[a]:
-            children[a].append(b)
-    index: dict[Any, int] = {}
-    low: dict[Any, int] = {}
-    on_stack: set[Any] = set()
-    stack: list[Any] = []
-    comps: list[list[Any]] = []
-    counter = [0]
-
-    def strong(v: Any) -> None:
-        work = [(v, 0)]
-        index[v] = low[v] = counter[0]
-        counter[0] += 1
-        stack.append(v)
-        on_stack.add(v)
-        while work:
-            node, i = work[-1]
-            kids = children[node]
-            if i < len(kids):
-                work[-1] = (node, i + 1)
-                w = kids[i]
-                if w not in index:
-                    index[w] = low[w] = counter[0]
-                    counter[0] += 1
-                    stack.append(w)
-                    on_stack.add(w)
-                    work.append((w, 0))
-                elif w in on_stack:
-                    low[node] = min(low[node], index[w])
-            else:
-                work.pop()
-                if work:
-                    parent = work[-1][0]
-                    low[parent] = min(low[parent], low[node])
-                if low[node] == index[node]:
-                    comp = []
-                    while True:
-                        w = stack.pop()
-                        on_stack.discard(w)
-                        comp.append(w)
-                        if w is node:
-                            break
-                    comps.append(comp)
-
-    for m in mappers:
-        if m not in index:
-            strong(m)
-    # Tarjan yields components in reverse topological order; keep input order inside.
-    comps.reverse()
-    order = {m: i for i, m in enumerate(mappers)}
-    comps = [sorted(c, key=order.__getitem__) for c in comps]
-    # stable topological order of the condensed graph
-    comp_of = {m: i for i, c in enumerate(comps) for m in c}
-    cedges = {(comp_of[a], comp_of[b]) for a, b in edges if a in comp_of and b in comp_of
-              and comp_of[a] != comp_of[b]}
-    ids = sorted(range(len(comps)), key=lambda i: min(order[m] for m in comps[i]))
-    ordered = topo_sort(ids, list(cedges))
-    result = [comps[i] for i in ordered]
-    for c in result:
-        if len(c) > 1:
-            selfref.update(c)
-    return result, selfref
 
 
 def _cycle_error(err: CycleError, edges: list[tuple[Any, Any, Any]]) -> CircularDependencyError:

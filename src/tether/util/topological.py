@@ -8,7 +8,7 @@ one that came first in the input comes first in the output.
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T", bound=Hashable)
 
@@ -102,3 +102,76 @@ def _dfs_cycle(
             del on_path[current]
             done.add(current)
     return None
+
+
+def components(mappers: list[Any], edges: list[tuple[Any, Any]]) -> tuple[list[list[Any]], set[Any]]:
+    """Tarjan's strongly connected components of ``mappers`` (any hashable nodes) under
+    ``edges``, in topological order, each in input order; and the nodes that are in a cycle
+    (an edge to themselves, or a component of several)."""
+    children: dict[Any, list[Any]] = {m: [] for m in mappers}
+    selfref: set[Any] = set()
+    for a, b in edges:
+        if a is b:
+            selfref.add(a)
+        elif a in children and b in children and b not in children[a]:
+            children[a].append(b)
+    index: dict[Any, int] = {}
+    low: dict[Any, int] = {}
+    on_stack: set[Any] = set()
+    stack: list[Any] = []
+    comps: list[list[Any]] = []
+    counter = [0]
+
+    def strong(v: Any) -> None:
+        work = [(v, 0)]
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        while work:
+            node, i = work[-1]
+            kids = children[node]
+            if i < len(kids):
+                work[-1] = (node, i + 1)
+                w = kids[i]
+                if w not in index:
+                    index[w] = low[w] = counter[0]
+                    counter[0] += 1
+                    stack.append(w)
+                    on_stack.add(w)
+                    work.append((w, 0))
+                elif w in on_stack:
+                    low[node] = min(low[node], index[w])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        comp.append(w)
+                        if w is node:
+                            break
+                    comps.append(comp)
+
+    for m in mappers:
+        if m not in index:
+            strong(m)
+    # Tarjan yields components in reverse topological order; keep input order inside.
+    comps.reverse()
+    order = {m: i for i, m in enumerate(mappers)}
+    comps = [sorted(c, key=order.__getitem__) for c in comps]
+    # stable topological order of the condensed graph
+    comp_of = {m: i for i, c in enumerate(comps) for m in c}
+    cedges = {(comp_of[a], comp_of[b]) for a, b in edges if a in comp_of and b in comp_of
+              and comp_of[a] != comp_of[b]}
+    ids = sorted(range(len(comps)), key=lambda i: min(order[m] for m in comps[i]))
+    ordered = sort(ids, list(cedges))
+    result = [comps[i] for i in ordered]
+    for c in result:
+        if len(c) > 1:
+            selfref.update(c)
+    return result, selfref
