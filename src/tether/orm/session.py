@@ -864,7 +864,7 @@ class Session(ExpiryMixin):
         bulk.bulk_insert_mappings(self, _mapper_of(mapper), mappings, return_defaults)
 
     def bulk_update_mappings(self, mapper: Any, mappings: Iterable[dict[str, Any]]) -> None:
-        """UPDATE the row each dict names by its primary key (legacy bulk API)."""
+        """Write each dict's values to the row its primary key names (legacy bulk API)."""
         self._check_failed()
         bulk.update_by_primary_key(self, _mapper_of(mapper), list(mappings))
 
