@@ -32,8 +32,7 @@ from tether.orm.state import (
     NO_VALUE,
     STATE_KEY,
     InstanceState,
-    detach_all,
-    detach_deleted_all,
+    detach,
     instance_state,
 )
 from tether.util import events
@@ -373,7 +372,7 @@ class Session(ExpiryMixin):
         self._transaction = None
         self._tx_inserted.clear()
         if self._tx_deleted:
-            detach_deleted_all(list(self._tx_deleted))
+            detach(list(self._tx_deleted), DETACHED_EXPUNGED, deleted=True)
             self._tx_deleted.clear()
         if self.expire_on_commit:
             self._expire_all_by_commit()
@@ -718,12 +717,10 @@ class Session(ExpiryMixin):
         if maps:
             for objs, _ in maps.values():
                 if objs:
-                    detach_all(objs.values(), reason)
+                    detach([o.__dict__[STATE_KEY] for o in objs.values()], reason)
             self.identity_map = IdentityMap()
         if self._new:
-            for st in self._new:
-                st.session = None
-                st.detached_reason = reason
+            detach(self._new, reason)
             self._new.clear()
         if self._deleted:
             for st in self._deleted:

@@ -32,20 +32,24 @@ def get_plan(mapper: Mapper) -> tuple[Any, list[str], bool, dict[Any, Any]]:
     return plan
 
 
+def _by_primary_key(mapper: Mapper, *selected: Any) -> Any:
+    """``SELECT <selected> FROM table WHERE pk = :_pk_0 ...``; the bind names are
+    ``mapper._get_bind_names``."""
+    from tether.sql.elements import bindparam
+    from tether.sql.selectable import Select
+
+    names = [f"_pk_{i}" for i in range(len(mapper.primary_key))]
+    mapper._get_bind_names = names  # type: ignore[attr-defined]
+    return Select(*selected).where(
+        *(col == bindparam(name, type_=col.type) for col, name in zip(mapper.primary_key, names))
+    )
+
+
 def get_statement(mapper: Mapper) -> Any:
     """``SELECT <table columns> FROM table WHERE pk = :pk`` for ``mapper``, built once."""
     stmt = mapper.statement_cache.get("get")
     if stmt is None:
-        from tether.sql.elements import bindparam
-        from tether.sql.selectable import Select
-
-        names = [f"_pk_{i}" for i in range(len(mapper.primary_key))]
-        stmt = Select(mapper.class_).where(
-            *(col == bindparam(name, type_=col.type)
-              for col, name in zip(mapper.primary_key, names))
-        )
-        mapper._get_bind_names = names  # type: ignore[attr-defined]
-        mapper.statement_cache["get"] = stmt
+        stmt = mapper.statement_cache["get"] = _by_primary_key(mapper, mapper.class_)
     return stmt
 
 
@@ -56,17 +60,9 @@ def columns_statement(mapper: Mapper, keys: tuple[str, ...]) -> Any:
     ck = ("columns", keys)
     stmt = mapper.statement_cache.get(ck)
     if stmt is None:
-        from tether.sql.elements import bindparam
-        from tether.sql.selectable import Select
-
-        get_statement(mapper)  # names the primary key binds (mapper._get_bind_names)
-        names = mapper._get_bind_names  # type: ignore[attr-defined]
         columns = mapper.key_to_column
-        stmt = Select(*(columns[k] for k in keys)).where(
-            *(col == bindparam(name, type_=col.type)
-              for col, name in zip(mapper.primary_key, names))
-        )
-        mapper.statement_cache[ck] = stmt
+        stmt = mapper.statement_cache[ck] = _by_primary_key(
+            mapper, *(columns[k] for k in keys))
     return stmt
 
 

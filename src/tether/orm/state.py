@@ -76,23 +76,16 @@ def _flag(bit: int, doc: str) -> property:
     return property(get, set_, doc=doc)
 
 
-def detach_all(objs: Iterable[Any], reason: str | None) -> None:
-    """Take each of ``objs`` out of its session for ``reason`` (``DETACHED_*``): one loop
-    setting the bits directly, as closing a session of many objects does."""
-    bits = _REASON_BITS[reason]
+def detach(states: Iterable[InstanceState], reason: str | None, deleted: bool = False) -> None:
+    """Take each of ``states`` out of its session for ``reason`` (``DETACHED_*``); with
+    ``deleted``, as objects whose DELETE a commit made final (deleted for good, no longer
+    marked). One loop setting the bits directly: closing or committing a session of many
+    objects runs it."""
     keep = ~_REASON_MASK
-    for obj in objs:
-        st = obj.__dict__[STATE_KEY]
-        st.session = None
-        st._flags = (st._flags & keep) | bits
-
-
-def detach_deleted_all(states: Iterable[InstanceState]) -> None:
-    """Take each of ``states`` (objects whose DELETE a commit made final) out of its
-    session: no longer deleted in it, deleted for good, expunged; the bits set directly in
-    one loop, as a commit that deleted many objects does."""
-    keep = ~(_REASON_MASK | _MARKED_DELETED | _FLUSHED_DELETED)
-    bits = _WAS_DELETED | _REASON_BITS[DETACHED_EXPUNGED]
+    bits = _REASON_BITS[reason]
+    if deleted:
+        keep &= ~(_MARKED_DELETED | _FLUSHED_DELETED)
+        bits |= _WAS_DELETED
     for st in states:
         st.session = None
         st._flags = (st._flags & keep) | bits
