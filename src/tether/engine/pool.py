@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -77,7 +78,9 @@ class Pool:
         self.echo = echo
         self._lock = threading.Lock()
         self._available = threading.Condition(self._lock)
-        self._idle: list[Any] = []
+        # a deque: a list emptied and refilled by every checkout and return of one
+        # connection reallocates its storage each time
+        self._idle: deque[Any] = deque()
         #: id(connection) -> when it was opened, for pool_recycle.
         self._opened_at: dict[int, float] = {}
         self._checked_out = 0
@@ -100,12 +103,18 @@ class Pool:
         """Check out a DB-API connection; raises PoolTimeoutError when none frees in time."""
         if self.recycle < 0:
             # The common case, an idle connection and no age limit, without _checkout.
-            with self._lock:
+            # acquire/release rather than ``with``: the with statement makes two bound
+            # methods per use, and checkout and return run once per session.
+            lock = self._lock
+            lock.acquire()
+            try:
                 if self._idle and not self._disposed:
                     conn = self._idle.pop()
                     self._checked_out += 1
                 else:
                     conn = None
+            finally:
+                lock.release()
             if conn is not None:
                 if self.pre_ping and not self._dialect.do_ping(conn):
                     self._log("connection failed pre-ping; replacing it")
@@ -135,7 +144,9 @@ class Pool:
                 return
         if events.active:
             self._fire("checkin", conn)
-        with self._lock:
+        lock = self._lock  # acquire/release rather than ``with``: see connect()
+        lock.acquire()
+        try:
             self._checked_out -= 1
             if not self._disposed and len(self._idle) < self.size:
                 self._idle.append(conn)
@@ -144,6 +155,8 @@ class Pool:
                 self._opened_at.pop(id(conn), None)
             if self._waiting:
                 self._available.notify()
+        finally:
+            lock.release()
         if conn is not None:
             self._close(conn)
 
@@ -159,7 +172,7 @@ class Pool:
         """Close every idle connection and the keep-alive connection. Connections checked
         out now are closed when they come back."""
         with self._lock:
-            idle, self._idle = self._idle, []
+            idle, self._idle = self._idle, deque()
             keeper, self._keeper = self._keeper, None
             self._disposed = True
             for conn in idle:
