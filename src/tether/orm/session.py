@@ -135,6 +135,12 @@ class Session(ExpiryMixin):
     # some programs, and most sessions use neither).
     _savepoints: list[SessionTransaction] = []
     _nplusone_warned: set[Any] | None = None
+    _info: dict[str, Any] | None = None
+    #: N+1 detection's mode is resolved on first use (see _nplusone): reading the engine's
+    #: options and the environment costs more than the rest of Session() and most sessions
+    #: never run a query that returns several objects.
+    _nplusone_flag: str | None = None
+    _nplusone_mode: Any = _UNRESOLVED
 
     def __init__(
         self,
@@ -162,7 +168,8 @@ class Session(ExpiryMixin):
         self.autoflush = autoflush
         self.expire_on_commit = expire_on_commit
         self.autobegin = autobegin
-        self.info = info or {}
+        if info:
+            self._info = info
         self.identity_map = IdentityMap()
         self._new: dict[InstanceState, Any] = {}
         self._deleted: dict[InstanceState, Any] = {}
@@ -174,12 +181,25 @@ class Session(ExpiryMixin):
         # deleted objects whose cascade waits for unloaded relationships, loaded for all of
         # them at once before the session does anything else (tether.orm.deletecascade)
         self._cascade_pending: list[Any] = []
-        self.hash_key = id(self)
-        # N+1 detection's mode is resolved on first use (see _nplusone): reading the
-        # engine's options and the environment costs more than the rest of Session() and
-        # most sessions never run a query that returns several objects.
-        self._nplusone_flag = detect_n_plus_one
-        self._nplusone_mode: Any = _UNRESOLVED
+        if detect_n_plus_one is not None:
+            self._nplusone_flag = detect_n_plus_one
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """A dict for the application's own data about this session (made on first use)."""
+        info = self._info
+        if info is None:
+            info = self._info = {}
+        return info
+
+    @info.setter
+    def info(self, value: dict[str, Any]) -> None:
+        self._info = value
+
+    @property
+    def hash_key(self) -> int:
+        """A number identifying this session among the live ones."""
+        return id(self)
 
     @property
     def _nplusone(self) -> str | None:
@@ -452,7 +472,16 @@ class Session(ExpiryMixin):
 
     def close(self) -> None:
         """Roll back any transaction and detach every object."""
-        self._end_db_transaction(commit=False)
+        leased = self._lease_
+        if leased is not None:
+            # A lease (no Connection, hence no savepoint) ends here without the general
+            # path's calls: a session made per lookup closes once per lookup.
+            self._lease_ = None
+            if not lease.end(leased, False):
+                self._lease_ = leased
+                self._end_db_transaction(commit=False)
+        elif self._connection_ is not None or self._savepoints:
+            self._end_db_transaction(commit=False)
         self._transaction = None
         if self._failed is not None:
             self._failed = None
@@ -713,12 +742,16 @@ class Session(ExpiryMixin):
         self._expunge_all(DETACHED_EXPUNGED)
 
     def _expunge_all(self, reason: str) -> None:
-        maps = self.identity_map._maps
+        identity_map = self.identity_map
+        maps = identity_map._maps
         if maps:
             for objs, _ in maps.values():
                 if objs:
                     detach([o.__dict__[STATE_KEY] for o in objs.values()], reason)
-            self.identity_map = IdentityMap()
+            # emptied in place (the class dicts themselves are dropped, not cleared: a
+            # loader still running over a result keeps its own); its loaders went with them
+            maps.clear()
+            identity_map.loaders.clear()
         if self._new:
             detach(self._new, reason)
             self._new.clear()
@@ -726,8 +759,10 @@ class Session(ExpiryMixin):
             for st in self._deleted:
                 st.session = None
             self._deleted.clear()
-        self._modified.clear()
-        self._cascade_pending.clear()
+        if self._modified:
+            self._modified.clear()
+        if self._cascade_pending:
+            self._cascade_pending.clear()
 
     # --- expiry and refresh -----------------------------------------------------------------
     def _load_related(self, statement: Any, params: dict[str, Any], mapper: Mapper) -> list[Any]:
@@ -751,12 +786,12 @@ class Session(ExpiryMixin):
         if mapper is None or mapper.registry._dirty:
             mapper = _mapper_of(entity)
         if type(ident) is not tuple:
-            if isinstance(ident, dict):
-                ident = tuple(ident[k] for k in mapper.pk_keys)
-            elif isinstance(ident, (tuple, list)):
-                ident = tuple(ident)
-            else:
+            if not isinstance(ident, (dict, tuple, list)):
                 ident = (ident,)
+            elif isinstance(ident, dict):
+                ident = tuple(ident[k] for k in mapper.pk_keys)
+            else:
+                ident = tuple(ident)
         if len(ident) != len(mapper.primary_key):
             raise InvalidRequestError(
                 f"get() of {mapper.class_.__name__} needs {len(mapper.primary_key)} primary key "
@@ -787,11 +822,10 @@ class Session(ExpiryMixin):
         if self._new or self._deleted or self._modified:
             self._autoflush()
         plan = mapper.statement_cache.get("get_plan") or session_plans.get_plan(mapper)
-        stmt = plan[0]
         if options or plan[2]:
             # Loader options or eager lazy= defaults: the ORM select path loads them (a
             # lazy="joined" relationship in the same statement).
-            stmt = stmt.options(*options) if options else stmt
+            stmt = plan[0].options(*options) if options else plan[0]
             return self.execute(stmt, dict(zip(plan[1], ident))).scalars().unique().first()
         return session_plans.run_get(self, mapper, plan, ident)
 
