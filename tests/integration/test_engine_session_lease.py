@@ -255,3 +255,30 @@ def test_get_runs_the_plan_compiled_once_per_dialect(
     with items.connect() as conn, Session(conn) as s:
         assert s.get(Item, 2).name == "b"  # bound to a Connection
     assert calls == []
+
+
+def test_close_empties_the_identity_map_and_the_session_loads_afresh(items: Any) -> None:
+    s = Session(items)
+    first = s.get(Item, 1)
+    s.close()
+    assert len(s.identity_map) == 0 and first not in s
+    assert first.name == "a"  # a detached object keeps its loaded values
+    again = s.get(Item, 1)  # on a new lease, into the emptied map
+    assert again is not first and again in s and again.name == "a"
+    # a query after close loads through a loader bound to the map's new class dict
+    loaded = s.scalars(select(Item).order_by(Item.id)).all()
+    assert loaded[0] is again and [i.name for i in loaded] == ["a", "b"]
+    s.close()
+    assert again not in s and items.pool.checkedout() == 0
+
+
+def test_session_info_is_made_on_first_use_and_hash_key_is_per_session(items: Any) -> None:
+    plain, given = Session(items), Session(items, info={"k": 1})
+    assert plain.info == {} and plain.info is plain.info
+    plain.info["x"] = 2
+    assert plain.info == {"x": 2} and given.info == {"k": 1}
+    plain.info = {"y": 3}
+    assert plain.info == {"y": 3}
+    assert plain.hash_key == plain.hash_key != given.hash_key
+    plain.close()
+    given.close()
