@@ -65,8 +65,8 @@ class _Flush:
         self.mirrored_at: list[int] = []
         #: tasks put in front of ``tasks`` so far (``tasks.insert(0, ...)``)
         self.n_front = 0
-        #: id(state) -> position in the session's pending objects (see ``_collect_added``)
-        self.new_positions: dict[int, int] | None = None
+        #: state -> position in the session's pending objects (see ``_collect_added``)
+        self.new_positions: dict[InstanceState, int] | None = None
         self.sync_plans: dict[Any, Any] = {}
         #: per mapper: ``(prop, key, direction, its task list, mirror key)`` of relationships
         #: to collect
@@ -180,8 +180,9 @@ class _Flush:
         # once per flush; an object missing from it keeps its task
         pos = self.new_positions
         if pos is None:
-            pos = self.new_positions = {id(st): i for i, st in enumerate(session._new)}
-        order = pos.get(id(state), len(pos))
+            new = session._new
+            pos = self.new_positions = dict(zip(new, range(len(new))))
+        order = pos.get(state, len(pos))
         keep, keep_at, front = self.mirrored.append, self.mirrored_at.append, self.n_front
         for child in added:
             try:
@@ -191,7 +192,7 @@ class _Flush:
             if cst.session is not session:
                 continue
             # (a new member cannot be marked for deletion: delete() refuses it)
-            if (cst.ident is None and pos.get(id(cst), -1) > order
+            if (cst.ident is None and pos.get(cst, -1) > order
                     and child.__dict__.get(mirror) is obj):
                 keep((cst, obj, prop))
                 keep_at(len(tasks) - front)
