@@ -493,9 +493,7 @@ class RelationshipAttribute(QueryableAttribute):
         session = state.session
         if session is not None and session._cascade_pending:
             session._resolve_cascades()  # see _settle_deletes
-        self._history(state).add(item)
-        if not state.modified:
-            state.mark_modified()
+        _record_added(state, self.key, item)
         prop = self.prop
         reverse = prop.reverse_property
         if reverse is not None and initiator is not reverse:
@@ -542,8 +540,7 @@ class RelationshipAttribute(QueryableAttribute):
                 if state.ident is not None:
                     # persistent and unloaded: remember the change without loading; a
                     # later load merges it in, and the flush sees it in the history
-                    self._history(state).add(item)
-                    state.mark_modified()
+                    _record_added(state, self.key, item)
                     return
                 coll = self.__get__(obj, type(obj))
             if item in coll:
@@ -552,8 +549,7 @@ class RelationshipAttribute(QueryableAttribute):
                 set.add(coll, item)
             else:
                 list.append(coll, item)
-            self._history(state).add(item)
-            state.mark_modified()
+            _record_added(state, self.key, item)
         else:
             old = d.get(self.key, NO_VALUE)
             if old is item:
@@ -590,6 +586,30 @@ class RelationshipAttribute(QueryableAttribute):
                 state.remember(self.key, item)
                 d[self.key] = None
                 state.mark_modified()
+
+
+def _record_added(state: InstanceState, key: str, item: Any) -> None:
+    """``item`` joined collection ``key`` of ``state``'s object: its history records it
+    and the state is marked modified (``_history(state).add(item)`` and ``mark_modified()``
+    in one call: every append, and every back-reference of one, runs it)."""
+    colls = state.collections
+    if colls is None:
+        colls = state.collections = {}
+    hist = colls.get(key)
+    if hist is None:
+        hist = colls[key] = CollectionHistory()
+    i = id(item)
+    removed = hist.removed
+    if i in removed:
+        del removed[i]
+    else:
+        hist.added[i] = item
+    flags = state._flags
+    if not flags & _MODIFIED:
+        state._flags = flags | _MODIFIED
+        session = state.session
+        if session is not None:
+            session._modified.add(state)
 
 
 def set_attribute(obj: Any, key: str, value: Any) -> None:

@@ -59,7 +59,7 @@ class InstrumentedList(list[Any]):
 
     def append(self, item: Any) -> None:
         list.append(self, item)
-        self._added(item)
+        self._tether_attr.fire_append(self._tether_owner, item, None)
 
     def extend(self, items: Iterable[Any]) -> None:
         for item in list(items):

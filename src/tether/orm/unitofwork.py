@@ -40,7 +40,7 @@ from tether.orm.state import (
     InstanceState,
     instance_state,
 )
-from tether.util import events
+from tether.util import codegen, events
 from tether.util.topological import CycleError, components
 from tether.util.topological import sort as topo_sort
 
@@ -65,8 +65,8 @@ class _Flush:
         self.mirrored_at: list[int] = []
         #: tasks put in front of ``tasks`` so far (``tasks.insert(0, ...)``)
         self.n_front = 0
-        #: id(state) -> position in the session's pending objects (see ``_collect_added``)
-        self.new_positions: dict[int, int] | None = None
+        #: state -> position in the session's pending objects (see ``_collect_added``)
+        self.new_positions: dict[InstanceState, int] | None = None
         self.sync_plans: dict[Any, Any] = {}
         #: per mapper: ``(prop, key, direction, its task list, mirror key)`` of relationships
         #: to collect
@@ -180,8 +180,9 @@ class _Flush:
         # once per flush; an object missing from it keeps its task
         pos = self.new_positions
         if pos is None:
-            pos = self.new_positions = {id(st): i for i, st in enumerate(session._new)}
-        order = pos.get(id(state), len(pos))
+            new = session._new
+            pos = self.new_positions = dict(zip(new, range(len(new))))
+        order = pos.get(state, len(pos))
         keep, keep_at, front = self.mirrored.append, self.mirrored_at.append, self.n_front
         for child in added:
             try:
@@ -191,7 +192,7 @@ class _Flush:
             if cst.session is not session:
                 continue
             # (a new member cannot be marked for deletion: delete() refuses it)
-            if (cst.ident is None and pos.get(id(cst), -1) > order
+            if (cst.ident is None and pos.get(cst, -1) > order
                     and child.__dict__.get(mirror) is obj):
                 keep((cst, obj, prop))
                 keep_at(len(tasks) - front)
@@ -386,7 +387,10 @@ class _Flush:
                 m2m_delete[k] = (prop, obj, child)
         session = self.session
         for child in added:
-            cst = instance_state(child)
+            try:
+                cst = child.__dict__[STATE_KEY]
+            except (KeyError, AttributeError):
+                cst = instance_state(child)
             if cst.session is not session:
                 continue
             k = (sec, pid, id(child)) if first else (sec, id(child), pid)
@@ -754,23 +758,16 @@ class _Flush:
             unique = list({tuple(sorted(r.items())): r for r in rows}.values())
             conn.execute(stmt, unique)
         inserts: dict[Any, list[dict[str, Any]]] = {}
-        plans: dict[Any, tuple[Any, ...]] = {}
+        last: Any = None
         for prop, parent, child in self.m2m_insert.values():
-            plan = plans.get(prop)
-            if plan is None:
-                plan = plans[prop] = _m2m_row_plan(prop)
-            group_key, parent_plan, child_plan = plan
-            row: dict[str, Any] = {}
-            sd = parent.__dict__
-            for key, column_key in parent_plan:
-                row[column_key] = sd[key] if key in sd else getattr(parent, key)
-            sd = child.__dict__
-            for key, column_key in child_plan:
-                row[column_key] = sd[key] if key in sd else getattr(child, key)
-            group = inserts.get(group_key)
-            if group is None:
-                group = inserts[group_key] = []
-            group.append(row)
+            if prop is not last:  # links come in runs of one relationship
+                last = prop
+                group_key, build = _m2m_row_plan(prop)
+                group = inserts.get(group_key)
+                if group is None:
+                    group = inserts[group_key] = []
+                add = group.append
+            add(build(parent, child))
         for (table, _), rows in inserts.items():
             conn.execute(insert(table), rows)
 
@@ -888,16 +885,36 @@ def _nothing_refers_to(table: Any) -> bool:
     return True
 
 
-def _m2m_row_plan(prop: RelationshipProperty) -> tuple[Any, ...]:
-    """For an association row of ``prop``: its group key ``(table, column keys)``, and
-    ``(attribute key, column key)`` pairs to read from the parent and from the child."""
+def _m2m_row_plan(prop: RelationshipProperty) -> tuple[Any, Any]:
+    """For an association row of ``prop``: its group key ``(table, column keys)`` and a
+    function ``(parent, child)`` returning the row's parameters as one dict display (an
+    expired key attribute is read through ``getattr``, which loads it). Made once per
+    relationship and kept in its mapper's statement cache."""
+    cache = prop.parent.statement_cache
+    plan = cache.get(("m2m_row", prop.key))
+    if plan is not None and plan[0] is prop:
+        return plan[1]  # type: ignore[no-any-return]
     assert prop.join is not None
-    parent_plan = tuple((prop.parent.columntoproperty[src].key, sec.key)
-                        for src, sec in prop.join.pairs)
-    child_plan = tuple((prop.mapper.columntoproperty[src].key, sec.key)
-                       for src, sec in prop.join.secondary_pairs)
+    parent_plan = [(prop.parent.columntoproperty[src].key, sec.key)
+                   for src, sec in prop.join.pairs]
+    child_plan = [(prop.mapper.columntoproperty[src].key, sec.key)
+                  for src, sec in prop.join.secondary_pairs]
     columns = tuple(dict.fromkeys(k for _, k in parent_plan + child_plan))
-    return (prop.secondary, columns), parent_plan, child_plan
+    items = [f"{ck!r}: pd[{k!r}] if {k!r} in pd else getattr(parent, {k!r})"
+             for k, ck in parent_plan]
+    items += [f"{ck!r}: cd[{k!r}] if {k!r} in cd else getattr(child, {k!r})"
+              for k, ck in child_plan]
+    source = "\n".join([
+        "def m2m_row(parent, child):",
+        "    pd = parent.__dict__",
+        "    cd = child.__dict__",
+        f"    return {{{', '.join(items)}}}",
+        "",
+    ])
+    build = codegen.define(source, "m2m_row", f"association rows of {prop.parent.class_.__qualname__}.{prop.key}", {})
+    result = ((prop.secondary, columns), build)
+    cache[("m2m_row", prop.key)] = (prop, result)
+    return result
 
 
 def _side_key(prop: RelationshipProperty) -> tuple[str, str]:
