@@ -5,7 +5,7 @@ The public names mirror SQLAlchemy's Core so that ``from sqlalchemy import ...``
 ``tether.orm``; exceptions in ``tether.exc``; types also in ``tether.types``.
 """
 
-from tether import event, exc
+from tether import exc
 from tether.engine import URL, Connection, Engine, Result, Row, create_engine, make_url
 from tether.inspection import inspect
 from tether.sql import (
@@ -116,6 +116,7 @@ from tether.sql.types import (
     UnicodeText,
     Uuid,
 )
+from tether.util.lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -139,5 +140,9 @@ __all__ = [
     "event",
 ]
 
-# Last: the facade itself imports tether and tether.orm.
-from tether.database import Database  # noqa: E402
+# Imported on first use: the facade imports all of tether.orm, and a program that never
+# listens to an event needs no event module.
+__getattr__, __dir__ = lazy_names(globals(), {
+    "Database": "tether.database",
+    "event": "tether.event",
+})

@@ -16,7 +16,6 @@ import datetime as _dt
 import os
 import re
 import sqlite3
-import uuid
 from collections.abc import Mapping
 from typing import Any, ClassVar
 from urllib.parse import quote
@@ -132,7 +131,7 @@ class SQLiteDialect(Dialect):
         self.enforce_foreign_keys = sqlite_enforce_foreign_keys
         # One name per engine: every connection this dialect opens to "memory" reaches the
         # same shared-cache database, and no other engine's.
-        token = uuid.uuid4().hex
+        token = os.urandom(16).hex()
         self._memory_uri = f"file:tether-memory-{token}?mode=memory&cache=shared"
         #: schema name -> what to ATTACH under it on every connection. SQLite's schemas
         #: are attached databases; ':memory:' becomes a shared in-memory database too.

@@ -1,11 +1,15 @@
 """tether.engine: URLs, ``create_engine``, Engine/Connection/transactions, the pool and
 results. Everything here talks to a database only through a Dialect."""
 
+from typing import Any
+
+from tether import inspection
 from tether.engine.base import Connection, Engine, NestedTransaction, RootTransaction, Transaction
 from tether.engine.create import create_engine
 from tether.engine.interfaces import Dialect
 from tether.engine.result import MappingResult, Result, Row, RowMapping, ScalarResult
 from tether.engine.url import URL, make_url
+from tether.util.lazy import lazy_names
 
 __all__ = [
     "URL",
@@ -24,8 +28,17 @@ __all__ = [
     "make_url",
 ]
 
-# Registers inspect(engine) / inspect(connection) -> Inspector. Imported last: it needs
-# Engine/Connection and tether.sql.schema (which imports nothing from the engine).
-from tether.engine.reflection import Inspector  # noqa: E402
-
+# Reflection (the Inspector) is imported when a program first inspects an engine or asks
+# for the class: most programs never read a schema back.
 __all__ += ["Inspector"]
+__getattr__, __dir__ = lazy_names(globals(), {"Inspector": "tether.engine.reflection"})
+
+
+def _inspector(bind: Engine | Connection) -> Any:
+    from tether.engine.reflection import Inspector
+
+    return Inspector(bind)
+
+
+inspection.register(Engine, _inspector)
+inspection.register(Connection, _inspector)

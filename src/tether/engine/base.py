@@ -20,7 +20,6 @@ INFO; ``echo="debug"`` adds result rows at DEBUG.
 from __future__ import annotations
 
 import copy
-import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain
@@ -29,12 +28,13 @@ from typing import Any
 from tether import exc
 from tether.engine.result import Result, ResultMetaData, ScalarResult, row_class
 from tether.sql.compiler import compile_statement
+from tether.util.log import DEBUG, INFO, Logger
 
 __all__ = ["Connection", "Engine", "NestedTransaction", "RootTransaction", "Transaction"]
 
-log = logging.getLogger("tether.engine")
-_INFO = logging.INFO
-_DEBUG = logging.DEBUG
+log = Logger("tether.engine")
+_INFO = INFO
+_DEBUG = DEBUG
 
 #: Most rows per statement when many INSERT rows are sent as one multi-row VALUES (fewer,
 #: reusable statement texts for the driver's statement cache).
@@ -915,7 +915,7 @@ class Engine:
     def echo(self, value: bool | str) -> None:
         from tether.engine.create import configure_echo
 
-        configure_echo(log, value)
+        configure_echo(log.name, value)
         self._echo = value
         self._echo_level = {True: _INFO, "debug": _DEBUG}.get(value, 0)  # type: ignore[call-overload]
 

@@ -7,7 +7,6 @@ stdout; ``echo="debug"`` shows result rows too.
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Any
 
@@ -46,14 +45,17 @@ _ACCEPTED_AND_IGNORED = frozenset(
     }
 )
 
-def configure_echo(logger: logging.Logger, echo: bool | str | None) -> None:
-    """Prepare ``logger`` for ``echo``: validate the value and, when echo is on, add a
-    stdout handler if the logger has none. Which records an engine emits is decided per
+def configure_echo(name: str, echo: bool | str | None) -> None:
+    """Prepare the logger ``name`` for ``echo``: validate the value and, when echo is on,
+    add a stdout handler if the logger has none (importing ``logging`` only then). Which records an engine emits is decided per
     engine (``Connection._logs``), so one echoing engine does not make others echo."""
     if echo in (None, False):
         return
     if echo not in (True, "debug"):
         raise exc.ArgumentError(f"echo must be True, False or 'debug', not {echo!r}")
+    import logging
+
+    logger = logging.getLogger(name)
     if not logger.handlers:
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter(_FORMAT))
@@ -129,7 +131,7 @@ def create_engine(
         return conn
 
     keep_alive = dialect.keeps_database_alive(u)
-    configure_echo(logging.getLogger("tether.pool"), echo_pool)
+    configure_echo("tether.pool", echo_pool)
 
     def make_pool() -> Pool:
         return Pool(

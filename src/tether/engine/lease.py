@@ -19,14 +19,14 @@ otherwise the session makes a Connection from the start, as before.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from tether.engine.base import Connection, _compiled_meta, _release_forgotten, log
+from tether.util.log import INFO
 
 __all__ = ["adopt", "end", "release_forgotten", "rows", "take"]
 
-_INFO = logging.INFO
+_INFO = INFO
 
 
 def take(engine: Any) -> tuple[Any, Any, Any] | None:

@@ -12,7 +12,6 @@ holds one extra connection for its whole life, so the database outlives any sing
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import deque
@@ -21,10 +20,11 @@ from typing import Any
 
 from tether import exc
 from tether.util import events
+from tether.util.log import INFO, Logger
 
 __all__ = ["ConnectionRecord", "Pool", "PoolTimeoutError"]
 
-log = logging.getLogger("tether.pool")
+log = Logger("tether.pool")
 
 
 class PoolTimeoutError(exc.TetherError):
@@ -301,5 +301,5 @@ class Pool:
 
     def _log(self, message: str) -> None:
         # echo_pool shows pool events whatever the logger's level (like echo for engines).
-        if self.echo or log.isEnabledFor(logging.INFO):
-            log._log(logging.INFO, "%s (%s)", (message, self.status()))
+        if self.echo or log.isEnabledFor(INFO):
+            log._log(INFO, "%s (%s)", (message, self.status()))

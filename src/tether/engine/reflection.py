@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
-from tether import exc, inspection
+from tether import exc
 from tether.engine.base import Connection, Engine
 from tether.sql import schema as sa_schema
 from tether.sql.elements import TextClause
@@ -232,5 +232,3 @@ def reflect(bind: Engine | Connection, metadata: sa_schema.MetaData | None = Non
     return metadata
 
 
-inspection.register(Engine, Inspector)
-inspection.register(Connection, Inspector)

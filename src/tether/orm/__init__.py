@@ -13,12 +13,10 @@ from tether.orm import (  # noqa: F401
     diagnostics,
     nplusone,
     strategies,
-    unitofwork,
 )
 from tether.orm.aliased import AliasedClass, aliased
 from tether.orm.attributes import get_history, set_attribute
 from tether.orm.collections import InstrumentedList, InstrumentedSet
-from tether.orm.dataclass_mapping import MappedAsDataclass
 from tether.orm.decl_base import (
     DeclarativeBase,
     DeclarativeMeta,
@@ -56,7 +54,6 @@ from tether.orm.options import (
     subqueryload,
     undefer,
 )
-from tether.orm.query import Query
 from tether.orm.relationships import (
     MANYTOMANY,
     MANYTOONE,
@@ -66,7 +63,6 @@ from tether.orm.relationships import (
     backref,
     relationship,
 )
-from tether.orm.scoping import scoped_session
 from tether.orm.session import Session, SessionTransaction
 from tether.orm.sessionmaker import (
     close_all_sessions,
@@ -77,6 +73,7 @@ from tether.orm.sessionmaker import (
 )
 from tether.orm.state import InstanceState, instance_state
 from tether.orm.validators import validates
+from tether.util.lazy import lazy_names
 
 __all__ = [
     "NPlusOneError",
@@ -141,3 +138,11 @@ __all__ = [
     "synonym",
     "validates",
 ]
+
+# Optional features, imported when a program first names them: the legacy Query API,
+# scoped sessions and dataclass mapping.
+__getattr__, __dir__ = lazy_names(globals(), {
+    "MappedAsDataclass": "tether.orm.dataclass_mapping",
+    "Query": "tether.orm.query",
+    "scoped_session": "tether.orm.scoping",
+})

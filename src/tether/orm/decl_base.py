@@ -10,12 +10,9 @@ from __future__ import annotations
 
 import builtins
 import datetime
-import decimal
-import difflib
 import sys
 import types as pytypes
 import typing
-import uuid
 from typing import Any, Generic, TypeVar, Union
 
 from tether.exc import ArgumentError, InvalidRequestError
@@ -27,6 +24,7 @@ from tether.orm.mapper import (
 )
 from tether.orm.relationships import RelationshipProperty
 from tether.orm.state import STATE_KEY, InstanceState, instance_state
+from tether.util.lazy import adopt_loaded
 
 __all__ = [
     "DeclarativeBase",
@@ -295,11 +293,17 @@ _PY_TYPES: dict[Any, str] = {
     datetime.date: "Date",
     datetime.time: "Time",
     datetime.timedelta: "Interval",
-    decimal.Decimal: "Numeric",
-    uuid.UUID: "Uuid",
     dict: "JSON",
     list: "JSON",
 }
+#: annotation classes of modules tether does not import, moved into _PY_TYPES once imported
+_OPTIONAL_PY_TYPES = {("decimal", "Decimal"): "Numeric", ("uuid", "UUID"): "Uuid"}
+
+
+def _close_matches(name: str, known: list[str]) -> list[str]:
+    import difflib  # only a failing lookup, about to raise, needs suggestions
+
+    return difflib.get_close_matches(name, known, n=3)
 
 
 # --- the constructor and attribute writes every mapped class gets ------------------------
@@ -519,7 +523,7 @@ class registry:  # noqa: N801 - the name users import
                     return m.class_
         if found is None:
             known = sorted(k for k in self._class_registry if "." not in k)
-            close = difflib.get_close_matches(name, known, n=3)
+            close = _close_matches(name, known)
             hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else "."
             raise InvalidRequestError(
                 f"{prop.what if prop is not None else 'relationship'}: no mapped class named "
@@ -553,7 +557,7 @@ class registry:  # noqa: N801 - the name users import
             tables = self.metadata.tables
             if arg in tables:
                 return tables[arg]
-            close = difflib.get_close_matches(arg, list(tables), n=3)
+            close = _close_matches(arg, list(tables))
             raise InvalidRequestError(
                 f"{prop.what if prop is not None else 'relationship'}: secondary table "
                 f"{arg!r} is not in this MetaData"
@@ -592,6 +596,8 @@ class registry:  # noqa: N801 - the name users import
         origin = typing.get_origin(py_type)
         if origin is not None and origin is not typing.Literal:
             py_type = origin
+        if _OPTIONAL_PY_TYPES:
+            adopt_loaded(_PY_TYPES, _OPTIONAL_PY_TYPES)
         name = _PY_TYPES.get(py_type)
         if name is None and isinstance(py_type, type):
             for base, candidate in _PY_TYPES.items():

@@ -14,7 +14,6 @@ mappers are configured. The codes are stable and documented in ``docs/diagnostic
 
 from __future__ import annotations
 
-import difflib
 import re
 import warnings
 from collections.abc import Iterable, Sequence
@@ -174,6 +173,12 @@ def raise_for_problems(mappers: Iterable[Any]) -> None:
 
 
 # --- helpers ------------------------------------------------------------------------------
+def _difflib() -> Any:
+    import difflib  # for suggestions in problem reports: a clean configure never needs it
+
+    return difflib
+
+
 def _where(prop: Any) -> tuple[str | None, int | None]:
     at = getattr(prop, "declared_at", None)
     return (at[0], at[1]) if at else (None, None)
@@ -360,11 +365,11 @@ class _Checker:
         if isinstance(reg._class_registry.get(name), list):
             return  # an ambiguous name: the relationship's own error explains it
         lowered = {k.lower(): k for k in known}
-        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        close = _difflib().get_close_matches(name, known, n=3, cutoff=0.5)
         if name.lower() in lowered and lowered[name.lower()] not in close:
             close.insert(0, lowered[name.lower()])
         for table_name, table in reg.metadata.tables.items():
-            if difflib.get_close_matches(name, [table_name], n=1, cutoff=0.75):
+            if _difflib().get_close_matches(name, [table_name], n=1, cutoff=0.75):
                 m = self.by_table.get(table)
                 if m is not None and m.class_.__name__ not in close:
                     close.append(m.class_.__name__)
@@ -399,7 +404,7 @@ class _Checker:
             return metadata.tables[name]
         if not re.fullmatch(r"[\w.]+", name):
             return None  # an expression: the relationship's own configuration evaluates it
-        close = difflib.get_close_matches(name, list(metadata.tables), n=3, cutoff=0.5)
+        close = _difflib().get_close_matches(name, list(metadata.tables), n=3, cutoff=0.5)
         if rel.owner.registry._class_registry.get(name) is not None:
             cls = rel.owner.registry._class_registry[name]
             table = getattr(cls, "__table__", None)
@@ -440,7 +445,7 @@ class _Checker:
                 mapper = getattr(cls, "__mapper__", None)
                 if mapper is None or attr in mapper.attrs or hasattr(cls, attr):
                     continue
-                close = difflib.get_close_matches(attr, list(mapper.attrs.keys()), n=3, cutoff=0.5)
+                close = _difflib().get_close_matches(attr, list(mapper.attrs.keys()), n=3, cutoff=0.5)
                 self.add(rel, "TR014",
                          f"{rel.name} has {keyword}={value!r}, but {cname} has no attribute "
                          f"{attr!r} (its attributes: {', '.join(mapper.attrs.keys())}).",
@@ -499,7 +504,7 @@ class _Checker:
     def ambiguous(self, rel: _Rel, groups: list[list[Any]]) -> None:
         fks = [fk for g in groups for fk in g]
         # the candidate whose column name is closest to the attribute name goes first
-        cands = sorted(groups, key=lambda g: -difflib.SequenceMatcher(
+        cands = sorted(groups, key=lambda g: -_difflib().SequenceMatcher(
             None, rel.key, g[0].parent.name).ratio())
         pick = ", ".join(_attr_for(fk.parent, self.by_table) for fk in cands[0])
         tables = {fks[0].parent.table.name, _fk_target(fks[0]).table.name}
@@ -658,7 +663,7 @@ class _Checker:
         if other is None:
             rels = [k for k, p in target.attrs.items() if getattr(p, "argument", None) is not None
                     or hasattr(p, "back_populates")]
-            close = difflib.get_close_matches(name, list(target.attrs.keys()), n=3, cutoff=0.5)
+            close = _difflib().get_close_matches(name, list(target.attrs.keys()), n=3, cutoff=0.5)
             # a relationship of the target that points back at this class is the best guess
             pointing = [o.key for o in self.rels if o.owner is target and o.target is rel.owner]
             guess = (close + [p for p in pointing if p not in close])[:3]

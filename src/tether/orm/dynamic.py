@@ -29,9 +29,6 @@ from tether.orm.state import STATE_KEY, instance_state
 
 __all__ = ["AppenderQuery", "DynamicAttribute", "WriteOnlyCollection"]
 
-LAZY_KINDS = ("dynamic", "write_only")
-
-
 class DynamicAttribute(RelationshipAttribute):
     """The class attribute of a ``dynamic`` or ``write_only`` relationship."""
 

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from tether.exc import ArgumentError, InvalidRequestError
 from tether.orm.attributes import ColumnAttribute, RelationshipAttribute
-from tether.orm.dynamic import LAZY_KINDS, DynamicAttribute
 from tether.orm.exc import UnmappedClassError
 from tether.orm.relationships import (
+    LAZY_KINDS,
     MANYTOMANY,
     MANYTOONE,
     ONETOMANY,
@@ -155,8 +155,13 @@ class Mapper:
             attr: Any = ColumnAttribute(self.class_, key, prop, prop.column)
         else:
             self.relationships[key] = prop
-            kind = DynamicAttribute if prop.lazy in LAZY_KINDS else RelationshipAttribute
-            attr = kind(self.class_, key, prop)
+            if prop.lazy in LAZY_KINDS:
+                # Few programs have dynamic relationships: their module loads with the first.
+                from tether.orm.dynamic import DynamicAttribute
+
+                attr = DynamicAttribute(self.class_, key, prop)
+            else:
+                attr = RelationshipAttribute(self.class_, key, prop)
         prop.attr = attr
         setattr(self.class_, key, attr)
         self.class_._tether_attrs[key] = attr  # type: ignore[attr-defined]

@@ -44,6 +44,9 @@ ONETOMANY = RelationshipDirection.ONETOMANY
 MANYTOONE = RelationshipDirection.MANYTOONE
 MANYTOMANY = RelationshipDirection.MANYTOMANY
 
+#: ``lazy=`` values whose attribute is a query or write-only collection (tether.orm.dynamic)
+LAZY_KINDS = ("dynamic", "write_only")
+
 _ALL_CASCADES = frozenset(
     {"save-update", "merge", "refresh-expire", "expunge", "delete", "delete-orphan"}
 )

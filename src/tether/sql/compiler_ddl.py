@@ -8,7 +8,7 @@ literals.
 from __future__ import annotations
 
 import datetime
-import decimal
+import sys
 from typing import Any
 
 from tether import exc
@@ -22,7 +22,9 @@ def sql_literal(value: Any) -> str:
         return "NULL"
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, (int, float, decimal.Decimal)):
+    # (a Decimal exists only once its module is imported, which tether leaves to programs)
+    decimal = sys.modules.get("decimal")
+    if isinstance(value, (int, float)) or (decimal and isinstance(value, decimal.Decimal)):
         return str(value)
     if isinstance(value, (datetime.date, datetime.time)):
         value = value.isoformat()

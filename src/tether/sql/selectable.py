@@ -424,19 +424,30 @@ class Select(SelectBase):
     _correlate: tuple[FromClause, ...] | None = None
     _correlate_except: tuple[FromClause, ...] | None = None
     _options: tuple[Any, ...] = ()
+    _raw_columns: tuple[ClauseElement, ...]
 
     def __init__(self, *entities: Any) -> None:
-        if len(entities) == 1 and isinstance(entities[0], (list, tuple)):
-            entities = tuple(entities[0])
-        self._raw_columns: tuple[ClauseElement, ...] = tuple(_select_item(e) for e in entities)
+        if len(entities) == 1:
+            # select(User), the most common statement, without the generator below
+            if isinstance(entities[0], (list, tuple)):
+                entities = tuple(entities[0])
+                self._raw_columns = tuple(_select_item(e) for e in entities)
+            else:
+                self._raw_columns = (_select_item(entities[0]),)
+        else:
+            self._raw_columns = tuple(_select_item(e) for e in entities)
         #: What the caller passed, untouched (mapped classes, ORM attributes): the ORM reads it.
-        self._entities: tuple[Any, ...] = tuple(entities)
+        self._entities: tuple[Any, ...] = entities
         self._execution_options: dict[str, Any] = {}
 
     # --- building ----------------------------------------------------------------------
     def where(self, *criteria: Any) -> Select:
         new = self._generate()
-        new._where = self._where + tuple(coerce_where(c) for c in criteria if c is not None)
+        if len(criteria) == 1:  # where(one criterion): no generator
+            if criteria[0] is not None:
+                new._where = self._where + (coerce_where(criteria[0]),)
+        else:
+            new._where = self._where + tuple(coerce_where(c) for c in criteria if c is not None)
         return new
 
     filter = where
@@ -495,6 +506,11 @@ class Select(SelectBase):
     def _join_path(self, path: list[tuple[Any, Any]], isouter: bool, full: bool,
                    left: Any, entity: Any) -> Select:
         new = self._generate()
+        if len(path) == 1 and left is None:  # join(A.rel) through a foreign key: one step
+            step_target, step_on = path[0]
+            new._joins = self._joins + ((_as_from(step_target), step_on, isouter, full, None,
+                                         entity),)
+            return new
         steps = []
         for i, (step_target, step_on) in enumerate(path):
             steps.append((_as_from(step_target), step_on, isouter, full,
@@ -655,7 +671,9 @@ class Select(SelectBase):
                 if isinstance(f, Alias) and not any(f is s for s in implicit):
                     implicit.append(f)
         for crit in self._where:
-            implicit.extend(f for f in crit._from_objects if isinstance(f, Alias))
+            for f in crit._from_objects:
+                if isinstance(f, Alias):
+                    implicit.append(f)
         if implicit:
             key.append("A")
             key.extend(_from_shape(f, binds) for f in implicit)
@@ -671,7 +689,8 @@ class Select(SelectBase):
                             i, fu, _from_shape(left, binds) if left is not None else None))
         if self._where:
             key.append("W")
-            key.extend(w._shape(binds) for w in self._where)
+            for w in self._where:
+                key.append(w._shape(binds))
         if self._group_by:
             key.append("G")
             key.extend(g._shape(binds) for g in self._group_by)

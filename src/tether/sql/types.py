@@ -19,13 +19,11 @@ exactly and sorts correctly:
 from __future__ import annotations
 
 import datetime as _dt
-import decimal
 import enum as _enum
-import json as _json
-import pickle
-import uuid as _uuid
 from collections.abc import Callable
 from typing import Any
+
+from tether.util.lazy import ImportedClass, adopt_loaded
 
 Processor = Callable[[Any], Any] | None
 
@@ -119,14 +117,29 @@ class Float(TypeEngine):
 
     def result_processor(self, dialect: Any) -> Processor:
         if self.asdecimal:
+            _import_decimal()
             return _to_decimal_or_none
         # Both drivers return float for REAL/DOUBLE PRECISION columns: nothing to do on the
         # load hot path.
         return None
 
 
+# decimal.Decimal, imported by the first processor that needs it (numbers are rarely
+# decimals; the module and its numbers ABCs cost a program that has none memory).
+_Decimal: Any = None
+
+
+def _import_decimal() -> Any:
+    global _Decimal
+    if _Decimal is None:
+        import decimal
+
+        _Decimal = decimal.Decimal
+    return _Decimal
+
+
 def _to_float_if_decimal(value: Any) -> Any:
-    if isinstance(value, decimal.Decimal):
+    if isinstance(value, _Decimal):
         return float(value)
     return value
 
@@ -134,7 +147,7 @@ def _to_float_if_decimal(value: Any) -> Any:
 def _to_decimal_or_none(value: Any) -> Any:
     if value is None:
         return None
-    return decimal.Decimal(str(value))
+    return _Decimal(str(value))
 
 
 class Double(Float):
@@ -143,7 +156,7 @@ class Double(Float):
 
 class Numeric(TypeEngine):
     __visit_name__ = "numeric"
-    python_type = decimal.Decimal
+    python_type = ImportedClass("decimal", "Decimal")
 
     def __init__(
         self, precision: int | None = None, scale: int | None = None, asdecimal: bool = True
@@ -158,6 +171,7 @@ class Numeric(TypeEngine):
         return _numeric_to_text
 
     def result_processor(self, dialect: Any) -> Processor:
+        Decimal = _import_decimal()
         if not self.asdecimal:
             return _to_float_if_decimal
         if dialect.supports_native_decimal:
@@ -165,12 +179,12 @@ class Numeric(TypeEngine):
         scale = self.scale
         if scale is None:
             return _to_decimal_or_none
-        quantum = decimal.Decimal(1).scaleb(-scale)
+        quantum = Decimal(1).scaleb(-scale)
 
         def process(value: Any) -> Any:
             if value is None:
                 return None
-            return decimal.Decimal(str(value)).quantize(quantum)
+            return Decimal(str(value)).quantize(quantum)
 
         return process
 
@@ -374,12 +388,17 @@ def _to_bytes(value: Any) -> Any:
     return bytes(value)
 
 
+_HIGHEST: Any = object()  # PickleType's default protocol: pickle.HIGHEST_PROTOCOL
+
+
 class PickleType(LargeBinary):
     """Any picklable Python object, stored as the bytes of ``pickle.dumps``."""
 
-    def __init__(self, protocol: int = pickle.HIGHEST_PROTOCOL, pickler: Any = None) -> None:
+    def __init__(self, protocol: Any = _HIGHEST, pickler: Any = None) -> None:
         super().__init__()
-        self.protocol = protocol
+        import pickle  # only programs with a PickleType column pay for the module
+
+        self.protocol = pickle.HIGHEST_PROTOCOL if protocol is _HIGHEST else protocol
         self.pickler = pickler or pickle
 
     def _cache_key(self) -> tuple[Any, ...]:
@@ -415,17 +434,21 @@ class JSON(TypeEngine):
 
             return native
 
+        from json import dumps
+
         def to_text(value: Any) -> Any:
             if value is None and none_as_null:
                 return None
-            return _json.dumps(value)
+            return dumps(value)
 
         return to_text
 
     def result_processor(self, dialect: Any) -> Processor:
         if dialect.supports_native_json:
             return None
-        return lambda v: None if v is None else _json.loads(v)
+        from json import loads
+
+        return lambda v: None if v is None else loads(v)
 
 
 class Enum(String):
@@ -489,24 +512,26 @@ class Uuid(TypeEngine):
     """A ``uuid.UUID``; native on PostgreSQL, 32 hex characters on SQLite."""
 
     __visit_name__ = "uuid"
-    python_type = _uuid.UUID
+    python_type = ImportedClass("uuid", "UUID")
 
     def __init__(self, as_uuid: bool = True, native_uuid: bool = True) -> None:
         self.as_uuid = as_uuid
         self.native_uuid = native_uuid
 
     def bind_processor(self, dialect: Any) -> Processor:
+        from uuid import UUID  # only programs with a Uuid column pay for the module
+
         if dialect.supports_native_uuid and self.native_uuid:
             if self.as_uuid:
                 return None
-            return lambda v: None if v is None else _uuid.UUID(v)
+            return lambda v: None if v is None else UUID(v)
 
         def to_hex(value: Any) -> Any:
             if value is None:
                 return None
-            if isinstance(value, _uuid.UUID):
+            if isinstance(value, UUID):
                 return value.hex
-            return _uuid.UUID(value).hex
+            return UUID(value).hex
 
         return to_hex
 
@@ -515,9 +540,11 @@ class Uuid(TypeEngine):
             if self.as_uuid:
                 return None
             return lambda v: None if v is None else str(v)
+        from uuid import UUID
+
         if self.as_uuid:
-            return lambda v: None if v is None else _uuid.UUID(v)
-        return lambda v: None if v is None else str(_uuid.UUID(v))
+            return lambda v: None if v is None else UUID(v)
+        return lambda v: None if v is None else str(UUID(v))
 
 
 UUID = Uuid
@@ -622,14 +649,17 @@ _PYTHON_TYPES: dict[type, TypeEngine] = {
     int: INTEGERTYPE,
     float: FLOATTYPE,
     str: STRINGTYPE,
-    decimal.Decimal: Numeric(),
     _dt.datetime: DateTime(),
     _dt.date: Date(),
     _dt.time: Time(),
     _dt.timedelta: Interval(),
     bytes: LargeBinary(),
-    _uuid.UUID: Uuid(),
     dict: JSON(),
+}
+#: classes of modules tether does not import, moved into _PYTHON_TYPES once imported
+_OPTIONAL_PYTHON_TYPES: dict[tuple[str, str], TypeEngine] = {
+    ("decimal", "Decimal"): Numeric(),
+    ("uuid", "UUID"): Uuid(),
 }
 
 
@@ -647,6 +677,10 @@ def type_for_value(value: Any) -> TypeEngine:
     found = _PYTHON_TYPES.get(type(value))
     if found is not None:
         return found
+    if _OPTIONAL_PYTHON_TYPES and adopt_loaded(_PYTHON_TYPES, _OPTIONAL_PYTHON_TYPES):
+        found = _PYTHON_TYPES.get(type(value))
+        if found is not None:
+            return found
     if isinstance(value, _enum.Enum):
         return Enum(type(value))
     for py, t in _PYTHON_TYPES.items():
