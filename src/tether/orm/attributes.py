@@ -30,6 +30,8 @@ from tether.orm.state import (
     NO_VALUE,
     STATE_KEY,
     InstanceState,
+    LoadedMark,
+    existing_state,
     instance_state,
 )
 
@@ -186,7 +188,7 @@ class ColumnAttribute(QueryableAttribute):
         return id(self)
 
     def load_missing(self, obj: Any) -> Any:
-        state = obj.__dict__.get(STATE_KEY)
+        state = existing_state(obj)
         if state is None or state.ident is None:
             return None  # a new object: unset columns read as None
         session = state.session
@@ -205,7 +207,7 @@ class ColumnAttribute(QueryableAttribute):
         def setter(obj: Any, value: Any) -> None:
             d = obj.__dict__
             state = d.get(STATE_KEY)
-            if state is None:
+            if state.__class__ is not InstanceState:  # none yet, or a loaded object's mark
                 state = get_state(obj)
             committed = state.committed
             if key not in committed:
@@ -223,7 +225,7 @@ class ColumnAttribute(QueryableAttribute):
             value = self.validator(obj, self.key, value)
         d = obj.__dict__
         state = d.get(STATE_KEY)
-        if state is None:
+        if state.__class__ is not InstanceState:  # none yet, or a loaded object's mark
             state = instance_state(obj)
         key = self.key
         state.remember(key, d.get(key, NO_VALUE))
@@ -278,7 +280,7 @@ class RelationshipAttribute(QueryableAttribute):
     # --- reading -----------------------------------------------------------------------
     def load_missing(self, obj: Any) -> Any:
         d = obj.__dict__
-        state = d.get(STATE_KEY)
+        state = existing_state(obj)
         if state is None or state.ident is None:
             if self.prop.uselist:
                 if state is None:
@@ -457,7 +459,7 @@ class RelationshipAttribute(QueryableAttribute):
             if rkey is not None:
                 idict = item.__dict__
                 ist = idict.get(STATE_KEY)
-                if ist is None or ist.ident is not None:
+                if ist is None or ist.__class__ is LoadedMark or ist.ident is not None:
                     rattr.set_from_reverse(item, obj, prop)  # type: ignore[union-attr]
                 else:
                     old = idict.get(rkey, NO_VALUE)
