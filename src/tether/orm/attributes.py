@@ -33,6 +33,7 @@ from tether.orm.state import (
     LoadedMark,
     existing_state,
     instance_state,
+    state_from_mark,
 )
 
 if TYPE_CHECKING:
@@ -202,20 +203,21 @@ class ColumnAttribute(QueryableAttribute):
             return super().make_setter()
         key = self.key
         get_state = instance_state
+        from_mark = state_from_mark
 
         # The write hot path: record the old value once, store, flag the object modified.
         def setter(obj: Any, value: Any) -> None:
             d = obj.__dict__
             state = d.get(STATE_KEY)
-            if state.__class__ is not InstanceState:  # none yet, or a loaded object's mark
-                state = get_state(obj)
+            if state.__class__ is not InstanceState:  # a loaded object's mark, or none yet
+                state = from_mark(obj, state) if state.__class__ is LoadedMark else get_state(obj)
             committed = state.committed
             if key not in committed:
                 if committed is NO_CHANGES:  # the first change: the state's own dict
                     committed = state.committed = {}
                 committed[key] = d.get(key, NO_VALUE)  # type: ignore[index]
             d[key] = value
-            if not state.modified:
+            if not state._flags & _MODIFIED:
                 state.mark_modified()
 
         return setter

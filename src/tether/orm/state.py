@@ -321,7 +321,7 @@ class LoadedMark:
     :func:`instance_state`.
     """
 
-    __slots__ = ("session", "mapper", "pk_keys", "_flags")
+    __slots__ = ("session", "mapper", "pk_keys", "pk_key", "_flags")
 
     #: as an unchanged state reads: no recorded old values, no collection history
     committed: Mapping[str, Any] = NO_CHANGES
@@ -331,8 +331,9 @@ class LoadedMark:
         self.session = session
         self.mapper = mapper
         #: the attribute keys holding the primary-key values, in key order
-        #: (``mapper.pk_keys``)
+        #: (``mapper.pk_keys``), and the one key of a one-column key (else None)
         self.pk_keys = pk_keys
+        self.pk_key = pk_keys[0] if len(pk_keys) == 1 else None
         #: only the detach reason bits, as :func:`detach` sets them on a state
         self._flags = 0
 
@@ -343,16 +344,28 @@ class LoadedMark:
         return f"<LoadedMark of {self.mapper.class_.__name__}>"
 
 
+_new_state = InstanceState.__new__
+
+
 def state_from_mark(obj: Any, mark: LoadedMark) -> InstanceState:
     """Give ``obj``, which holds ``mark``, its own :class:`InstanceState` (stored in its
     ``__dict__`` in place of the mark): exactly the state a load would have made, with
     the identity read from the primary-key values and the mark's session and detach
-    reason."""
+    reason.
+
+    Filled slot by slot rather than through ``__init__``: every loaded object that gets
+    changed comes through here (tests check the result matches ``__init__``'s)."""
     d = obj.__dict__
-    keys = mark.pk_keys
-    st = InstanceState(obj, mark.mapper, None, mark.session)
-    st.ident = d[keys[0]] if len(keys) == 1 else tuple([d[k] for k in keys])
+    st = _new_state(InstanceState)
+    st.obj = obj
+    st.mapper = mark.mapper
+    key = mark.pk_key
+    st.ident = d[key] if key is not None else tuple([d[k] for k in mark.pk_keys])
+    st.session = mark.session
+    st.committed = NO_CHANGES
+    st.collections = None
     st._flags = mark._flags
+    st._extras = None
     d[STATE_KEY] = st
     return st
 
