@@ -70,8 +70,9 @@ class IdentityMap:
         #: row loaders bound to this map's dicts (kept by :func:`tether.orm.loading.row_loader`)
         self.loaders: dict[Any, Any] = {}
         #: mapper -> the LoadedMark its objects loaded into this map share (kept by
-        #: :func:`tether.orm.loading.loaded_mark`)
-        self.marks: dict[Any, Any] = {}
+        #: :func:`tether.orm.loading.loaded_mark`; made on first use, as a session that
+        #: loads nothing is common)
+        self.marks: dict[Any, Any] | None = None
 
     def of(self, cls: Any, single: bool) -> dict[Any, Any]:
         """The bare identity -> object dict of ``cls`` (made when first asked for);

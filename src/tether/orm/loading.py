@@ -96,7 +96,10 @@ def loaded_mark(session: Any, mapper: Any) -> LoadedMark:
     """The :class:`LoadedMark` of ``mapper``'s objects loaded into ``session``'s current
     identity map (one per map and mapper: a map outlives no close, so a mark is never
     shared by two sessions or across a close)."""
-    marks = session.identity_map.marks
+    identity_map = session.identity_map
+    marks = identity_map.marks
+    if marks is None:
+        marks = identity_map.marks = {}
     mark = marks.get(mapper)
     if mark is None:
         mark = marks[mapper] = LoadedMark(session, mapper, mapper.pk_keys)
