@@ -14,7 +14,13 @@ import pytest
 from tether import Column, ForeignKey, Integer, String, inspect, select
 from tether.orm import Session, declarative_base, defer, relationship, selectinload
 from tether.orm.loading import _plan, row_loader
-from tether.orm.state import LOADED_STATE_DEFAULTS, NO_CHANGES, STATE_KEY, InstanceState
+from tether.orm.state import (
+    NO_CHANGES,
+    STATE_KEY,
+    InstanceState,
+    LoadedMark,
+    instance_state,
+)
 
 Base = declarative_base()
 
@@ -61,17 +67,18 @@ def _slots(state: InstanceState) -> dict[str, Any]:
 
 
 def _assert_like_init(obj: Any, session: Session) -> None:
-    """The loaded object's state holds what ``InstanceState.__init__`` would store."""
-    state = obj.__dict__[STATE_KEY]
+    """A loaded object holds its session's shared mark of its mapper, and the state made
+    from the mark when first needed holds what ``InstanceState.__init__`` would store."""
+    mark = obj.__dict__[STATE_KEY]
+    if type(mark) is LoadedMark:
+        assert mark.session is session and mark.mapper is type(obj).__mapper__
+        assert not mark
+    state = instance_state(obj)
+    assert obj.__dict__[STATE_KEY] is state and instance_state(obj) is state
     made = InstanceState(obj, state.mapper, state.key, session)
     assert _slots(state) == _slots(made)
     assert state.session is session and state.committed is NO_CHANGES
     assert state.persistent and not state.modified and not state.expired
-
-
-def test_defaults_cover_every_slot() -> None:
-    named = {"obj", "mapper", "ident", "session"} | {name for name, _ in LOADED_STATE_DEFAULTS}
-    assert named == set(InstanceState.__slots__)
 
 
 def test_loaded_state_matches_init(db: Any) -> None:
@@ -108,7 +115,7 @@ def test_offset_rows_outer_join_and_deferred(db: Any) -> None:
             by_owner.setdefault(owner.id, []).append(pet)
         assert by_owner[9] == [None]  # NULL key of the outer join: no object
         assert [p.name for p in by_owner[2]] == ["p1", "p4", "p7"]
-        assert all(p.owner_id == 2 and p.__dict__[STATE_KEY].key == (Pet, (p.id,))
+        assert all(p.owner_id == 2 and instance_state(p).key == (Pet, (p.id,))
                    for p in by_owner[2])
     with Session(db) as s:
         o = s.scalars(select(Owner).options(defer(Owner.note)).where(Owner.id == 2)).one()
@@ -165,7 +172,7 @@ def test_loader_kept_per_session_and_identity_map(db: Any) -> None:
         s.close()
         owner = s.get(Owner, 1)
         assert [p.id for p in owner.pets] == [3, 6, 9]
-        assert all(p in s and p.__dict__[STATE_KEY].session is s for p in owner.pets)
+        assert all(p in s and instance_state(p).session is s for p in owner.pets)
         s.expire(owner.pets[0])
         assert s.scalars(select(Pet).where(Pet.id == 3)).one() is owner.pets[0]
         assert owner.pets[0].name == "p3"

@@ -30,7 +30,10 @@ from tether.orm.state import (
     NO_VALUE,
     STATE_KEY,
     InstanceState,
+    LoadedMark,
+    existing_state,
     instance_state,
+    state_from_mark,
 )
 
 if TYPE_CHECKING:
@@ -186,7 +189,7 @@ class ColumnAttribute(QueryableAttribute):
         return id(self)
 
     def load_missing(self, obj: Any) -> Any:
-        state = obj.__dict__.get(STATE_KEY)
+        state = existing_state(obj)
         if state is None or state.ident is None:
             return None  # a new object: unset columns read as None
         session = state.session
@@ -200,20 +203,21 @@ class ColumnAttribute(QueryableAttribute):
             return super().make_setter()
         key = self.key
         get_state = instance_state
+        from_mark = state_from_mark
 
         # The write hot path: record the old value once, store, flag the object modified.
         def setter(obj: Any, value: Any) -> None:
             d = obj.__dict__
             state = d.get(STATE_KEY)
-            if state is None:
-                state = get_state(obj)
+            if state.__class__ is not InstanceState:  # a loaded object's mark, or none yet
+                state = from_mark(obj, state) if state.__class__ is LoadedMark else get_state(obj)
             committed = state.committed
             if key not in committed:
                 if committed is NO_CHANGES:  # the first change: the state's own dict
                     committed = state.committed = {}
                 committed[key] = d.get(key, NO_VALUE)  # type: ignore[index]
             d[key] = value
-            if not state.modified:
+            if not state._flags & _MODIFIED:
                 state.mark_modified()
 
         return setter
@@ -223,7 +227,7 @@ class ColumnAttribute(QueryableAttribute):
             value = self.validator(obj, self.key, value)
         d = obj.__dict__
         state = d.get(STATE_KEY)
-        if state is None:
+        if state.__class__ is not InstanceState:  # none yet, or a loaded object's mark
             state = instance_state(obj)
         key = self.key
         state.remember(key, d.get(key, NO_VALUE))
@@ -278,7 +282,7 @@ class RelationshipAttribute(QueryableAttribute):
     # --- reading -----------------------------------------------------------------------
     def load_missing(self, obj: Any) -> Any:
         d = obj.__dict__
-        state = d.get(STATE_KEY)
+        state = existing_state(obj)
         if state is None or state.ident is None:
             if self.prop.uselist:
                 if state is None:
@@ -457,7 +461,7 @@ class RelationshipAttribute(QueryableAttribute):
             if rkey is not None:
                 idict = item.__dict__
                 ist = idict.get(STATE_KEY)
-                if ist is None or ist.ident is not None:
+                if ist is None or ist.__class__ is LoadedMark or ist.ident is not None:
                     rattr.set_from_reverse(item, obj, prop)  # type: ignore[union-attr]
                 else:
                     old = idict.get(rkey, NO_VALUE)

@@ -14,7 +14,7 @@ from typing import Any
 
 from tether.exc import InvalidRequestError
 from tether.orm import loading
-from tether.orm.state import STATE_KEY, instance_state
+from tether.orm.state import instance_state
 
 __all__ = [
     "bulk_insert_mappings",
@@ -69,12 +69,12 @@ def sync_after(session: Any, mapper: Any, kind: str, keys: list[Any], values: An
         for key in keys:
             obj = session.identity_map.get(key)
             if obj is not None:
-                session._expire_state(obj.__dict__[STATE_KEY], names)
+                session._expire_state(instance_state(obj), names)
     elif kind == "delete":
         for key in keys:
             obj = session.identity_map.pop(key, None)
             if obj is not None:
-                state = obj.__dict__[STATE_KEY]
+                state = instance_state(obj)
                 state.flushed_deleted = True
                 session._modified.discard(state)
                 session._tx_deleted[state] = obj
@@ -100,7 +100,7 @@ def execute_dml(session: Any, statement: Any, params: Any) -> Any:
         objects = [load(r) for r in rows]
         if kind == "delete":
             for obj in objects:
-                sync_after(session, mapper, "delete", [obj.__dict__[STATE_KEY].key], None)
+                sync_after(session, mapper, "delete", [instance_state(obj).key], None)
         out = loading.ORMResult(None, [mapper.class_.__name__], objects)
         return out
     return result
@@ -168,7 +168,7 @@ def update_by_primary_key(session: Any, mapper: Any, mappings: Any,
             key = (mapper.identity_class, tuple(r[c.key] for c in pk_cols))
             obj = session.identity_map.get(key)
             if obj is not None:
-                session._expire_state(obj.__dict__[STATE_KEY], names)
+                session._expire_state(instance_state(obj), names)
     return result
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tether.orm.state import DETACHED_EXPUNGED, STATE_KEY, InstanceState, instance_state
+from tether.orm.state import DETACHED_EXPUNGED, InstanceState, instance_state
 from tether.orm.strategies import LazyLoader, SelectInLoader, override_strategy
 
 __all__ = ["load", "mark", "resolve"]
@@ -63,7 +63,7 @@ def mark(session: Any, roots: list[Any], seen: set[int]) -> None:
             continue
         seen.add(i)
         d = o.__dict__
-        st = d[STATE_KEY]
+        st = instance_state(o)
         deleted.setdefault(st, o)
         st.marked_deleted = True
         mapper = st.mapper
@@ -150,7 +150,7 @@ def load(session: Any, prop: Any, objs: list[Any]) -> None:
     from tether.orm.options import apply_loading
 
     key = prop.key
-    todo = [o for o in objs if key not in o.__dict__ and _batchable(o.__dict__[STATE_KEY], prop)]
+    todo = [o for o in objs if key not in o.__dict__ and _batchable(instance_state(o), prop)]
     if not todo:
         return
     related = override_strategy(prop, "selectin").load_many(session, todo)

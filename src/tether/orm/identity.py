@@ -62,13 +62,17 @@ class IdentityMap:
     ``m.get(key)``, ``m[key] = obj``, ``del m[key]``, ``pop``, ``len``, iteration over
     keys, ``keys``/``values``/``items`` and ``clear``."""
 
-    __slots__ = ("_maps", "loaders")
+    __slots__ = ("_maps", "loaders", "marks")
 
     def __init__(self) -> None:
         #: class -> (bare identity -> object), and whether that class's key has one column
         self._maps: dict[Any, tuple[dict[Any, Any], bool]] = {}
         #: row loaders bound to this map's dicts (kept by :func:`tether.orm.loading.row_loader`)
         self.loaders: dict[Any, Any] = {}
+        #: mapper -> the LoadedMark its objects loaded into this map share (kept by
+        #: :func:`tether.orm.loading.loaded_mark`; made on first use, as a session that
+        #: loads nothing is common)
+        self.marks: dict[Any, Any] | None = None
 
     def of(self, cls: Any, single: bool) -> dict[Any, Any]:
         """The bare identity -> object dict of ``cls`` (made when first asked for);
@@ -153,9 +157,9 @@ class IdentityMap:
             objs.clear()
 
     def all_states(self) -> list[Any]:
-        from tether.orm.state import STATE_KEY
+        from tether.orm.state import instance_state
 
-        return [obj.__dict__[STATE_KEY] for obj in self.values()]
+        return [instance_state(obj) for obj in self.values()]
 
     def __repr__(self) -> str:
         return f"IdentityMap({dict(self.items())!r})"

@@ -4,7 +4,8 @@ for ORM statements.
 Per mapper and row shape a loader is generated once (attribute key per column,
 primary-key positions, compiled into straight-line Python); per row it does one
 identity-map lookup and, for a new object, creates it with ``__new__`` (no ``__init__``),
-stores each column's value into ``__dict__``, fills in its state and maps it.
+stores each column's value into ``__dict__``, marks it loaded (a shared
+:class:`~tether.orm.state.LoadedMark`, not a state of its own) and maps it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from tether.exc import InvalidRequestError, MultipleResultsFound, NoResultFound
-from tether.orm.state import LOADED_STATE_DEFAULTS, STATE_KEY, InstanceState
+from tether.orm.state import STATE_KEY, InstanceState, LoadedMark
 from tether.util import codegen
 
 __all__ = ["ORMResult", "ORMRow", "ScalarResult", "instances", "load_one", "row_loader"]
@@ -55,13 +56,15 @@ def _filler(pairs: list[tuple[str, int]], populate_existing: bool) -> Any:
             # execution_options(populate_existing=True): the row wins over local changes
             for k, i in pairs:
                 d[k] = row[i]
-                state.forget(k)
-            state.expired = False
+            if state.__class__ is not LoadedMark:  # (a mark has no changes or expiry)
+                for k, _ in pairs:
+                    state.forget(k)
+                state.expired = False
             return
         for k, i in pairs:
             if k not in d:
                 d[k] = row[i]
-        if state.expired:
+        if state.__class__ is not LoadedMark and state.expired:
             state.expired = False
             state.expired_by_commit = False
 
@@ -83,22 +86,39 @@ def _plan(mapper: Any, offset: int, skip: frozenset[str]) -> tuple[Any, Any]:
         pairs = [(k, i + offset) for i, k in enumerate(mapper.load_keys)
                  if k is not None and k not in skip]
         pk_pos = [p + offset for p in mapper.pk_positions]
-        plan = cache[plan_key] = (pairs, _generate(mapper, pk_pos, pairs))
+        # a mark stands for the state only if the primary key is loaded into __dict__
+        marked = skip.isdisjoint(mapper.pk_keys)
+        plan = cache[plan_key] = (pairs, _generate(mapper, pk_pos, pairs, marked))
     return plan  # type: ignore[no-any-return]
 
 
-def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]]) -> Any:
+def loaded_mark(session: Any, mapper: Any) -> LoadedMark:
+    """The :class:`LoadedMark` of ``mapper``'s objects loaded into ``session``'s current
+    identity map (one per map and mapper: a map outlives no close, so a mark is never
+    shared by two sessions or across a close)."""
+    identity_map = session.identity_map
+    marks = identity_map.marks
+    if marks is None:
+        marks = identity_map.marks = {}
+    mark = marks.get(mapper)
+    if mark is None:
+        mark = marks[mapper] = LoadedMark(session, mapper, mapper.pk_keys)
+    return mark  # type: ignore[no-any-return]
+
+
+def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
+              marked: bool) -> Any:
     """``make_loader(session, fill_expired)``, returning the row -> object function of one
     query, compiled from Python source made for this mapper and row shape.
 
     Why generated: a new object's values are written as one ``d[key] = row[i]`` per
     column, about twice as fast per row as ``d.update(zip(keys, row))`` into an instance
-    ``__dict__``, and its :class:`InstanceState` is filled slot by slot, which saves the
-    ``__init__`` call (together about half of a row's load time). The only names in the
-    source are ours: attribute keys enter as string literals (``repr``), positions as
-    integers; everything else is passed in the namespace. The state gets exactly what
-    ``InstanceState(obj, mapper, key, session)`` stores (``LOADED_STATE_DEFAULTS``; a test
-    checks both agree). Compiling costs about a millisecond, once per mapper and shape."""
+    ``__dict__``, and instead of a state the object gets the session's shared
+    :class:`~tether.orm.state.LoadedMark` of the mapper (``marked``; without it, when the
+    row shape leaves a primary-key column unloaded, a state made by ``__init__``). The
+    only names in the source are ours: attribute keys enter as string literals
+    (``repr``), positions as integers; everything else is passed in the namespace.
+    Compiling costs about a millisecond, once per mapper and shape."""
     if len(pk_pos) == 1:
         ident = [f"ident = row[{pk_pos[0]}]", "if ident is None:", "    return None"]
     else:
@@ -108,13 +128,10 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]]) -> A
         "obj = new(cls)",
         "d = obj.__dict__",
         *(f"d[{k!r}] = row[{i}]" for k, i in pairs),
-        "st = new_state(State)",
-        "st.obj = obj",
-        "st.mapper = mapper",
-        "st.ident = ident",
-        "st.session = session",
-        *(f"st.{name} = {name.upper()}" for name, _ in LOADED_STATE_DEFAULTS),
-        f"d[{STATE_KEY!r}] = st",
+        *([f"d[{STATE_KEY!r}] = mark"] if marked else [
+            "st = State(obj, mapper, None, session)",
+            "st.ident = ident",
+            f"d[{STATE_KEY!r}] = st"]),
         "objs[ident] = obj",
         "return obj",
     ]
@@ -122,6 +139,7 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]]) -> A
         "def make_loader(session, fill_expired):",
         "    objs = session.identity_map.of(ident_cls, single)",
         "    objs_get = objs.get",
+        "    mark = loaded_mark(session, mapper) if marked else None",
         "    def load(row):",
         *("        " + line for line in ident),
         "        obj = objs_get(ident)",
@@ -139,8 +157,8 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]]) -> A
         "ident_cls": mapper.identity_class,
         "single": len(pk_pos) == 1,
         "State": InstanceState,
-        "new_state": InstanceState.__new__,
-        **{name.upper(): value for name, value in LOADED_STATE_DEFAULTS},
+        "loaded_mark": loaded_mark,
+        "marked": marked,
     }
     return codegen.define(source, "make_loader", f"loader for {mapper.class_.__qualname__}",
                           namespace)
@@ -156,9 +174,7 @@ def _new_persistent(mapper: Any, session: Any, objs: dict[Any, Any], ident: Any,
     obj = cls.__new__(cls)
     d = obj.__dict__
     d.update(items)
-    state = InstanceState(obj, mapper, None, session)
-    state.ident = ident
-    d[STATE_KEY] = state
+    d[STATE_KEY] = loaded_mark(session, mapper)
     objs[ident] = obj
     return obj
 

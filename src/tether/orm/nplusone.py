@@ -13,7 +13,7 @@ from typing import Any
 
 from tether.exc import NPlusOneWarning
 from tether.orm.exc import NPlusOneError
-from tether.orm.state import STATE_KEY
+from tether.orm.state import instance_state
 
 __all__ = ["Batch", "engine_mode", "mode_from_environment", "note_lazy_load", "tag"]
 
@@ -53,7 +53,7 @@ def tag(objects: list[Any]) -> None:
         return
     batch = Batch(len(objs))
     for obj in objs:
-        obj.__dict__[STATE_KEY].load_batch = batch
+        instance_state(obj).load_batch = batch
 
 
 def note_lazy_load(session: Any, state: Any, prop: Any) -> None:

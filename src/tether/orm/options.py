@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from tether.exc import ArgumentError, InvalidRequestError
-from tether.orm.state import STATE_KEY
+from tether.orm.state import existing_state
 from tether.sql.selectable import Select
 
 __all__ = [
@@ -669,7 +669,7 @@ def apply_loading(session: Any, mapper: Any, objs: list[Any], tree: Tree, depth:
             continue
         elif chosen in ("raise", "raise_on_sql", "select"):
             for o in objs:
-                st = o.__dict__.get(STATE_KEY)
+                st = existing_state(o)
                 if st is not None:
                     overrides = st.load_overrides
                     if overrides is None:

@@ -32,8 +32,10 @@ from tether.orm.state import (
     NO_VALUE,
     STATE_KEY,
     InstanceState,
+    LoadedMark,
     detach,
     instance_state,
+    state_from_mark,
 )
 from tether.util import events
 
@@ -415,6 +417,8 @@ class Session(ExpiryMixin):
         for obj in list(self.identity_map.values()):
             d = obj.__dict__
             state = d[STATE_KEY]
+            if state.__class__ is LoadedMark:  # the identity must outlive the dropped values
+                state = state_from_mark(obj, state)
             mapper = state.mapper
             keys = keys_of.get(mapper)
             if keys is None:
@@ -468,7 +472,7 @@ class Session(ExpiryMixin):
         self._cascade_pending.clear()
         self._modified.clear()
         for obj in list(self.identity_map.values()):
-            self._expire_state(obj.__dict__[STATE_KEY], None)
+            self._expire_state(instance_state(obj), None)
 
     def close(self) -> None:
         """Roll back any transaction and detach every object."""
@@ -668,6 +672,8 @@ class Session(ExpiryMixin):
                         ist = item.__dict__[STATE_KEY]
                     except (KeyError, AttributeError):
                         ist = instance_state(item)
+                    if ist.__class__ is LoadedMark:
+                        ist = instance_state(item)
                     if ist.session is not self:
                         joined.add(id(ist))
                         if (ist.session is None and ist.ident is None
@@ -809,6 +815,8 @@ class Session(ExpiryMixin):
                 pass
         if obj is not None and not populate_existing:
             state = obj.__dict__[STATE_KEY]
+            if state.__class__ is LoadedMark:  # loaded and untouched since: persistent
+                return obj
             if state.marked_deleted:
                 return None
             if state.expired:
@@ -963,6 +971,8 @@ class Session(ExpiryMixin):
     # --- inspection -----------------------------------------------------------------------------
     def __contains__(self, instance: Any) -> bool:
         state = instance.__dict__.get(STATE_KEY)
+        if state.__class__ is LoadedMark:
+            return state.session is self  # type: ignore[no-any-return]
         return state is not None and state.session is self and not state.flushed_deleted
 
     def __iter__(self) -> Iterator[Any]:

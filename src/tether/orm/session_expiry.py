@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from tether.exc import InvalidRequestError
 from tether.orm import session_plans
 from tether.orm.exc import ObjectDeletedError
-from tether.orm.state import STATE_KEY, InstanceState, instance_state
+from tether.orm.state import InstanceState, instance_state
 
 __all__ = ["ExpiryMixin"]
 
@@ -86,7 +86,7 @@ class ExpiryMixin:
 
     def expire_all(self) -> None:
         for obj in list(self.identity_map.values()):
-            self._expire_state(obj.__dict__[STATE_KEY], None)
+            self._expire_state(instance_state(obj), None)
 
     def refresh(self, instance: Any, attribute_names: Iterable[str] | None = None,
                 with_for_update: Any = None) -> None:

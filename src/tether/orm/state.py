@@ -4,7 +4,9 @@ detached).
 
 Attribute *values* live in the object's own ``__dict__`` so that reads stay plain dict
 reads; the state keeps only what the session needs next to them: the identity, the
-values a change replaced (history), which attributes were expired and why.
+values a change replaced (history), which attributes were expired and why. A loaded
+object that nothing has needed a state for yet holds a shared :class:`LoadedMark`
+instead; :func:`instance_state` (and :func:`existing_state`) turn it into the state.
 """
 
 from __future__ import annotations
@@ -80,7 +82,8 @@ def detach(states: Iterable[InstanceState], reason: str | None, deleted: bool = 
     """Take each of ``states`` out of its session for ``reason`` (``DETACHED_*``); with
     ``deleted``, as objects whose DELETE a commit made final (deleted for good, no longer
     marked). One loop setting the bits directly: closing or committing a session of many
-    objects runs it."""
+    objects runs it. ``states`` may hold :class:`LoadedMark` s (not with ``deleted``): a
+    mark takes the session and reason for all the objects holding it."""
     keep = ~_REASON_MASK
     bits = _REASON_BITS[reason]
     if deleted:
@@ -104,10 +107,12 @@ class _StateExtras:
 class InstanceState:
     """What the ORM knows about one mapped object besides its attribute values.
 
-    One exists per loaded object, so its size is a per-row cost of every query (8 slots
-    make a 96-byte object, 12 made 128, 17 made 176): the booleans and the detach reason
-    share ``_flags``, and what only loader options and N+1 detection need sits in a side
-    object (``_extras``) made when first set.
+    A loaded object gets one only when something needs it (until then it holds its
+    session's :class:`LoadedMark`); new, changed, expired or inspected objects have one,
+    so its size is still a per-object cost (8 slots make a 96-byte object, 12 made 128,
+    17 made 176): the booleans and the detach reason share ``_flags``, and what only
+    loader options and N+1 detection need sits in a side object (``_extras``) made when
+    first set.
     """
 
     __slots__ = (
@@ -296,16 +301,73 @@ class InstanceState:
         return f"<InstanceState of {type(self.obj).__name__} key={self.key!r}>"
 
 
-#: The slots :meth:`InstanceState.__init__` sets to a fixed value, with that value: the
-#: generated row loaders (``tether.orm.loading``) make a loaded object's state by storing
-#: these next to ``obj``, ``mapper``, ``key`` and ``session`` instead of calling
-#: ``__init__``. Keep it in step with ``__init__`` (tests/unit check both agree).
-LOADED_STATE_DEFAULTS: tuple[tuple[str, Any], ...] = (
-    ("committed", NO_CHANGES),
-    ("collections", None),
-    ("_flags", 0),
-    ("_extras", None),
-)
+class LoadedMark:
+    """What a freshly loaded object holds under ``STATE_KEY`` instead of an
+    :class:`InstanceState`: one mark per session identity map and mapper, shared by every
+    object of that mapper the map's loaders create.
+
+    Most loaded objects are only read, and for them a state would hold nothing the object
+    and its mark do not: the session and mapper are the mark's, the identity is the
+    primary-key values in the object's ``__dict__`` (always loaded, and changed only
+    through the attribute setter, which makes the state first), there is no history, and
+    the detach reason is the mark's (closing a session detaches all its marked objects by
+    flipping each mark once, see :func:`detach`). That saves a 96-byte state and an
+    object <-> state reference cycle per loaded row. :func:`instance_state` turns a mark
+    into the real state (:func:`state_from_mark`) the first time anything needs one.
+
+    A mark is falsy, so the ``d.get(STATE_KEY) or instance_state(obj)`` lookups make the
+    state; what reads only "no change recorded yet" (``committed``, ``collections``) reads
+    it from the mark as from an unchanged state. Anything else must go through
+    :func:`instance_state`.
+    """
+
+    __slots__ = ("session", "mapper", "pk_keys", "pk_key", "_flags")
+
+    #: as an unchanged state reads: no recorded old values, no collection history
+    committed: Mapping[str, Any] = NO_CHANGES
+    collections: dict[str, Any] | None = None
+
+    def __init__(self, session: Any, mapper: Mapper, pk_keys: list[str]) -> None:
+        self.session = session
+        self.mapper = mapper
+        #: the attribute keys holding the primary-key values, in key order
+        #: (``mapper.pk_keys``), and the one key of a one-column key (else None)
+        self.pk_keys = pk_keys
+        self.pk_key = pk_keys[0] if len(pk_keys) == 1 else None
+        #: only the detach reason bits, as :func:`detach` sets them on a state
+        self._flags = 0
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return f"<LoadedMark of {self.mapper.class_.__name__}>"
+
+
+_new_state = InstanceState.__new__
+
+
+def state_from_mark(obj: Any, mark: LoadedMark) -> InstanceState:
+    """Give ``obj``, which holds ``mark``, its own :class:`InstanceState` (stored in its
+    ``__dict__`` in place of the mark): exactly the state a load would have made, with
+    the identity read from the primary-key values and the mark's session and detach
+    reason.
+
+    Filled slot by slot rather than through ``__init__``: every loaded object that gets
+    changed comes through here (tests check the result matches ``__init__``'s)."""
+    d = obj.__dict__
+    st = _new_state(InstanceState)
+    st.obj = obj
+    st.mapper = mark.mapper
+    key = mark.pk_key
+    st.ident = d[key] if key is not None else tuple([d[k] for k in mark.pk_keys])
+    st.session = mark.session
+    st.committed = NO_CHANGES
+    st.collections = None
+    st._flags = mark._flags
+    st._extras = None
+    d[STATE_KEY] = st
+    return st
 
 
 class AttributeState:
@@ -355,9 +417,13 @@ def instance_state(obj: Any) -> InstanceState:
     Raises :class:`UnmappedInstanceError` when ``obj``'s class is not mapped.
     """
     try:
-        return obj.__dict__[STATE_KEY]  # type: ignore[no-any-return]
+        state = obj.__dict__[STATE_KEY]
     except (KeyError, AttributeError):
         pass
+    else:
+        if state.__class__ is LoadedMark:
+            return state_from_mark(obj, state)
+        return state  # type: ignore[no-any-return]
     mapper = getattr(type(obj), "__mapper__", None)
     if mapper is None or not hasattr(obj, "__dict__"):
         raise UnmappedInstanceError(
@@ -368,6 +434,15 @@ def instance_state(obj: Any) -> InstanceState:
     state = InstanceState(obj, mapper)
     obj.__dict__[STATE_KEY] = state
     return state
+
+
+def existing_state(obj: Any) -> InstanceState | None:
+    """The state of ``obj`` if it has one (a mark becomes its state), else None: for
+    readers that must not give a brand-new object a state."""
+    state = obj.__dict__.get(STATE_KEY)
+    if state.__class__ is LoadedMark:
+        return state_from_mark(obj, state)
+    return state  # type: ignore[no-any-return]
 
 
 def object_state(obj: Any) -> InstanceState:

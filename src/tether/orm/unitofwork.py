@@ -38,6 +38,7 @@ from tether.orm.state import (
     NO_VALUE,
     STATE_KEY,
     InstanceState,
+    LoadedMark,
     instance_state,
 )
 from tether.util import codegen, events
@@ -188,6 +189,8 @@ class _Flush:
             try:
                 cst = child.__dict__[STATE_KEY]
             except (KeyError, AttributeError):
+                cst = instance_state(child)
+            if cst.__class__ is LoadedMark:
                 cst = instance_state(child)
             if cst.session is not session:
                 continue

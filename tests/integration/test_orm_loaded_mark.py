@@ -1,0 +1,219 @@
+"""Loaded objects carry their session's shared mark of their mapper instead of a state of
+their own until something needs the state, on SQLite and PostgreSQL. Every lifecycle edge
+must behave as with a state made on load: changes, detaching by close/expunge, adding to
+another session, expiry, refresh, delete, merge, the identity map, composite keys and
+``Session.get``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tether import Column, ForeignKey, Integer, String, inspect, select, text
+from tether.exc import IntegrityError
+from tether.orm import Session, declarative_base, defer, object_session, relationship
+from tether.orm.attributes import get_history
+from tether.orm.exc import DetachedInstanceError
+from tether.orm.state import (
+    DETACHED_CLOSED,
+    DETACHED_EXPUNGED,
+    STATE_KEY,
+    InstanceState,
+    LoadedMark,
+)
+
+Base = declarative_base()
+
+
+class Box(Base):
+    __tablename__ = "mark_boxes"
+    id = Column(Integer, primary_key=True)
+    name = Column(String(30), nullable=True)
+    items = relationship("Item", back_populates="box", cascade="all, delete-orphan")
+
+
+class Item(Base):
+    __tablename__ = "mark_items"
+    id = Column(Integer, primary_key=True)
+    box_id = Column(Integer, ForeignKey("mark_boxes.id"))
+    label = Column(String(30))
+    box = relationship("Box", back_populates="items")
+
+
+class Cell(Base):
+    __tablename__ = "mark_cells"
+    row = Column(Integer, primary_key=True)
+    col = Column(String(5), primary_key=True)
+    value = Column(String(30), nullable=True)
+
+
+@pytest.fixture
+def db(engine: Any) -> Any:
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Box(id=i, name=None if i == 3 else f"b{i}") for i in range(1, 6)])
+        s.flush()
+        s.add_all([Item(id=i, box_id=1 + i % 2, label=f"i{i}") for i in range(1, 5)])
+        s.add_all([Cell(row=r, col=c, value=f"{r}{c}") for r in range(3) for c in "ab"])
+        s.commit()
+    return engine
+
+
+def _marked(obj: Any) -> bool:
+    return type(obj.__dict__[STATE_KEY]) is LoadedMark
+
+
+def _boxes(s: Session) -> list[Any]:
+    return s.scalars(select(Box).order_by(Box.id)).all()
+
+
+def test_loaded_objects_share_one_mark_per_session_and_mapper(db: Any) -> None:
+    with Session(db) as s, Session(db) as s2:
+        boxes = _boxes(s)
+        assert all(_marked(b) for b in boxes)
+        assert len({id(b.__dict__[STATE_KEY]) for b in boxes}) == 1
+        other = _boxes(s2)
+        assert other[0] is not boxes[0]
+        assert other[0].__dict__[STATE_KEY] is not boxes[0].__dict__[STATE_KEY]
+        assert all(b in s and b not in s2 for b in boxes)
+        assert object_session(boxes[0]) is s and len(s.identity_map) == 5
+        assert s.get(Box, 2) is boxes[1] and _marked(boxes[1])  # identity hit keeps the mark
+        st = inspect(boxes[1])
+        assert isinstance(st, InstanceState) and st.persistent and st.session is s
+        assert st.identity == (2,) and st.key == (Box, (2,)) and inspect(boxes[1]) is st
+        s.close()
+        assert all(inspect(b).detached for b in boxes) and boxes[0] not in s
+        assert inspect(boxes[0]).detached_reason == DETACHED_CLOSED
+        assert object_session(boxes[2]) is None
+        assert all(o in s2 for o in other)  # the other session's objects stay
+
+
+def test_change_after_load_and_after_close(db: Any) -> None:
+    with Session(db) as s:
+        boxes = _boxes(s)
+        boxes[0].name = "changed"
+        assert not _marked(boxes[0]) and _marked(boxes[1])
+        assert s.dirty == [boxes[0]] or list(s.dirty) == [boxes[0]]
+        assert get_history(boxes[0], "name").deleted == ["b1"]
+        s.commit()
+        assert boxes[0].name == "changed" and boxes[1].name == "b2"
+        b4 = s.get(Box, 4)
+        s.close()
+    b4.name = "detached"  # a detached object can still be written...
+    assert inspect(b4).detached and inspect(b4).modified
+    with pytest.raises(DetachedInstanceError):
+        _ = b4.items  # ...but not load
+
+
+def test_expunge_one_of_many_and_add_to_another_session(db: Any) -> None:
+    with Session(db) as s:
+        boxes = _boxes(s)
+        s.expunge(boxes[1])
+        assert boxes[1] not in s and all(b in s for b in boxes if b is not boxes[1])
+        assert inspect(boxes[1]).detached_reason == DETACHED_EXPUNGED
+        assert inspect(boxes[0]).persistent and len(s.identity_map) == 4
+        with pytest.raises(DetachedInstanceError, match=r"removed from its session \(expunge\)"):
+            _ = boxes[1].items
+        s.expunge_all()
+        assert not any(b in s for b in boxes) and inspect(boxes[2]).detached
+        assert inspect(boxes[2]).detached_reason == DETACHED_EXPUNGED
+        again = _boxes(s)
+        assert again[0] is not boxes[0] and _marked(again[0]) and again[0] in s
+    with Session(db) as s1:
+        b = s1.get(Box, 5)
+        s1.close()
+    with Session(db) as s2:
+        s2.add(b)
+        assert b in s2 and inspect(b).persistent and object_session(b) is s2
+        b.name = "moved"
+        s2.commit()
+    with Session(db) as s3:
+        assert s3.get(Box, 5).name == "moved"
+
+
+def test_expiry_commit_refresh_and_populate_existing(db: Any) -> None:
+    with Session(db) as s:
+        boxes = _boxes(s)
+        s.execute(text("UPDATE mark_boxes SET name = 'w' WHERE id = 5"))
+        got = s.scalars(select(Box).where(Box.id == 5)
+                        .execution_options(populate_existing=True)).one()
+        assert got is boxes[4] and got.name == "w" and _marked(got)
+        s.execute(text("UPDATE mark_boxes SET name = 'x' WHERE id = 2"))
+        assert boxes[1].name == "b2"
+        s.expire_all()
+        assert "name" not in boxes[1].__dict__ and boxes[1].name == "x"
+        s.execute(text("UPDATE mark_boxes SET name = 'y' WHERE id = 3"))
+        s.refresh(boxes[2])
+        assert boxes[2].name == "y"
+        s.execute(text("UPDATE mark_boxes SET name = 'z' WHERE id = 4"))
+        s.expire(boxes[3], ["name"])
+        assert boxes[3].name == "z" and boxes[3].id == 4
+        s.commit()
+        assert inspect(boxes[0]).expired and boxes[0].name == "b1"
+        assert inspect(boxes[0]).identity == (1,)
+        s.close()
+        with pytest.raises(DetachedInstanceError):
+            _ = boxes[1].name  # expired by the commit, then closed
+
+
+def test_delete_merge_and_relationships_of_loaded_objects(db: Any) -> None:
+    with Session(db) as s:
+        box = s.get(Box, 1)
+        assert _marked(box) and [i.id for i in box.items] == [2, 4]
+        assert all(_marked(i) for i in box.items)
+        s.delete(box)
+        s.commit()
+        assert s.get(Box, 1) is None and s.get(Item, 2) is None
+        b2 = s.get(Box, 2)
+        s.close()
+    with Session(db) as s:
+        b2.name = "merged"
+        merged = s.merge(b2)
+        assert merged is not b2 and merged.name == "merged" and merged in s
+        s.commit()
+        item = s.get(Item, 1)
+        assert item.box.name == "merged"
+        item.box = s.get(Box, 3)
+        s.commit()
+        assert [i.id for i in s.get(Box, 3).items] == [1]
+
+
+def test_composite_key_and_identity_map(db: Any) -> None:
+    with Session(db) as s:
+        cells = s.scalars(select(Cell).order_by(Cell.row, Cell.col)).all()
+        assert all(_marked(c) for c in cells) and len(s.identity_map) == 6
+        assert s.get(Cell, (1, "b")) is cells[3]
+        assert inspect(cells[3]).identity == (1, "b")
+        assert inspect(cells[3]).key == (Cell, (1, "b"))
+        states = s.identity_map.all_states()
+        assert len(states) == 6 and all(isinstance(st, InstanceState) for st in states)
+        assert {st.identity for st in states} == {(r, c) for r in range(3) for c in "ab"}
+        cells[0].value = "new"
+        cells[1].col = "z"  # a key change: the state knows the old identity
+        s.commit()
+        assert s.get(Cell, (0, "z")).value == "0b" and s.get(Cell, (0, "a")).value == "new"
+        assert s.get(Cell, (0, "b")) is None
+
+
+def test_failed_flush_leaves_loaded_objects_usable(db: Any) -> None:
+    with Session(db) as s:
+        boxes = _boxes(s)
+        boxes[0].name = "ok"
+        s.add(Box(id=2, name="duplicate"))
+        with pytest.raises(IntegrityError):
+            s.flush()
+        s.rollback()
+        assert boxes[0].name == "b1" and boxes[1].name == "b2"
+        assert all(b in s for b in boxes)
+
+
+def test_deferred_primary_key_gets_a_state_on_load(db: Any) -> None:
+    with Session(db) as s:
+        boxes = s.scalars(select(Box).options(defer(Box.id)).order_by(Box.id)).all()
+        assert "id" not in boxes[0].__dict__
+        assert type(boxes[0].__dict__[STATE_KEY]) is InstanceState
+        assert inspect(boxes[0]).identity == (1,) and boxes[0].id == 1
+        boxes[1].name = "deferred"
+        s.commit()
+        assert s.get(Box, 2).name == "deferred"
