@@ -74,6 +74,15 @@ class IdentityMap:
         #: loads nothing is common)
         self.marks: dict[Any, Any] | None = None
 
+    def reset(self) -> None:
+        """Empty the map for a session that detached all its objects (close,
+        expunge_all). The class dicts, loaders and marks are dropped, not cleared: a
+        loader still running over a result keeps its own dict, and a mark the detached
+        objects hold keeps saying they left (new loads get new marks)."""
+        self._maps = {}
+        self.loaders = {}
+        self.marks = None
+
     def of(self, cls: Any, single: bool) -> dict[Any, Any]:
         """The bare identity -> object dict of ``cls`` (made when first asked for);
         ``single``: its primary key has one column."""

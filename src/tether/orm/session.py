@@ -754,10 +754,7 @@ class Session(ExpiryMixin):
             for objs, _ in maps.values():
                 if objs:
                     detach([o.__dict__[STATE_KEY] for o in objs.values()], reason)
-            # emptied in place (the class dicts themselves are dropped, not cleared: a
-            # loader still running over a result keeps its own); its loaders went with them
-            maps.clear()
-            identity_map.loaders.clear()
+            identity_map.reset()
         if self._new:
             detach(self._new, reason)
             self._new.clear()
