@@ -929,41 +929,9 @@ class Session(ExpiryMixin):
         self._check_failed()
         if self._cascade_pending:
             self._resolve_cascades()  # the identity map as delete() would have left it
-        return self._merge(instance, load, {})
+        from tether.orm.merge import merge_into
 
-    def _merge(self, obj: Any, load: bool, memo: dict[int, Any]) -> Any:
-        if id(obj) in memo:
-            return memo[id(obj)]
-        state = instance_state(obj)
-        if state.session is self:
-            memo[id(obj)] = obj
-            return obj
-        mapper = state.mapper
-        d = obj.__dict__
-        pk = tuple(d.get(k) for k in mapper.pk_keys)
-        target = None
-        if None not in pk:
-            target = self.identity_map.get((mapper.identity_class, pk))
-            if target is None and load:
-                target = self.get(mapper.class_, pk)
-        if target is None:
-            cls: Any = mapper.class_
-            target = cls.__new__(cls)
-            instance_state(target)
-            self.add(target)
-        memo[id(obj)] = target
-        for prop in mapper.column_attrs:
-            if prop.key in d:
-                setattr(target, prop.key, d[prop.key])
-        for rel in mapper.relationships.values():
-            if "merge" not in rel.cascade or rel.key not in d:
-                continue
-            value = d[rel.key]
-            if rel.uselist:
-                setattr(target, rel.key, [self._merge(v, load, memo) for v in value])
-            else:
-                setattr(target, rel.key, None if value is None else self._merge(value, load, memo))
-        return target
+        return merge_into(self, instance, load, {})
 
     # --- inspection -----------------------------------------------------------------------------
     def __contains__(self, instance: Any) -> bool:
