@@ -68,6 +68,45 @@ __all__ = [
 ]
 
 
+class _IntKeys(list):  # type: ignore[type-arg]
+    """A list of plain ints bound as one key array (``col = ANY(CAST(%s AS INTEGER[]))``).
+    tether's psycopg connections dump it as a text array literal made in one join, where
+    psycopg's generic list dumper adapts each element in Python (``on_connect`` registers
+    the dumper; psycopg elsewhere would dump it as the list it is)."""
+
+    __slots__ = ()
+
+
+_int_keys_dumper: Any = None
+
+
+def _int_keys_dumper_class() -> Any:
+    """The psycopg dumper of ``_IntKeys``, made once psycopg is imported: text format, oid
+    0 (unknown), so the statement's CAST gives the array its type."""
+    global _int_keys_dumper
+    if _int_keys_dumper is None:
+        from psycopg.adapt import Dumper
+        from psycopg.pq import Format
+
+        class IntKeysDumper(Dumper):
+            format = Format.TEXT
+            oid = 0
+
+            def dump(self, obj: Any) -> bytes:
+                return ("{" + ",".join(map(str, obj)) + "}").encode()
+
+        _int_keys_dumper = IntKeysDumper
+    return _int_keys_dumper
+
+
+def _pack_int_keys(items: list[Any]) -> Any:
+    # Only exact ints: a bool or an int subclass may print differently from its value.
+    return _IntKeys(items) if set(map(type, items)) == {int} else items
+
+
+_INT_ARRAY_TYPES = frozenset({"INTEGER", "SMALLINT", "BIGINT"})
+
+
 class PGDialect(Dialect):
     """PostgreSQL via psycopg 3."""
 
@@ -171,6 +210,12 @@ class PGDialect(Dialect):
             raise self.wrap_dbapi_error(error, None, None) from error
         self.on_connect(conn)
         return conn
+
+    def on_connect(self, dbapi_connection: Any) -> None:
+        dbapi_connection.adapters.register_dumper(_IntKeys, _int_keys_dumper_class())
+
+    def in_list_array_packer(self, array_type: str) -> Any:
+        return _pack_int_keys if array_type in _INT_ARRAY_TYPES else None
 
     def json_bind(self, value: Any) -> Any:
         wrapper = self._json_wrapper

@@ -8,6 +8,7 @@ paramstyle; the engine calls the driver methods.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 
@@ -96,6 +97,12 @@ class Dialect:
 
     def on_connect(self, dbapi_connection: Any) -> None:
         """Prepare a fresh DB-API connection (pragmas, adapters)."""
+
+    def in_list_array_packer(self, array_type: str) -> Callable[[list[Any]], Any] | None:
+        """For an IN list of keys sent whole as one ``<array_type>[]`` parameter (see
+        ``in_list_array_types``): a function from the list to what the driver is given,
+        or None to give it the list itself."""
+        return None
 
     def do_begin(self, dbapi_connection: Any) -> None:
         """Start a transaction (the driver may already have one open)."""

@@ -111,8 +111,9 @@ class Flags:
 #     placeholder each (one slot for the list: a 500-key batch is one slot, not 500).
 # (COLUMN, key, processor, default, required): an INSERT/UPDATE column value taken from the
 #     execution parameters, falling back to the column's Python default.
-# (ARRAY, index, key, processor): an expanding IN list passed whole, as one array parameter
-#     (dialects with ``in_list_array_types``); the processor applies to each item.
+# (ARRAY, index, key, processor, pack): an expanding IN list passed whole, as one array
+#     parameter (dialects with ``in_list_array_types``); the processor applies to each
+#     item, then ``pack`` (the dialect's ``in_list_array_packer``, or None) to the list.
 # (OWN, bind, processor): a bound value that is not part of the statement's own tree (a
 #     literal inside a column's SQL-expression default, ``default=func.lower("X")``): it
 #     always takes the bind's own value.
@@ -278,12 +279,13 @@ class Compiled:
                 out.extend(items if proc is None else [proc(v) for v in items])
                 continue
             else:
-                _, index, key, proc = slot
+                _, index, key, proc, pack = slot
                 if key is not None and params is not None and key in params:
                     seq = params[key]
                 else:
                     seq = bound[index].value if bound is not None else ()
-                out.append(list(seq) if proc is None else [proc(v) for v in seq])
+                items = list(seq) if proc is None else [proc(v) for v in seq]
+                out.append(items if pack is None else pack(items))
                 continue
             out.append(value if proc is None else proc(value))
         return tuple(out)
@@ -561,7 +563,9 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
                 index = self.bound_index.get(id(right), -1)
                 key = None if right.unique else right.key
                 proc = right.type.bind_processor(self.dialect)
-                mark = self._add_slot((ARRAY, index, key, proc), right.key)
+                packer = getattr(self.dialect, "in_list_array_packer", None)
+                pack = packer(array_type) if packer is not None else None
+                mark = self._add_slot((ARRAY, index, key, proc, pack), right.key)
                 test = " = ANY" if op == "in" else " <> ALL"
                 return (f"{self.process(element.left, **kw)}{test}"
                         f"(CAST({mark} AS {array_type}[]))")
