@@ -663,6 +663,8 @@ class _Flush:
         pk_keys = mapper.pk_keys
         one_key = pk_keys[0] if len(pk_keys) == 1 else None
         objs = session.identity_map.of(mapper.identity_class, one_key is not None)
+        # listed first (a failed flush's undo() also takes back states it had not reached)
+        inserted.extend(states)
         for state in states:
             obj = state.obj
             d = obj.__dict__
@@ -678,7 +680,6 @@ class _Flush:
             objs[ident] = obj
             pending.pop(state, None)
             tx_inserted[state] = obj
-            inserted.append(state)
             state.committed = NO_CHANGES
         written.update(states)
 
