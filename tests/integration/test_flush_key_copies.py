@@ -179,3 +179,20 @@ def inspect_transient(obj: Any) -> bool:
     from tether import inspect
 
     return bool(inspect(obj).transient)
+
+
+def test_self_referential_kids_added_before_and_after_their_parent(eng: Any) -> None:
+    # kids left to their own many-to-one (added after the root) in runs split by a kid
+    # added before the root, whose copy stays a task: restored in place for row ordering
+    with Session(eng) as s:
+        early = Node(name="early")
+        s.add(early)
+        kids = [Node(name="k0"), early, Node(name="k1"), Node(name="k2")]
+        root = Node(name="root", kids=kids)
+        s.add(root)
+        s.commit()
+        rows = s.execute(select(Node.name, Node.parent_id, Node.id)).all()
+    ids = {name: i for name, _, i in rows}
+    assert {name: pid for name, pid, _ in rows} == {
+        "root": None, "early": ids["root"], "k0": ids["root"], "k1": ids["root"],
+        "k2": ids["root"]}

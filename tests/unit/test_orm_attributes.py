@@ -232,3 +232,30 @@ def test_column_attribute_keeps_column_methods_only() -> None:
     assert str(attr.like("a%").left) == str(attr.column)
     assert attr.type is attr.column.type
     assert "type" not in attr.__dict__ and "name" not in attr.__dict__
+
+
+def test_collection_history_makes_its_removed_dict_on_first_removal() -> None:
+    from tether.orm.collections import CollectionHistory
+
+    a, b = Child(name="a"), Child(name="b")
+    first, second = CollectionHistory(), CollectionHistory()
+    first.add(a)
+    first.remove(b)  # not added here: recorded as removed, in this history only
+    assert first.removed == {id(b): b} and first.added == {id(a): a}
+    assert not second.removed
+    second.remove(a)
+    second.add(a)  # the removal is taken back
+    assert not second.removed and not second.added
+    assert first.removed == {id(b): b}
+
+
+def test_new_parent_collection_history_then_removal_after_reset() -> None:
+    a, b = Child(name="a"), Child(name="b")
+    p = Parent(children=[a, b])
+    other = Parent(children=[Child(name="c")])
+    assert get_history(p, "children") == ([a, b], (), ())
+    instance_state(p).collections = None  # as a flush leaves it
+    p.children.remove(a)
+    assert get_history(p, "children") == ((), [b], [a])
+    assert a.parent is None
+    assert get_history(other, "children").deleted == ()

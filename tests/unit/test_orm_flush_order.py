@@ -75,3 +75,35 @@ def test_cycle_error_names_relationships_and_suggests_post_update() -> None:
     message = str(err)
     assert "City.country" in message and "post_update=True" in message
     assert "City" in message and "Country" in message
+
+
+def test_null_key_after_insert_fails_and_rollback_leaves_objects_transient() -> None:
+    # SQLite stores NULL in a text primary key: the flush notices after the INSERT
+    import pytest
+
+    from tether import create_engine, select
+    from tether.orm import DeclarativeBase, Mapped, Session, instance_state, mapped_column
+    from tether.orm.exc import FlushError
+
+    class NBase(DeclarativeBase):
+        pass
+
+    class Keyed(NBase):
+        __tablename__ = "keyed_null"
+        code: Mapped[str | None] = mapped_column(primary_key=True)
+        name: Mapped[str]
+
+    eng = create_engine("sqlite://")
+    with eng.begin() as conn:  # (no NOT NULL: SQLite then takes a NULL key)
+        conn.exec_driver_sql("CREATE TABLE keyed_null (code VARCHAR PRIMARY KEY, name VARCHAR)")
+    with Session(eng) as s:
+        ok, bad, after = Keyed(code="a", name="ok"), Keyed(name="bad"), Keyed(code="c", name="c")
+        s.add_all([ok, bad, after])
+        with pytest.raises(FlushError, match="NULL primary key"):
+            s.flush()
+        s.rollback()
+        assert all(instance_state(o).key is None for o in (ok, bad, after))
+        assert ok not in s and bad not in s and after not in s
+        s.add(Keyed(code="b", name="later"))
+        s.commit()
+        assert s.scalars(select(Keyed.code)).all() == ["b"]

@@ -18,7 +18,7 @@ from types import MethodType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tether.exc import InvalidRequestError
-from tether.orm.collections import CollectionHistory, make_collection
+from tether.orm.collections import CollectionHistory, collection_maker, make_collection
 from tether.orm.comparators import join_path
 from tether.orm.exc import DetachedInstanceError
 from tether.orm.relationships import MANYTOONE
@@ -424,22 +424,26 @@ class RelationshipAttribute(QueryableAttribute):
     def set_on_new(self, obj: Any, state: InstanceState, value: Any) -> None:
         """``set()`` from the constructor of ``obj``, whose ``state`` it has just made: no
         session (no queued delete cascade to run first) and no old value to replace."""
-        if not self.prop.uselist:
+        prop = self.prop
+        if not prop.uselist:
             self._set_scalar(obj, value, None)
             return
         new_items = [] if value is None else list(value)
-        obj.__dict__[self.key] = make_collection(self.prop.collection_class, obj, self,
-                                                 new_items)
+        plan = self._append_plan
+        if plan is None or plan[0] is not prop.reverse_property:
+            plan = self._make_append_plan()
+        obj.__dict__[self.key] = plan[5](obj, self, new_items)
         state.mark_modified()
         self._appended(obj, state, new_items)
 
-    def _appended(self, obj: Any, state: InstanceState, items: list[Any]) -> None:
-        """``fire_append`` for each of ``items`` (an initial collection), with the lookups
-        it repeats per member done once (``state`` is already marked modified)."""
-        validator = self.validator
-        key = self.key
-        hist = self._history(state)
-        added, removed = hist.added, hist.removed
+    #: what ``_appended`` and ``set_on_new`` look up per call, made once (see below)
+    _append_plan: tuple[Any, ...] | None = None
+
+    def _make_append_plan(self) -> tuple[Any, ...]:
+        """``(reverse property, its attribute, key of a reverse many-to-one written inline
+        or None, reverse cascades save-update, prop cascades save-update, collection
+        maker)``; kept with the reverse property it was made for (configuring a later
+        class can add a backref)."""
         prop = self.prop
         reverse = prop.reverse_property
         rattr = reverse.attr if reverse is not None else None
@@ -448,8 +452,28 @@ class RelationshipAttribute(QueryableAttribute):
         rkey = None
         if reverse is not None and not reverse.uselist and reverse.reverse_property is prop:
             rkey = reverse.attr.key
-        rcascade = reverse is not None and reverse.cascade_save_update
-        cascade = prop.cascade_save_update
+        plan = self._append_plan = (
+            reverse, rattr, rkey, reverse is not None and reverse.cascade_save_update,
+            prop.cascade_save_update, collection_maker(prop.collection_class))
+        return plan
+
+    def _appended(self, obj: Any, state: InstanceState, items: list[Any]) -> None:
+        """``fire_append`` for each of ``items`` (an initial collection), with the lookups
+        it repeats per member done once (``state`` is already marked modified)."""
+        validator = self.validator
+        key = self.key
+        colls = state.collections
+        if colls is None:
+            colls = state.collections = {}
+        hist = colls.get(key)
+        if hist is None:
+            hist = colls[key] = CollectionHistory()
+        added, removed = hist.added, hist.removed
+        prop = self.prop
+        plan = self._append_plan
+        if plan is None or plan[0] is not prop.reverse_property:
+            plan = self._make_append_plan()
+        _, rattr, rkey, rcascade, cascade, _ = plan
         for item in items:
             if validator is not None:
                 validator(obj, key, item)

@@ -8,6 +8,7 @@ Loading fills a collection with the base-class methods, so loading fires no even
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from types import MappingProxyType
 from typing import Any, SupportsIndex
 
 __all__ = [
@@ -19,6 +20,12 @@ __all__ = [
 ]
 
 
+#: ``CollectionHistory.removed`` until a member is removed: most collections only gain
+#: members between flushes, so their history needs no second dict. Shared and read-only
+#: (typed as the dict it stands for: writers test membership first, or replace it)
+_NONE_REMOVED: dict[int, Any] = MappingProxyType({})  # type: ignore[assignment]
+
+
 class CollectionHistory:
     """Members added to and removed from one collection since the last flush, keyed by id."""
 
@@ -26,7 +33,7 @@ class CollectionHistory:
 
     def __init__(self) -> None:
         self.added: dict[int, Any] = {}
-        self.removed: dict[int, Any] = {}
+        self.removed: dict[int, Any] = _NONE_REMOVED
 
     def add(self, item: Any) -> None:
         i = id(item)
@@ -40,7 +47,10 @@ class CollectionHistory:
         if i in self.added:
             del self.added[i]
         else:
-            self.removed[i] = item
+            removed = self.removed
+            if removed is _NONE_REMOVED:
+                removed = self.removed = {}
+            removed[i] = item
 
 
 class InstrumentedList(list[Any]):

@@ -329,7 +329,7 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
         plain = cached[2]
     else:
         plain = _plain_keys(cls, attrs)
-    if kwargs.keys() <= plain:
+    if plain.issuperset(kwargs):  # (no keys view made per object)
         # only plain columns: a brand-new object has no history to keep, store them as is
         d.update(kwargs)
         return

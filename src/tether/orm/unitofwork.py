@@ -60,9 +60,10 @@ class _Flush:
         self.conn = session._connection()
         self.tasks: list[_Task] = []
         #: copies left out of ``tasks`` because the child's own many-to-one makes the same
-        #: copy later in ``tasks`` (see ``_mirror_key``), and where each would have been:
-        #: its index among the other tasks, less the tasks put in front before it
-        self.mirrored: list[_Task] = []
+        #: copy later in ``tasks`` (see ``_mirror_key``), one entry per run of them (the
+        #: parent, the relationship, the children's states), and where each run would have
+        #: been: its index among the other tasks, less the tasks put in front before it
+        self.mirrored: list[tuple[Any, RelationshipProperty, list[InstanceState]]] = []
         self.mirrored_at: list[int] = []
         #: tasks put in front of ``tasks`` so far (``tasks.insert(0, ...)``)
         self.n_front = 0
@@ -184,7 +185,9 @@ class _Flush:
             new = session._new
             pos = self.new_positions = dict(zip(new, range(len(new))))
         order = pos.get(state, len(pos))
-        keep, keep_at, front = self.mirrored.append, self.mirrored_at.append, self.n_front
+        front = self.n_front
+        run: list[InstanceState] | None = None  # the children kept aside at position ``at``
+        at = -1
         for child in added:
             try:
                 cst = child.__dict__[STATE_KEY]
@@ -197,8 +200,12 @@ class _Flush:
             # (a new member cannot be marked for deletion: delete() refuses it)
             if (cst.ident is None and pos.get(cst, -1) > order
                     and child.__dict__.get(mirror) is obj):
-                keep((cst, obj, prop))
-                keep_at(len(tasks) - front)
+                if run is None or at != len(tasks) - front:
+                    run = []
+                    at = len(tasks) - front
+                    self.mirrored.append((obj, prop, run))
+                    self.mirrored_at.append(at)
+                run.append(cst)
             elif not cst._flags & _MARKED_DELETED:
                 tasks.append((cst, obj, prop))
 
@@ -209,12 +216,15 @@ class _Flush:
         at = [i + self.n_front for i in self.mirrored_at]
         merged: list[_Task] = []
         j, n = 0, len(at)
+        mirrored = self.mirrored
         for i, task in enumerate(self.tasks):
             while j < n and at[j] <= i:
-                merged.append(self.mirrored[j])
+                parent, prop, run = mirrored[j]
+                merged.extend([(cst, parent, prop) for cst in run])
                 j += 1
             merged.append(task)
-        merged.extend(self.mirrored[j:])
+        for parent, prop, run in mirrored[j:]:
+            merged.extend([(cst, parent, prop) for cst in run])
         self.tasks[:] = merged
         self.mirrored.clear()
         self.mirrored_at.clear()
@@ -653,6 +663,8 @@ class _Flush:
         pk_keys = mapper.pk_keys
         one_key = pk_keys[0] if len(pk_keys) == 1 else None
         objs = session.identity_map.of(mapper.identity_class, one_key is not None)
+        # listed first (a failed flush's undo() also takes back states it had not reached)
+        inserted.extend(states)
         for state in states:
             obj = state.obj
             d = obj.__dict__
@@ -668,7 +680,6 @@ class _Flush:
             objs[ident] = obj
             pending.pop(state, None)
             tx_inserted[state] = obj
-            inserted.append(state)
             state.committed = NO_CHANGES
         written.update(states)
 
