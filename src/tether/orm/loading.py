@@ -164,21 +164,6 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
                           namespace)
 
 
-def _new_persistent(mapper: Any, session: Any, objs: dict[Any, Any], ident: Any,
-                    items: Iterable[Any]) -> Any:
-    """A new object of ``mapper``'s class with the loaded ``(key, value)`` items, made
-    without ``__init__`` and put into ``objs`` (the session's identity-map dict of its class)
-    under the bare identity ``ident``: one object, for which compiling a loader would cost
-    more than it saves."""
-    cls = mapper.class_
-    obj = cls.__new__(cls)
-    d = obj.__dict__
-    d.update(items)
-    d[STATE_KEY] = loaded_mark(session, mapper)
-    objs[ident] = obj
-    return obj
-
-
 _GC_PAUSE_ROWS = 1000
 """Batches at least this big are loaded with the cyclic garbage collector paused."""
 
@@ -210,14 +195,57 @@ def load_rows(load: Callable[[Any], Any], rows: Sequence[Any], consume: bool = F
 
 def load_one(session: Any, mapper: Any, row: Sequence[Any]) -> Any:
     """``instances(session, mapper, [row])[0]`` without making a loader function: the
-    path of ``Session.get``, which loads one row per call."""
-    if (len(mapper.pk_positions) == 1 and len(row) == len(mapper.load_keys)
-            and mapper.all_keys_mapped and not mapper.deferred_keys):
-        ident = row[mapper.pk_positions[0]]
-        objs = session.identity_map.of(mapper.identity_class, True)
-        if ident is not None and ident not in objs:
-            return _new_persistent(mapper, session, objs, ident, zip(mapper.load_keys, row))
+    path of ``Session.get``, which loads one row per call. A row of the mapper's usual
+    shape whose object is not in the identity map yet is built by the mapper's
+    :func:`_one_plan` builder; anything else goes through :func:`instances`."""
+    plan = mapper.statement_cache.get("load_one") or _one_plan(mapper)
+    if len(row) == plan[0]:
+        ident = row[plan[1]]
+        if ident is not None:
+            # the identity map's ``of`` inlined (one call per Session.get)
+            identity_map = session.identity_map
+            entry = identity_map._maps.get(plan[2])
+            if entry is None:
+                objs: dict[Any, Any] = {}
+                identity_map._maps[plan[2]] = (objs, True)
+            else:
+                objs = entry[0]
+            if ident not in objs:
+                marks = identity_map.marks
+                mark = None if marks is None else marks.get(mapper)
+                if mark is None:
+                    mark = loaded_mark(session, mapper)
+                obj = objs[ident] = plan[3](row, mark)
+                return obj
     return instances(session, mapper, [row])[0]
+
+
+def _one_plan(mapper: Any) -> tuple[int, int, Any, Any]:
+    """``(row width, primary-key position, identity class, build)`` for :func:`load_one`:
+    ``build(row, mark)`` makes the object of a row of ``mapper``'s table columns in table
+    order, as a loader does (``__new__``, one ``d[key] = row[i]`` per column, the shared
+    mark), generated once per mapper. The width is -1 (no row matches) when such rows
+    need the general loader: a composite primary key, an unmapped or a deferred column.
+    Kept with the mapper's statements, which it drops when its columns change."""
+    width = len(mapper.load_keys)
+    if (len(mapper.pk_positions) != 1 or not mapper.all_keys_mapped
+            or mapper.deferred_keys):
+        width = -1
+    source = "\n".join([
+        "def build(row, mark):",
+        "    obj = new(cls)",
+        "    d = obj.__dict__",
+        *(f"    d[{k!r}] = row[{i}]" for i, k in enumerate(mapper.load_keys) if width >= 0),
+        f"    d[{STATE_KEY!r}] = mark",
+        "    return obj",
+        "",
+    ])
+    build = codegen.define(source, "build", f"builder for {mapper.class_.__qualname__}",
+                           {"cls": mapper.class_, "new": mapper.class_.__new__})
+    plan = (width, mapper.pk_positions[0], mapper.identity_class, build)
+    if mapper.configured:
+        mapper.statement_cache["load_one"] = plan
+    return plan
 
 
 def instances(session: Any, mapper: Any, rows: Iterable[Sequence[Any]]) -> list[Any]:

@@ -113,10 +113,10 @@ def run_get(session: Any, mapper: Mapper, plan: Any, ident: tuple[Any, ...]) -> 
             compiled, args = plan[3].get(dialect) or get_compiled(plan, dialect)
             args = ident if args is None else args(ident)
             try:
-                rows = lease.rows(leased, compiled, args)
+                row = lease.first_row(leased, compiled, args)
             except Exception as error:
                 raise session._connection()._wrap(error, compiled.string, args) from error
-            return loading.load_one(session, mapper, rows[0]) if rows else None
+            return None if row is None else loading.load_one(session, mapper, row)
     compiled, args = plan[3].get(conn.dialect) or get_compiled(plan, conn.dialect)
     rows = conn._compiled_rows(compiled, ident if args is None else args(ident))
     return loading.load_one(session, mapper, rows[0]) if rows else None
