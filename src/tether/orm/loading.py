@@ -211,10 +211,13 @@ def load_one(session: Any, mapper: Any, row: Sequence[Any]) -> Any:
             else:
                 objs = entry[0]
             if ident not in objs:
+                # loaded_mark inlined (a session made per lookup makes its mark here)
                 marks = identity_map.marks
-                mark = None if marks is None else marks.get(mapper)
+                if marks is None:
+                    marks = identity_map.marks = {}
+                mark = marks.get(mapper)
                 if mark is None:
-                    mark = loaded_mark(session, mapper)
+                    mark = marks[mapper] = LoadedMark(session, mapper, mapper.pk_keys)
                 obj = objs[ident] = plan[3](row, mark)
                 return obj
     return instances(session, mapper, [row])[0]

@@ -163,6 +163,12 @@ class Session(ExpiryMixin):
         detect_n_plus_one: str | None = None,
     ) -> None:
         self.bind = bind
+        # Read before they change by every Session.get and close(): set here, they are
+        # instance attributes, which CPython reads faster than class attributes.
+        self._connection_ = None
+        self._lease_ = None
+        self._transaction = None
+        self._failed = None
         self.autoflush = autoflush
         self.expire_on_commit = expire_on_commit
         self.autobegin = autobegin
