@@ -18,7 +18,9 @@ from tether.exc import InvalidRequestError, MultipleResultsFound, NoResultFound
 from tether.orm.state import STATE_KEY, InstanceState, LoadedMark
 from tether.util import codegen
 
-__all__ = ["ORMResult", "ORMRow", "ScalarResult", "instances", "load_one", "row_loader"]
+__all__ = [
+    "ORMResult", "ORMRow", "ScalarResult", "instances", "load_one", "one_loader", "row_loader",
+]
 
 
 def row_loader(session: Any, mapper: Any, offset: int = 0,
@@ -195,60 +197,70 @@ def load_rows(load: Callable[[Any], Any], rows: Sequence[Any], consume: bool = F
 
 def load_one(session: Any, mapper: Any, row: Sequence[Any]) -> Any:
     """``instances(session, mapper, [row])[0]`` without making a loader function: the
-    path of ``Session.get``, which loads one row per call. A row of the mapper's usual
-    shape whose object is not in the identity map yet is built by the mapper's
-    :func:`_one_plan` builder; anything else goes through :func:`instances`."""
-    plan = mapper.statement_cache.get("load_one") or _one_plan(mapper)
-    if len(row) == plan[0]:
-        ident = row[plan[1]]
-        if ident is not None:
-            # the identity map's ``of`` inlined (one call per Session.get)
-            identity_map = session.identity_map
-            entry = identity_map._maps.get(plan[2])
-            if entry is None:
-                objs: dict[Any, Any] = {}
-                identity_map._maps[plan[2]] = (objs, True)
-            else:
-                objs = entry[0]
-            if ident not in objs:
-                # loaded_mark inlined (a session made per lookup makes its mark here)
-                marks = identity_map.marks
-                if marks is None:
-                    marks = identity_map.marks = {}
-                mark = marks.get(mapper)
-                if mark is None:
-                    mark = marks[mapper] = LoadedMark(session, mapper, mapper.pk_keys)
-                obj = objs[ident] = plan[3](row, mark)
-                return obj
-    return instances(session, mapper, [row])[0]
+    path of ``Session.get``, which loads one row per call (see :func:`one_loader`)."""
+    return one_loader(mapper)(session, row)
 
 
-def _one_plan(mapper: Any) -> tuple[int, int, Any, Any]:
-    """``(row width, primary-key position, identity class, build)`` for :func:`load_one`:
-    ``build(row, mark)`` makes the object of a row of ``mapper``'s table columns in table
-    order, as a loader does (``__new__``, one ``d[key] = row[i]`` per column, the shared
-    mark), generated once per mapper. The width is -1 (no row matches) when such rows
-    need the general loader: a composite primary key, an unmapped or a deferred column.
-    Kept with the mapper's statements, which it drops when its columns change."""
-    width = len(mapper.load_keys)
-    if (len(mapper.pk_positions) != 1 or not mapper.all_keys_mapped
-            or mapper.deferred_keys):
-        width = -1
-    source = "\n".join([
-        "def build(row, mark):",
-        "    obj = new(cls)",
-        "    d = obj.__dict__",
-        *(f"    d[{k!r}] = row[{i}]" for i, k in enumerate(mapper.load_keys) if width >= 0),
-        f"    d[{STATE_KEY!r}] = mark",
-        "    return obj",
-        "",
-    ])
-    build = codegen.define(source, "build", f"builder for {mapper.class_.__qualname__}",
-                           {"cls": mapper.class_, "new": mapper.class_.__new__})
-    plan = (width, mapper.pk_positions[0], mapper.identity_class, build)
+def one_loader(mapper: Any) -> Callable[[Any, Sequence[Any]], Any]:
+    """``load(session, row)``: :func:`load_one` for ``mapper``, generated once per mapper
+    and kept with its statements (which it drops when its columns change).
+
+    A row of the mapper's table columns in table order whose object is not in the
+    session's identity map yet is loaded as a loader would (``__new__``, one
+    ``d[key] = row[i]`` per column, the session's shared mark), with the identity map's
+    ``of`` and :func:`loaded_mark` inlined; any other row (an object already mapped, a
+    NULL key) goes through :func:`instances`, as does every row of a mapper with a
+    composite primary key or an unmapped or deferred column."""
+    load = mapper.statement_cache.get("load_one")
+    if load is not None:
+        return load  # type: ignore[no-any-return]
+    keys = mapper.load_keys
+    general = ["    return instances(session, mapper, [row])[0]"]
+    if len(mapper.pk_positions) != 1 or not mapper.all_keys_mapped or mapper.deferred_keys:
+        body = general
+    else:
+        body = [
+            f"    if len(row) == {len(keys)}:",
+            f"        ident = row[{mapper.pk_positions[0]}]",
+            "        if ident is not None:",
+            "            identity_map = session.identity_map",
+            "            maps = identity_map._maps",
+            "            entry = maps.get(ident_cls)",
+            "            if entry is None:",
+            "                objs = {}",
+            "                maps[ident_cls] = (objs, True)",
+            "            else:",
+            "                objs = entry[0]",
+            "            if ident not in objs:",
+            "                marks = identity_map.marks",
+            "                if marks is None:",
+            "                    marks = identity_map.marks = {}",
+            "                mark = marks.get(mapper)",
+            "                if mark is None:",
+            "                    mark = marks[mapper] = LoadedMark(session, mapper, pk_keys)",
+            "                obj = new(cls)",
+            "                d = obj.__dict__",
+            *(f"                d[{k!r}] = row[{i}]" for i, k in enumerate(keys)),
+            f"                d[{STATE_KEY!r}] = mark",
+            "                objs[ident] = obj",
+            "                return obj",
+            *general,
+        ]
+    source = "\n".join(["def load(session, row):", *body, ""])
+    namespace: dict[str, Any] = {
+        "cls": mapper.class_,
+        "new": mapper.class_.__new__,
+        "mapper": mapper,
+        "ident_cls": mapper.identity_class,
+        "pk_keys": mapper.pk_keys,
+        "LoadedMark": LoadedMark,
+        "instances": instances,
+    }
+    load = codegen.define(source, "load", f"one-row loader for {mapper.class_.__qualname__}",
+                          namespace)
     if mapper.configured:
-        mapper.statement_cache["load_one"] = plan
-    return plan
+        mapper.statement_cache["load_one"] = load
+    return load  # type: ignore[no-any-return]
 
 
 def instances(session: Any, mapper: Any, rows: Iterable[Sequence[Any]]) -> list[Any]:
