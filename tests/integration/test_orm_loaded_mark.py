@@ -12,7 +12,14 @@ import pytest
 
 from tether import Column, ForeignKey, Integer, String, inspect, select, text
 from tether.exc import IntegrityError
-from tether.orm import Session, declarative_base, defer, object_session, relationship
+from tether.orm import (
+    Session,
+    declarative_base,
+    defer,
+    deferred,
+    object_session,
+    relationship,
+)
 from tether.orm.attributes import get_history
 from tether.orm.exc import DetachedInstanceError
 from tether.orm.state import (
@@ -217,3 +224,47 @@ def test_deferred_primary_key_gets_a_state_on_load(db: Any) -> None:
         boxes[1].name = "deferred"
         s.commit()
         assert s.get(Box, 2).name == "deferred"
+
+
+class Note(Base):
+    """A mapper whose rows Session.get cannot build with its one-object builder (a
+    deferred column): it loads through the general loader."""
+
+    __tablename__ = "mark_notes"
+    id = Column(Integer, primary_key=True)
+    title = Column(String(30))
+    body = deferred(Column(String(30), nullable=True))
+
+
+def test_get_builds_the_object_a_query_loads(db: Any) -> None:
+    with Session(db) as s:
+        got = {i: s.get(Box, i) for i in range(1, 6)}
+        assert s.get(Box, 99) is None
+        assert all(_marked(b) for b in got.values())
+        assert len({id(b.__dict__[STATE_KEY]) for b in got.values()}) == 1
+        assert got[3].name is None and got[1].name == "b1"
+        assert _boxes(s) == [got[i] for i in range(1, 6)]
+        assert s.get(Box, 2) is got[2]
+        built = {k: v for k, v in got[2].__dict__.items() if k != STATE_KEY}
+    with Session(db) as s:
+        queried = s.scalars(select(Box).where(Box.id == 2)).one()
+        assert {k: v for k, v in queried.__dict__.items() if k != STATE_KEY} == built
+    with Session(db) as s:
+        first = s.get(Box, 1)
+        s.close()
+        again = s.get(Box, 1)
+        assert again is not first and inspect(first).detached and object_session(again) is s
+        assert again.__dict__[STATE_KEY] is not first.__dict__[STATE_KEY]
+
+
+def test_get_of_composite_key_and_deferred_column(db: Any) -> None:
+    with Session(db) as s:
+        s.add(Note(id=1, title="t", body="b"))
+        s.commit()
+    with Session(db) as s:
+        cell = s.get(Cell, (2, "a"))
+        assert cell.value == "2a" and inspect(cell).identity == (2, "a")
+        note = s.get(Note, 1)
+        assert note.title == "t" and "body" not in note.__dict__
+        assert note.body == "b"
+        assert s.get(Note, 2) is None

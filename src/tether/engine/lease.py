@@ -24,7 +24,7 @@ from typing import Any
 from tether.engine.base import Connection, _compiled_meta, _release_forgotten, log
 from tether.util.log import INFO
 
-__all__ = ["adopt", "end", "release_forgotten", "rows", "take"]
+__all__ = ["adopt", "end", "first_row", "release_forgotten", "take"]
 
 _INFO = INFO
 
@@ -52,15 +52,20 @@ def take(engine: Any) -> tuple[Any, Any, Any] | None:
     return (engine, pool, dbapi)
 
 
-def rows(leased: tuple[Any, Any, Any], compiled: Any, args: tuple[Any, ...]) -> list[Any]:
-    """The rows of the compiled SELECT ``compiled`` run with DB-API ``args``, result
-    processors applied (as ``Connection._rows``). A driver error propagates unwrapped: the
-    caller adopts the lease and wraps it with the Connection (which may invalidate it)."""
+def first_row(leased: tuple[Any, Any, Any], compiled: Any, args: tuple[Any, ...]) -> Any:
+    """The first row of the compiled SELECT ``compiled`` run with DB-API ``args``, result
+    processors applied (as ``Connection._rows`` does to each row), or None when it returns
+    none. ``Session.get`` reads at most one row by primary key; fetching one rather than
+    all spares the driver stepping the statement to its end. A driver error propagates
+    unwrapped: the caller adopts the lease and wraps it with the Connection (which may
+    invalidate it)."""
     cursor = leased[2].execute(compiled.string, args)
-    fetched = cursor.fetchall()
+    row = cursor.fetchone()
     cursor.close()
+    if row is None:
+        return None
     meta = compiled._row_template or _compiled_meta(compiled)
-    return list(map(meta.make_row, fetched)) if meta.processes else fetched  # type: ignore[no-any-return]
+    return meta.make_row(row) if meta.processes else row
 
 
 def adopt(leased: tuple[Any, Any, Any]) -> Connection:

@@ -18,7 +18,9 @@ from tether.exc import InvalidRequestError, MultipleResultsFound, NoResultFound
 from tether.orm.state import STATE_KEY, InstanceState, LoadedMark
 from tether.util import codegen
 
-__all__ = ["ORMResult", "ORMRow", "ScalarResult", "instances", "load_one", "row_loader"]
+__all__ = [
+    "ORMResult", "ORMRow", "ScalarResult", "instances", "load_one", "one_loader", "row_loader",
+]
 
 
 def row_loader(session: Any, mapper: Any, offset: int = 0,
@@ -164,21 +166,6 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
                           namespace)
 
 
-def _new_persistent(mapper: Any, session: Any, objs: dict[Any, Any], ident: Any,
-                    items: Iterable[Any]) -> Any:
-    """A new object of ``mapper``'s class with the loaded ``(key, value)`` items, made
-    without ``__init__`` and put into ``objs`` (the session's identity-map dict of its class)
-    under the bare identity ``ident``: one object, for which compiling a loader would cost
-    more than it saves."""
-    cls = mapper.class_
-    obj = cls.__new__(cls)
-    d = obj.__dict__
-    d.update(items)
-    d[STATE_KEY] = loaded_mark(session, mapper)
-    objs[ident] = obj
-    return obj
-
-
 _GC_PAUSE_ROWS = 1000
 """Batches at least this big are loaded with the cyclic garbage collector paused."""
 
@@ -210,14 +197,70 @@ def load_rows(load: Callable[[Any], Any], rows: Sequence[Any], consume: bool = F
 
 def load_one(session: Any, mapper: Any, row: Sequence[Any]) -> Any:
     """``instances(session, mapper, [row])[0]`` without making a loader function: the
-    path of ``Session.get``, which loads one row per call."""
-    if (len(mapper.pk_positions) == 1 and len(row) == len(mapper.load_keys)
-            and mapper.all_keys_mapped and not mapper.deferred_keys):
-        ident = row[mapper.pk_positions[0]]
-        objs = session.identity_map.of(mapper.identity_class, True)
-        if ident is not None and ident not in objs:
-            return _new_persistent(mapper, session, objs, ident, zip(mapper.load_keys, row))
-    return instances(session, mapper, [row])[0]
+    path of ``Session.get``, which loads one row per call (see :func:`one_loader`)."""
+    return one_loader(mapper)(session, row)
+
+
+def one_loader(mapper: Any) -> Callable[[Any, Sequence[Any]], Any]:
+    """``load(session, row)``: :func:`load_one` for ``mapper``, generated once per mapper
+    and kept with its statements (which it drops when its columns change).
+
+    A row of the mapper's table columns in table order whose object is not in the
+    session's identity map yet is loaded as a loader would (``__new__``, one
+    ``d[key] = row[i]`` per column, the session's shared mark), with the identity map's
+    ``of`` and :func:`loaded_mark` inlined; any other row (an object already mapped, a
+    NULL key) goes through :func:`instances`, as does every row of a mapper with a
+    composite primary key or an unmapped or deferred column."""
+    load = mapper.statement_cache.get("load_one")
+    if load is not None:
+        return load  # type: ignore[no-any-return]
+    keys = mapper.load_keys
+    general = ["    return instances(session, mapper, [row])[0]"]
+    if len(mapper.pk_positions) != 1 or not mapper.all_keys_mapped or mapper.deferred_keys:
+        body = general
+    else:
+        body = [
+            f"    if len(row) == {len(keys)}:",
+            f"        ident = row[{mapper.pk_positions[0]}]",
+            "        if ident is not None:",
+            "            identity_map = session.identity_map",
+            "            maps = identity_map._maps",
+            "            entry = maps.get(ident_cls)",
+            "            if entry is None:",
+            "                objs = {}",
+            "                maps[ident_cls] = (objs, True)",
+            "            else:",
+            "                objs = entry[0]",
+            "            if ident not in objs:",
+            "                marks = identity_map.marks",
+            "                if marks is None:",
+            "                    marks = identity_map.marks = {}",
+            "                mark = marks.get(mapper)",
+            "                if mark is None:",
+            "                    mark = marks[mapper] = LoadedMark(session, mapper, pk_keys)",
+            "                obj = new(cls)",
+            "                d = obj.__dict__",
+            *(f"                d[{k!r}] = row[{i}]" for i, k in enumerate(keys)),
+            f"                d[{STATE_KEY!r}] = mark",
+            "                objs[ident] = obj",
+            "                return obj",
+            *general,
+        ]
+    source = "\n".join(["def load(session, row):", *body, ""])
+    namespace: dict[str, Any] = {
+        "cls": mapper.class_,
+        "new": mapper.class_.__new__,
+        "mapper": mapper,
+        "ident_cls": mapper.identity_class,
+        "pk_keys": mapper.pk_keys,
+        "LoadedMark": LoadedMark,
+        "instances": instances,
+    }
+    load = codegen.define(source, "load", f"one-row loader for {mapper.class_.__qualname__}",
+                          namespace)
+    if mapper.configured:
+        mapper.statement_cache["load_one"] = load
+    return load  # type: ignore[no-any-return]
 
 
 def instances(session: Any, mapper: Any, rows: Iterable[Sequence[Any]]) -> list[Any]:

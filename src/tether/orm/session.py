@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from tether.engine import lease
@@ -45,6 +46,8 @@ __all__ = [
 ]
 
 _UNRESOLVED = object()
+_dict_of = attrgetter("__dict__")
+_state_of = itemgetter(STATE_KEY)
 
 
 def _mapper_of(entity: Any) -> Mapper:
@@ -158,15 +161,14 @@ class Session(ExpiryMixin):
         join_transaction_mode: Any = None,
         query_cls: Any = None,
         detect_n_plus_one: str | None = None,
-        **kw: Any,
     ) -> None:
-        if kw:
-            raise TypeError(
-                f"Session() got unexpected keyword argument(s) {', '.join(sorted(kw))}; it "
-                "takes bind, autoflush, expire_on_commit, autobegin, info and "
-                "detect_n_plus_one"
-            )
         self.bind = bind
+        # Read before they change by every Session.get and close(): set here, they are
+        # instance attributes, which CPython reads faster than class attributes.
+        self._connection_ = None
+        self._lease_ = None
+        self._transaction = None
+        self._failed = None
         self.autoflush = autoflush
         self.expire_on_commit = expire_on_commit
         self.autobegin = autobegin
@@ -219,7 +221,7 @@ class Session(ExpiryMixin):
     def __enter__(self) -> Session:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
         self.close()
 
     def __del__(self) -> None:
@@ -753,7 +755,9 @@ class Session(ExpiryMixin):
         if maps:
             for objs, _ in maps.values():
                 if objs:
-                    detach([o.__dict__[STATE_KEY] for o in objs.values()], reason)
+                    # two C-level maps, not a comprehension (a frame of its own): a
+                    # session made per lookup closes holding one object
+                    detach(map(_state_of, map(_dict_of, objs.values())), reason)
             identity_map.reset()
         if self._new:
             detach(self._new, reason)

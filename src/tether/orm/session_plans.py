@@ -19,14 +19,14 @@ from tether.orm.mapper import Mapper
 __all__ = ["get_compiled", "get_plan", "get_statement", "run_get", "save_update_keys"]
 
 
-def get_plan(mapper: Mapper) -> tuple[Any, list[str], bool, dict[Any, Any]]:
+def get_plan(mapper: Mapper) -> tuple[Any, list[str], bool, dict[Any, Any], Any]:
     """What ``Session.get`` needs of ``mapper`` past the identity map: the statement, its
-    bind names, whether loading it loads relationships eagerly, and its compiled forms by
-    dialect (see ``get_compiled``); kept with the mapper's statements once it is
+    bind names, whether loading it loads relationships eagerly, its compiled forms by
+    dialect (see ``get_compiled``) and the mapper's ``loading.one_loader``; kept with the mapper's statements once it is
     configured (one lookup per ``get``)."""
     compiled: dict[Any, Any] = {}
     plan = (get_statement(mapper), mapper._get_bind_names,  # type: ignore[attr-defined]
-            loading.has_eager(mapper), compiled)
+            loading.has_eager(mapper), compiled, loading.one_loader(mapper))
     if mapper.configured:
         mapper.statement_cache["get_plan"] = plan
     return plan
@@ -66,7 +66,7 @@ def columns_statement(mapper: Mapper, keys: tuple[str, ...]) -> Any:
     return stmt
 
 
-def get_compiled(plan: tuple[Any, list[str], bool, dict[Any, Any]], dialect: Any) -> Any:
+def get_compiled(plan: tuple[Any, ...], dialect: Any) -> Any:
     """``(compiled, args)`` of a get plan's statement for ``dialect``: the Compiled, and a
     function from the primary-key tuple to the DB-API parameter tuple (None when the key
     tuple is that tuple already: one plain placeholder per key column, in key order).
@@ -113,13 +113,13 @@ def run_get(session: Any, mapper: Mapper, plan: Any, ident: tuple[Any, ...]) -> 
             compiled, args = plan[3].get(dialect) or get_compiled(plan, dialect)
             args = ident if args is None else args(ident)
             try:
-                rows = lease.rows(leased, compiled, args)
+                row = lease.first_row(leased, compiled, args)
             except Exception as error:
                 raise session._connection()._wrap(error, compiled.string, args) from error
-            return loading.load_one(session, mapper, rows[0]) if rows else None
+            return None if row is None else plan[4](session, row)
     compiled, args = plan[3].get(conn.dialect) or get_compiled(plan, conn.dialect)
     rows = conn._compiled_rows(compiled, ident if args is None else args(ident))
-    return loading.load_one(session, mapper, rows[0]) if rows else None
+    return plan[4](session, rows[0]) if rows else None
 
 
 def save_update_keys(mapper: Any) -> tuple[tuple[str, bool], ...]:
