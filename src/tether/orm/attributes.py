@@ -632,12 +632,8 @@ def _record_added(state: InstanceState, key: str, item: Any) -> None:
         del removed[i]
     else:
         hist.added[i] = item
-    flags = state._flags
-    if not flags & _MODIFIED:
-        state._flags = flags | _MODIFIED
-        session = state.session
-        if session is not None:
-            session._modified.add(state)
+    if not state._flags & _MODIFIED:  # the bit test inline: most appends find it set
+        state.mark_modified()
 
 
 def set_attribute(obj: Any, key: str, value: Any) -> None:
