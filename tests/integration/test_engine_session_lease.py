@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tether import Date, String, create_engine, exc, select, text
+from tether import Date, String, create_engine, delete, exc, select, text
 from tether.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 
@@ -282,3 +282,26 @@ def test_session_info_is_made_on_first_use_and_hash_key_is_per_session(items: An
     assert plain.hash_key == plain.hash_key != given.hash_key
     plain.close()
     given.close()
+
+
+def test_transaction_records_start_shared_and_empty_and_stay_per_session(items: Any) -> None:
+    # _tx_inserted / _tx_deleted / _cascade_pending start as the class's shared empty
+    # containers; a flush, a bulk delete or a delete() gives the session its own, so one
+    # session's records never reach another, and rollback() still undoes them
+    with Session(items) as a, Session(items) as b:
+        a.add(Item(id=10, name="new"))
+        a.delete(a.get(Item, 1))
+        a.flush()
+        assert a._tx_inserted and a._tx_deleted
+        assert not b._tx_inserted and not b._tx_deleted and not b._cascade_pending
+        assert not Session._tx_inserted and not Session._tx_deleted
+        assert not Session._cascade_pending
+        a.rollback()
+        assert a.get(Item, 10) is None and a.get(Item, 1).name == "a"
+    with Session(items) as c:
+        assert c.get(Item, 2) is not None
+        c.execute(delete(Item).where(Item.id == 2))  # an ORM bulk delete records it
+        assert c._tx_deleted
+        c.rollback()
+        assert c.get(Item, 2) is not None
+    assert not Session._tx_inserted and not Session._tx_deleted

@@ -71,6 +71,7 @@ def sync_after(session: Any, mapper: Any, kind: str, keys: list[Any], values: An
             if obj is not None:
                 session._expire_state(instance_state(obj), names)
     elif kind == "delete":
+        session._own_tx_records()
         for key in keys:
             obj = session.identity_map.pop(key, None)
             if obj is not None:

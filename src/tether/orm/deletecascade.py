@@ -52,6 +52,8 @@ def mark(session: Any, roots: list[Any], seen: set[int]) -> None:
     """Mark the objects ``roots`` deleted and, along loaded ``delete`` cascades, what they
     own; queue the objects with unloaded cascading relationships for ``resolve``."""
     pending = session._cascade_pending
+    if not pending:  # maybe the class's shared empty list: the session gets its own
+        pending = session._cascade_pending = []
     deleted = session._deleted
     cascades_of: dict[Any, tuple[Any, ...]] = {}  # per mapper, for this walk
     # depth first, in relationship and collection order, as a recursive walk would go

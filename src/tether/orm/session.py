@@ -139,6 +139,12 @@ class Session(ExpiryMixin):
     # savepoint / N+1 warning gives the session its own (Session() runs once per lookup in
     # some programs, and most sessions use neither).
     _savepoints: list[SessionTransaction] = []
+    # Likewise what a transaction wrote and deleted, and deletes waiting for their cascade:
+    # empty until a flush or delete() writes them (``_own_tx_records`` / deletecascade.mark
+    # give the session its own), and only read (or emptied while empty) until then.
+    _tx_inserted: dict[InstanceState, Any] = {}
+    _tx_deleted: dict[InstanceState, Any] = {}
+    _cascade_pending: list[Any] = []
     _nplusone_warned: set[Any] | None = None
     _info: dict[str, Any] | None = None
     #: N+1 detection's mode is resolved on first use (see _nplusone): reading the engine's
@@ -178,13 +184,6 @@ class Session(ExpiryMixin):
         self._new: dict[InstanceState, Any] = {}
         self._deleted: dict[InstanceState, Any] = {}
         self._modified: set[InstanceState] = set()
-        # objects whose database rows were written / deleted in the current transaction;
-        # a rollback turns them back (new -> transient, deleted -> persistent)
-        self._tx_inserted: dict[InstanceState, Any] = {}
-        self._tx_deleted: dict[InstanceState, Any] = {}
-        # deleted objects whose cascade waits for unloaded relationships, loaded for all of
-        # them at once before the session does anything else (tether.orm.deletecascade)
-        self._cascade_pending: list[Any] = []
         if detect_n_plus_one is not None:
             self._nplusone_flag = detect_n_plus_one
 
@@ -231,6 +230,14 @@ class Session(ExpiryMixin):
             lease.release_forgotten(self._lease_)
 
     # --- transactions ------------------------------------------------------------------------
+    def _own_tx_records(self) -> None:
+        """Give the session its own ``_tx_inserted`` / ``_tx_deleted`` (the objects whose
+        rows the current transaction wrote / deleted; a rollback turns them back: new ->
+        transient, deleted -> persistent) before something records into them."""
+        if "_tx_inserted" not in self.__dict__:
+            self._tx_inserted = {}
+            self._tx_deleted = {}
+
     def _check_failed(self) -> None:
         if self._failed is not None:
             raise PendingRollbackError(
@@ -518,6 +525,7 @@ class Session(ExpiryMixin):
             self._fire("before_flush", self, None, objects)
             if not (self._new or self._deleted or self._modified):
                 return
+        self._own_tx_records()
         self._flushing = True
         try:
             work = unitofwork.flush(self, self._after_flush if events.active else None)
@@ -794,12 +802,16 @@ class Session(ExpiryMixin):
             mapper = _mapper_of(entity)
         if type(ident) is not tuple:
             if not isinstance(ident, (dict, tuple, list)):
+                # one value: right when the key has one column (no tuple lengths to compare)
                 ident = (ident,)
-            elif isinstance(ident, dict):
-                ident = tuple(ident[k] for k in mapper.pk_keys)
+                count_ok = mapper.single_pk
             else:
-                ident = tuple(ident)
-        if len(ident) != len(mapper.primary_key):
+                ident = (tuple(ident[k] for k in mapper.pk_keys) if isinstance(ident, dict)
+                         else tuple(ident))
+                count_ok = len(ident) == len(mapper.primary_key)
+        else:
+            count_ok = len(ident) == len(mapper.primary_key)
+        if not count_ok:
             raise InvalidRequestError(
                 f"get() of {mapper.class_.__name__} needs {len(mapper.primary_key)} primary key "
                 f"value(s) ({', '.join(mapper.pk_keys)}); got {len(ident)}"
