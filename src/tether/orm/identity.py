@@ -67,8 +67,9 @@ class IdentityMap:
     def __init__(self) -> None:
         #: class -> (bare identity -> object), and whether that class's key has one column
         self._maps: dict[Any, tuple[dict[Any, Any], bool]] = {}
-        #: row loaders bound to this map's dicts (kept by :func:`tether.orm.loading.row_loader`)
-        self.loaders: dict[Any, Any] = {}
+        #: row loaders bound to this map's dicts (kept by :func:`tether.orm.loading.row_loader`;
+        #: made on first use, as the marks are)
+        self.loaders: dict[Any, Any] | None = None
         #: mapper -> the LoadedMark its objects loaded into this map share (kept by
         #: :func:`tether.orm.loading.loaded_mark`; made on first use, as a session that
         #: loads nothing is common)
@@ -80,7 +81,7 @@ class IdentityMap:
         loader still running over a result keeps its own dict, and a mark the detached
         objects hold keeps saying they left (new loads get new marks)."""
         self._maps = {}
-        self.loaders = {}
+        self.loaders = None
         self.marks = None
 
     def of(self, cls: Any, single: bool) -> dict[Any, Any]:

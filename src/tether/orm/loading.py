@@ -35,7 +35,10 @@ def row_loader(session: Any, mapper: Any, offset: int = 0,
     # dict of the class, so it is kept on that IdentityMap (a session that closes gets a
     # new one, and the cache with it); keyed by the generated factory, which a
     # reconfigured mapper replaces. Lazy loads ask for the same loader once per parent.
-    loaders = session.identity_map.loaders
+    identity_map = session.identity_map
+    loaders = identity_map.loaders
+    if loaders is None:
+        loaders = identity_map.loaders = {}
     cache_key = (make_loader, populate_existing)
     load = loaders.get(cache_key)
     if load is None:

@@ -820,24 +820,23 @@ class Session(ExpiryMixin):
             self._resolve_cascades()
         # the identity map's probe inlined (Session.get is its hottest caller)
         entry = self.identity_map._maps.get(mapper.identity_class)
-        obj = None
         if entry is not None:
             try:
                 obj = entry[0].get(ident[0] if entry[1] else ident)
             except TypeError:  # an unhashable key is in no map
-                pass
-        if obj is not None and not populate_existing:
-            state = obj.__dict__[STATE_KEY]
-            if state.__class__ is LoadedMark:  # loaded and untouched since: persistent
-                return obj
-            if state.marked_deleted:
-                return None
-            if state.expired:
-                try:
-                    self._load_unloaded(state)
-                except ObjectDeletedError:
+                obj = None
+            if obj is not None and not populate_existing:
+                state = obj.__dict__[STATE_KEY]
+                if state.__class__ is LoadedMark:  # loaded and untouched since: persistent
+                    return obj
+                if state.marked_deleted:
                     return None
-            return obj
+                if state.expired:
+                    try:
+                        self._load_unloaded(state)
+                    except ObjectDeletedError:
+                        return None
+                return obj
         if self._failed is not None:
             self._check_failed()
         if self._new or self._deleted or self._modified:
