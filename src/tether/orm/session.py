@@ -641,6 +641,7 @@ class Session(ExpiryMixin):
         joined = {id(state)}  # states this walk attached (the first one by the caller)
         keys_of: dict[Any, tuple[tuple[str, bool], ...]] = {}
         new = self._new
+        see, join, walk = seen.add, joined.add, queue.append
         for st in queue:
             d = st.obj.__dict__
             mapper = st.mapper
@@ -669,7 +670,7 @@ class Session(ExpiryMixin):
                     i = id(item)
                     if i in seen:
                         continue
-                    seen.add(i)
+                    see(i)
                     try:
                         ist = item.__dict__[STATE_KEY]
                     except (KeyError, AttributeError):
@@ -677,7 +678,7 @@ class Session(ExpiryMixin):
                     if ist.__class__ is LoadedMark:
                         ist = instance_state(item)
                     if ist.session is not self:
-                        joined.add(id(ist))
+                        join(id(ist))
                         if (ist.session is None and ist.ident is None
                                 and self._transaction is not None):
                             # a transient object becomes pending, as _save_or_update does
@@ -685,7 +686,7 @@ class Session(ExpiryMixin):
                             new[ist] = item
                         else:
                             self._save_or_update(ist, item)
-                    queue.append(ist)
+                    walk(ist)
 
     def delete(self, instance: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``).
