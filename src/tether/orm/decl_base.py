@@ -327,6 +327,8 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
             # without first missing the lookup (an exception per object constructed).
             if mapper.registry._dirty:
                 mapper.registry.configure_if_needed()
+                if plan[1] != len(attrs):  # configuring added properties (backrefs)
+                    plain = _init_plan(cls, attrs)[3]
             fresh = d[STATE_KEY] = InstanceState(self, mapper)
     if plain.issuperset(kwargs):  # (no keys view made per object)
         # only plain columns: a brand-new object has no history to keep, store them as is
