@@ -415,6 +415,8 @@ class Session(ExpiryMixin):
         map, with the attribute keys looked up once per mapper."""
         keys_of: dict[Any, tuple[str, ...]] = {}
         discard = self._modified.discard
+        last: Any = None  # the mapper of the object before (the map holds objects by class)
+        keys: tuple[str, ...] = ()
         # one call per object (expire_by_commit): a commit runs this for every object it holds
         for obj in list(self.identity_map.values()):
             d = obj.__dict__
@@ -422,9 +424,11 @@ class Session(ExpiryMixin):
             if state.__class__ is LoadedMark:  # the identity must outlive the dropped values
                 state = state_from_mark(obj, state)
             mapper = state.mapper
-            keys = keys_of.get(mapper)
-            if keys is None:
-                keys = keys_of[mapper] = tuple(mapper.attrs.keys())
+            if mapper is not last:
+                last = mapper
+                keys = keys_of.get(mapper)  # type: ignore[assignment]
+                if keys is None:
+                    keys = keys_of[mapper] = tuple(mapper.attrs.keys())
             for key in keys:
                 if key in d:
                     del d[key]
