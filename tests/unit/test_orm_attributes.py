@@ -259,3 +259,31 @@ def test_new_parent_collection_history_then_removal_after_reset() -> None:
     assert get_history(p, "children") == ((), [b], [a])
     assert a.parent is None
     assert get_history(other, "children").deleted == ()
+
+
+def test_constructor_plan_follows_properties_added_later() -> None:
+    # the constructor's per-class plan is made again when configuring a class declared
+    # after the first object was built adds a backref (the configure runs inside the
+    # constructor of the object whose keywords name the new backref)
+    LateBase = declarative_base()
+
+    class Owner(LateBase):
+        __tablename__ = "late_owners"
+        id = Column(Integer, primary_key=True)
+        name = Column(String)
+
+    first = Owner(name="a")
+    assert first.name == "a"
+
+    class Item(LateBase):
+        __tablename__ = "late_items"
+        id = Column(Integer, primary_key=True)
+        owner_id = Column(Integer, ForeignKey("late_owners.id"))
+        owner = relationship("Owner", backref="items")
+
+    o = Owner(name="b", items=[])
+    item = Item(owner=o)
+    assert o.name == "b" and o.items == [item] and item.owner is o
+    assert get_history(item, "owner") == ([o], (), ())
+    with pytest.raises(TypeError, match="invalid keyword argument"):
+        Owner(nonsense=1)

@@ -491,9 +491,9 @@ class RelationshipAttribute(QueryableAttribute):
                     old = idict.get(rkey, NO_VALUE)
                     if old is not obj:
                         committed = ist.committed
-                        if rkey not in committed:
-                            if committed is NO_CHANGES:
-                                committed = ist.committed = {}
+                        if committed is NO_CHANGES:  # the first change: the state's own dict
+                            ist.committed = {rkey: old}
+                        elif rkey not in committed:
                             committed[rkey] = old  # type: ignore[index]
                         idict[rkey] = obj
                         flags = ist._flags

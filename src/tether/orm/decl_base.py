@@ -311,9 +311,15 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
     """Set each keyword argument as an attribute; unknown names raise TypeError."""
     cls = type(self)
     d = self.__dict__
+    attrs = getattr(cls, "_tether_attrs", _EMPTY)
+    # what the constructor looks up per class, kept with the attrs dict it was made from
+    # (an inherited entry is a base class's: its attrs dict is not this class's)
+    plan = getattr(cls, "_tether_init_plan", None)
+    if plan is None or plan[0] is not attrs or plan[1] != len(attrs):
+        plan = _init_plan(cls, attrs)
+    mapper, plain = plan[2], plan[3]
     fresh = None  # the state, when made here: the object has no session and no values yet
     if STATE_KEY not in d:
-        mapper = getattr(cls, "__mapper__", None)
         if mapper is None:
             instance_state(self)  # raises: not a mapped class
         else:
@@ -321,14 +327,9 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
             # without first missing the lookup (an exception per object constructed).
             if mapper.registry._dirty:
                 mapper.registry.configure_if_needed()
+                if plan[1] != len(attrs):  # configuring added properties (backrefs)
+                    plain = _init_plan(cls, attrs)[3]
             fresh = d[STATE_KEY] = InstanceState(self, mapper)
-    attrs = getattr(cls, "_tether_attrs", _EMPTY)
-    # (an inherited entry is a base class's: its attrs dict is not this class's)
-    cached = getattr(cls, "_tether_plain_keys", None)
-    if cached is not None and cached[0] is attrs and cached[1] == len(attrs):
-        plain = cached[2]
-    else:
-        plain = _plain_keys(cls, attrs)
     if plain.issuperset(kwargs):  # (no keys view made per object)
         # only plain columns: a brand-new object has no history to keep, store them as is
         d.update(kwargs)
@@ -352,13 +353,16 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
             setattr(self, key, value)
 
 
-def _plain_keys(cls: type, attrs: dict[str, Any]) -> frozenset[str]:
-    """The keys of ``cls``'s column attributes without a validator: the constructor stores
-    those straight into the new object's ``__dict__``. Kept on the class with the attrs
-    dict it was made from, so the constructor makes it again when a property was added."""
+def _init_plan(cls: type, attrs: dict[str, Any]) -> tuple[Any, ...]:
+    """``(attrs, len(attrs), mapper or None, plain keys)`` for ``cls``'s constructor. The
+    plain keys are those of the column attributes without a validator: the constructor
+    stores those straight into the new object's ``__dict__``. Kept on the class with the
+    attrs dict it was made from, so the constructor makes it again when the class was
+    mapped (a new attrs dict) or a property was added."""
     plain = frozenset(k for k, a in attrs.items() if not a.is_relationship and a.validator is None)
-    type.__setattr__(cls, "_tether_plain_keys", (attrs, len(attrs), plain))
-    return plain
+    plan = (attrs, len(attrs), getattr(cls, "__mapper__", None), plain)
+    type.__setattr__(cls, "_tether_init_plan", plan)
+    return plan
 
 
 _default_constructor.__name__ = "__init__"

@@ -422,6 +422,8 @@ class Session(ExpiryMixin):
         map, with the attribute keys looked up once per mapper."""
         keys_of: dict[Any, tuple[str, ...]] = {}
         discard = self._modified.discard
+        last: Any = None  # the mapper of the object before (the map holds objects by class)
+        keys: tuple[str, ...] = ()
         # one call per object (expire_by_commit): a commit runs this for every object it holds
         for obj in list(self.identity_map.values()):
             d = obj.__dict__
@@ -429,9 +431,11 @@ class Session(ExpiryMixin):
             if state.__class__ is LoadedMark:  # the identity must outlive the dropped values
                 state = state_from_mark(obj, state)
             mapper = state.mapper
-            keys = keys_of.get(mapper)
-            if keys is None:
-                keys = keys_of[mapper] = tuple(mapper.attrs.keys())
+            if mapper is not last:
+                last = mapper
+                keys = keys_of.get(mapper)  # type: ignore[assignment]
+                if keys is None:
+                    keys = keys_of[mapper] = tuple(mapper.attrs.keys())
             for key in keys:
                 if key in d:
                     del d[key]
@@ -649,6 +653,7 @@ class Session(ExpiryMixin):
         joined = {id(state)}  # states this walk attached (the first one by the caller)
         keys_of: dict[Any, tuple[tuple[str, bool], ...]] = {}
         new = self._new
+        see, join, walk = seen.add, joined.add, queue.append
         for st in queue:
             d = st.obj.__dict__
             mapper = st.mapper
@@ -677,7 +682,7 @@ class Session(ExpiryMixin):
                     i = id(item)
                     if i in seen:
                         continue
-                    seen.add(i)
+                    see(i)
                     try:
                         ist = item.__dict__[STATE_KEY]
                     except (KeyError, AttributeError):
@@ -685,7 +690,7 @@ class Session(ExpiryMixin):
                     if ist.__class__ is LoadedMark:
                         ist = instance_state(item)
                     if ist.session is not self:
-                        joined.add(id(ist))
+                        join(id(ist))
                         if (ist.session is None and ist.ident is None
                                 and self._transaction is not None):
                             # a transient object becomes pending, as _save_or_update does
@@ -693,7 +698,7 @@ class Session(ExpiryMixin):
                             new[ist] = item
                         else:
                             self._save_or_update(ist, item)
-                    queue.append(ist)
+                    walk(ist)
 
     def delete(self, instance: Any) -> None:
         """Mark a persistent object for deletion at the next flush (cascading ``delete``).

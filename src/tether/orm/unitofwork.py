@@ -97,55 +97,59 @@ class _Flush:
         self.m2m_moves: list[tuple[InstanceState, list[tuple[RelationshipProperty, dict[str, Any]]]]] = []
 
     # --- 1. gather ------------------------------------------------------------------------
-    def collect(self, state: InstanceState) -> None:
+    def collect(self, states: Iterable[InstanceState]) -> None:
+        """The tasks of ``states`` (new or changed objects): one loop for all of them, the
+        relationships of each mapper listed once per flush."""
         session = self.session
-        obj = state.obj
-        d = obj.__dict__
-        is_new = state.ident is None
-        rels = self.rels_of.get(state.mapper)
-        if rels is None:
-            rels = self.rels_of[state.mapper] = [
-                (p, p.key, p.direction, self.post_tasks if p.post_update else self.tasks,
-                 self._mirror_key(p))
-                for p in state.mapper.relationships.values() if not p.viewonly]
-        for prop, key, direction, tasks, mirror in rels:
-            if direction is MANYTOONE:
-                if is_new:
-                    value = d.get(key)
-                    if value is not None:
+        rels_of = self.rels_of
+        for state in states:
+            obj = state.obj
+            d = obj.__dict__
+            is_new = state.ident is None
+            rels = rels_of.get(state.mapper)
+            if rels is None:
+                rels = rels_of[state.mapper] = [
+                    (p, p.key, p.direction, self.post_tasks if p.post_update else self.tasks,
+                     self._mirror_key(p))
+                    for p in state.mapper.relationships.values() if not p.viewonly]
+            for prop, key, direction, tasks, mirror in rels:
+                if direction is MANYTOONE:
+                    if is_new:
+                        value = d.get(key)
+                        if value is not None:
+                            tasks.append((state, value, prop))
+                    elif key in state.committed:
+                        value = d.get(key)
                         tasks.append((state, value, prop))
-                elif key in state.committed:
-                    value = d.get(key)
-                    tasks.append((state, value, prop))
-            elif direction is ONETOMANY:
-                if not prop.passive_updates and not is_new:
-                    self._cascade_key_change(state, prop, tasks)
-                if prop.uselist:
-                    hist = state.collections.get(key) if state.collections else None
-                    if hist is None:
-                        continue
-                    for child in hist.removed.values():
-                        self._child_removed(child, prop, tasks)
-                    if mirror is not None and is_new:
-                        self._collect_added(state, prop, hist.added.values(), mirror)
-                        continue
-                    for child in hist.added.values():
-                        cst = instance_state(child)
-                        if cst.session is session and not cst.marked_deleted:
-                            tasks.append((cst, obj, prop))
-                elif key in state.committed or (is_new and d.get(key) is not None):
-                    old = state.committed.get(key, NO_VALUE)
-                    new = d.get(key)
-                    if old is not None and old is not NO_VALUE and old is not new:
-                        self._child_removed(old, prop, tasks)
-                    if new is not None:
-                        cst = instance_state(new)
-                        if cst.session is session and not cst.marked_deleted:
-                            tasks.append((cst, obj, prop))
-            elif direction is MANYTOMANY:
-                if not prop.passive_updates and not is_new:
-                    self._move_m2m_key(state, prop)
-                self._collect_m2m(state, prop)
+                elif direction is ONETOMANY:
+                    if not prop.passive_updates and not is_new:
+                        self._cascade_key_change(state, prop, tasks)
+                    if prop.uselist:
+                        hist = state.collections.get(key) if state.collections else None
+                        if hist is None:
+                            continue
+                        for child in hist.removed.values():
+                            self._child_removed(child, prop, tasks)
+                        if mirror is not None and is_new:
+                            self._collect_added(state, prop, hist.added.values(), mirror)
+                            continue
+                        for child in hist.added.values():
+                            cst = instance_state(child)
+                            if cst.session is session and not cst.marked_deleted:
+                                tasks.append((cst, obj, prop))
+                    elif key in state.committed or (is_new and d.get(key) is not None):
+                        old = state.committed.get(key, NO_VALUE)
+                        new = d.get(key)
+                        if old is not None and old is not NO_VALUE and old is not new:
+                            self._child_removed(old, prop, tasks)
+                        if new is not None:
+                            cst = instance_state(new)
+                            if cst.session is session and not cst.marked_deleted:
+                                tasks.append((cst, obj, prop))
+                elif direction is MANYTOMANY:
+                    if not prop.passive_updates and not is_new:
+                        self._move_m2m_key(state, prop)
+                    self._collect_m2m(state, prop)
 
     def _mirror_key(self, prop: RelationshipProperty) -> str | None:
         """For a one-to-many collection whose reverse many-to-one copies the same one-column
@@ -512,10 +516,8 @@ class _Flush:
         new = list(session._new)
         dirty = [s for s in session._modified if s.ident is not None and not s.marked_deleted
                  and s.session is session]
-        for state in new:
-            self.collect(state)
-        for state in dirty:
-            self.collect(state)
+        self.collect(new)
+        self.collect(dirty)
         self.settle_orphans()
         deleted = list(session._deleted)
         deleted_by_mapper: dict[Any, list[InstanceState]] = {}
