@@ -462,12 +462,7 @@ class RelationshipAttribute(QueryableAttribute):
         it repeats per member done once (``state`` is already marked modified)."""
         validator = self.validator
         key = self.key
-        colls = state.collections
-        if colls is None:
-            colls = state.collections = {}
-        hist = colls.get(key)
-        if hist is None:
-            hist = colls[key] = CollectionHistory()
+        hist = self._history(state)
         added, removed = hist.added, hist.removed
         prop = self.prop
         plan = self._append_plan
