@@ -210,10 +210,10 @@ def one_loader(mapper: Any) -> Callable[[Any, Sequence[Any]], Any]:
 
     A row of the mapper's table columns in table order whose object is not in the
     session's identity map yet is loaded as a loader would (``__new__``, one
-    ``d[key] = row[i]`` per column, the session's shared mark), with the identity map's
-    ``of`` and :func:`loaded_mark` inlined; any other row (an object already mapped, a
-    NULL key) goes through :func:`instances`, as does every row of a mapper with a
-    composite primary key or an unmapped or deferred column."""
+    ``d[key] = row[i]`` per column, the session's shared mark from :func:`loaded_mark`);
+    any other row (an object already mapped, a NULL key) goes through :func:`instances`,
+    as does every row of a mapper with a composite primary key or an unmapped or deferred
+    column."""
     load = mapper.statement_cache.get("load_one")
     if load is not None:
         return load  # type: ignore[no-any-return]
@@ -226,21 +226,9 @@ def one_loader(mapper: Any) -> Callable[[Any, Sequence[Any]], Any]:
             f"    if len(row) == {len(keys)}:",
             f"        ident = row[{mapper.pk_positions[0]}]",
             "        if ident is not None:",
-            "            identity_map = session.identity_map",
-            "            maps = identity_map._maps",
-            "            entry = maps.get(ident_cls)",
-            "            if entry is None:",
-            "                objs = {}",
-            "                maps[ident_cls] = (objs, True)",
-            "            else:",
-            "                objs = entry[0]",
+            "            objs = session.identity_map.of(ident_cls, True)",
             "            if ident not in objs:",
-            "                marks = identity_map.marks",
-            "                if marks is None:",
-            "                    marks = identity_map.marks = {}",
-            "                mark = marks.get(mapper)",
-            "                if mark is None:",
-            "                    mark = marks[mapper] = LoadedMark(session, mapper, pk_keys)",
+            "                mark = loaded_mark(session, mapper)",
             "                obj = new(cls)",
             "                d = obj.__dict__",
             *(f"                d[{k!r}] = row[{i}]" for i, k in enumerate(keys)),
@@ -255,8 +243,7 @@ def one_loader(mapper: Any) -> Callable[[Any, Sequence[Any]], Any]:
         "new": mapper.class_.__new__,
         "mapper": mapper,
         "ident_cls": mapper.identity_class,
-        "pk_keys": mapper.pk_keys,
-        "LoadedMark": LoadedMark,
+        "loaded_mark": loaded_mark,
         "instances": instances,
     }
     load = codegen.define(source, "load", f"one-row loader for {mapper.class_.__qualname__}",

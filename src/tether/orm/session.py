@@ -686,8 +686,8 @@ class Session(ExpiryMixin):
                     try:
                         ist = item.__dict__[STATE_KEY]
                     except (KeyError, AttributeError):
-                        ist = instance_state(item)
-                    if ist.__class__ is LoadedMark:
+                        ist = None
+                    if not ist:  # none yet, or a loaded object's (falsy) mark
                         ist = instance_state(item)
                     if ist.session is not self:
                         join(id(ist))
