@@ -3,8 +3,17 @@ PostgreSQL-specific types (``JSONB``, ``UUID``, ``ARRAY``, ...) under SQLAlchemy
 ``tether.dialects.postgresql``.
 
 psycopg is imported when the first connection is opened, so importing this module (for the
-types) works without the driver installed. Connections run with autocommit off: psycopg
-opens a transaction at the first statement, and the engine ends it with commit or rollback.
+types) works without the driver installed.
+
+Connections run in psycopg's autocommit mode and tether sends BEGIN, COMMIT and ROLLBACK
+itself through libpq (``pgconn.exec_``): psycopg's own implicit BEGIN and its ``commit()``
+/ ``rollback()`` cost a trip through its generator machinery each, and its ``rollback()``
+forgets every prepared statement, so one short transaction per request (a session per
+lookup) would never run a prepared statement. tether keeps them across a ROLLBACK only
+while the transaction ran nothing but statements tether compiled as SELECT/INSERT/UPDATE/
+DELETE; after DDL, text() or driver SQL, or once the DB-API connection was handed to the
+caller, it rolls back through psycopg, which forgets them (a rolled-back transaction may
+have dropped or made the objects a prepared statement was planned on).
 """
 
 from __future__ import annotations
@@ -107,6 +116,36 @@ def _pack_int_keys(items: list[Any]) -> Any:
 _INT_ARRAY_TYPES = frozenset({"INTEGER", "SMALLINT", "BIGINT"})
 
 
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE
+_COMMAND_OK = 1  # psycopg.pq.ExecStatus.COMMAND_OK
+_CONNECTION_OK = 0  # psycopg.pq.ConnStatus.OK
+
+
+def _run(dbapi_connection: Any, command: bytes) -> None:
+    """Send a transaction command through libpq and raise the psycopg error psycopg's own
+    call would raise when it fails: the class of the server's SQLSTATE, or
+    OperationalError when the connection was lost (libpq then marks it bad, which
+    ``is_disconnect`` sees)."""
+    pgconn = dbapi_connection.pgconn
+    result = pgconn.exec_(command)
+    if result.status != _COMMAND_OK:
+        from psycopg import OperationalError
+        from psycopg.errors import error_from_result
+
+        encoding = dbapi_connection.info.encoding
+        if pgconn.status != _CONNECTION_OK:
+            raise OperationalError(result.get_error_message(encoding))
+        raise error_from_result(result, encoding=encoding)
+
+
+def _restore(dbapi_connection: Any) -> None:
+    """After a commit or rollback through psycopg: tether's own mode again (autocommit
+    on, a lent connection taken back), with nothing untracked in the next transaction."""
+    if not dbapi_connection.autocommit:
+        dbapi_connection.autocommit = True
+    dbapi_connection._tether_plain = True
+
+
 class PGDialect(Dialect):
     """PostgreSQL via psycopg 3."""
 
@@ -203,7 +242,7 @@ class PGDialect(Dialect):
             # libpq takes one value per keyword; a repeated key keeps the last one.
             args[key] = value[-1] if isinstance(value, tuple) else value
         args.update(connect_args)
-        args["autocommit"] = False
+        args["autocommit"] = True  # transactions are begun by do_begin
         try:
             conn = psycopg.connect(**args)
         except psycopg.Error as error:
@@ -213,6 +252,13 @@ class PGDialect(Dialect):
 
     def on_connect(self, dbapi_connection: Any) -> None:
         dbapi_connection.adapters.register_dumper(_IntKeys, _int_keys_dumper_class())
+        # tether's transaction state, kept on the psycopg connection itself:
+        # _tether_begin is the BEGIN command of the connection's isolation level (None at
+        # AUTOCOMMIT); _tether_plain is True while nothing but tether's compiled
+        # SELECT/INSERT/UPDATE/DELETE ran since the last full rollback or commit, so a
+        # ROLLBACK may keep psycopg's prepared statements.
+        dbapi_connection._tether_begin = b"BEGIN"
+        dbapi_connection._tether_plain = True
 
     def in_list_array_packer(self, array_type: str) -> Any:
         return _pack_int_keys if array_type in _INT_ARRAY_TYPES else None
@@ -240,28 +286,56 @@ class PGDialect(Dialect):
                 f"PostgreSQL has no isolation level {level!r}; use one of "
                 f"{', '.join(sorted(self.isolation_levels))}."
             )
+        # Back to tether's own mode in case the connection was lent (see do_untracked).
+        dbapi_connection.autocommit = True
         if level == "AUTOCOMMIT":
-            dbapi_connection.autocommit = True
+            dbapi_connection._tether_begin = None
         else:
-            dbapi_connection.autocommit = False
+            # psycopg's attribute too: it begins a lent connection's transactions.
             dbapi_connection.isolation_level = psycopg.IsolationLevel[level.replace(" ", "_")]
+            dbapi_connection._tether_begin = b"BEGIN ISOLATION LEVEL " + level.encode()
 
     def default_isolation_level(self, dbapi_connection: Any) -> str:
-        if dbapi_connection.autocommit:
+        if dbapi_connection._tether_begin is None:
             return "AUTOCOMMIT"
         level = dbapi_connection.isolation_level
         if level is None:
-            return "READ COMMITTED"  # the server default, which psycopg leaves alone
+            return "READ COMMITTED"  # the server default, which a plain BEGIN leaves alone
         return str(level.name).replace("_", " ")
 
-    # --- transactions: psycopg opens one implicitly at the first statement -------------
+    # --- transactions: BEGIN, COMMIT and ROLLBACK sent by tether ------------------------
     def do_begin(self, dbapi_connection: Any) -> None:
-        return None
+        begin = dbapi_connection._tether_begin
+        # Not when a lent connection's caller already began one through psycopg.
+        if begin is not None and dbapi_connection.pgconn.transaction_status == _IDLE:
+            _run(dbapi_connection, begin)
+
+    def do_commit(self, dbapi_connection: Any) -> None:
+        if not dbapi_connection._tether_plain:
+            dbapi_connection.commit()
+            _restore(dbapi_connection)
+        elif dbapi_connection.pgconn.transaction_status != _IDLE:
+            _run(dbapi_connection, b"COMMIT")
+
+    def do_rollback(self, dbapi_connection: Any) -> None:
+        if not dbapi_connection._tether_plain:
+            # psycopg's rollback forgets its prepared statements (see the module docstring).
+            dbapi_connection.rollback()
+            _restore(dbapi_connection)
+        elif dbapi_connection.pgconn.transaction_status != _IDLE:
+            _run(dbapi_connection, b"ROLLBACK")
+
+    def do_untracked(self, dbapi_connection: Any) -> None:
+        dbapi_connection._tether_plain = False
+        if (dbapi_connection._tether_begin is not None
+                and dbapi_connection.pgconn.transaction_status == _IDLE):
+            # Lent outside a transaction: the caller's statements open one, as on a
+            # plain psycopg connection, until the next commit or rollback.
+            dbapi_connection.autocommit = False
 
     def do_ping(self, dbapi_connection: Any) -> bool:
         try:
             dbapi_connection.execute("SELECT 1").fetchall()
-            dbapi_connection.rollback()
         except Exception:
             return False
         return True

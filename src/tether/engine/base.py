@@ -100,16 +100,11 @@ def _release_forgotten(pool: Any, dbapi_connection: Any) -> None:
 
 
 def _show_params(params: Any, many: bool) -> str:
-    if not many:
-        return repr(params)
-    params = list(params)
-    if len(params) <= 10:
+    if not many or len(params := list(params)) <= 10:
         return repr(params)
     shown = ", ".join(repr(p) for p in params[:9])
-    return (
-        f"[{shown}  ... displaying 10 of {len(params)} total bound parameter sets ...  "
-        f"{params[-1]!r}]"
-    )
+    return (f"[{shown}  ... displaying 10 of {len(params)} total bound parameter sets ...  "
+            f"{params[-1]!r}]")
 
 
 class Connection:
@@ -169,6 +164,7 @@ class Connection:
         """The underlying DB-API connection."""
         self._check_open()
         self._clean = False  # the caller may do anything with it
+        self.dialect.do_untracked(self._dbapi)
         return self._dbapi
 
     def in_transaction(self) -> bool:
@@ -408,7 +404,7 @@ class Connection:
                 and not isinstance(parameters, Mapping)):
             return self.execute(statement, parameters)._raw_all()
         compiled, bound = compile_statement(statement, self.dialect, parameters)
-        if not compiled.is_select or compiled.result_keys is None:
+        if not compiled.is_select or compiled.result_keys is None or compiled.is_text:
             return self._execute_one(compiled, bound, parameters)._raw_all()
         return self._compiled_rows(compiled, compiled.construct_params(bound, parameters))
 
@@ -450,6 +446,8 @@ class Connection:
         try:
             if not compiled.is_select and (not compiled.is_text or _may_write(string)):
                 self.dialect.do_begin_write(self._dbapi)
+            if compiled.is_text or compiled.is_ddl:
+                self.dialect.do_untracked(self._dbapi)
             # Both drivers offer connection.execute(), which makes and runs a cursor in one
             # call (in C for sqlite3): the hottest line of every query.
             cursor = self._dbapi.execute(string, args)
@@ -502,6 +500,8 @@ class Connection:
         args: Any = arg_sets
         try:
             self.dialect.do_begin_write(self._dbapi)
+            if compiled.is_text:
+                self.dialect.do_untracked(self._dbapi)
             if compiled.returns_rows and compiled.result_keys is not None:
                 meta = _compiled_meta(compiled)
                 rows: list[Any] | None = []
@@ -651,6 +651,7 @@ class Connection:
             log._log(_INFO, "[raw sql] %s", (shown,))
         cursor = self._dbapi.cursor()
         try:
+            self.dialect.do_untracked(self._dbapi)
             if many or _may_write(statement):
                 self.dialect.do_begin_write(self._dbapi)
             if many:
@@ -776,7 +777,8 @@ class Connection:
 class _PooledDBAPIConnection:
     """A checked-out DB-API connection whose ``close()`` returns it to its pool."""
 
-    def __init__(self, pool: Any, dbapi_connection: Any) -> None:
+    def __init__(self, pool: Any, dbapi_connection: Any, dialect: Any) -> None:
+        dialect.do_untracked(dbapi_connection)
         self._pool = pool
         self.dbapi_connection = self.driver_connection = dbapi_connection
 
@@ -970,7 +972,7 @@ class Engine:
         """A DB-API connection from the pool, wrapped so that ``close()`` gives it back
         to the pool; the driver's own object is ``.dbapi_connection``."""
         pool = self.pool
-        return _PooledDBAPIConnection(pool, self._checkout(pool))
+        return _PooledDBAPIConnection(pool, self._checkout(pool), self.dialect)
 
     def dispose(self, close: bool = True) -> None:
         """Close the pool's idle connections and start a fresh pool. For an in-memory

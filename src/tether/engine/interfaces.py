@@ -111,6 +111,13 @@ class Dialect:
         """Called before each statement that may write (and before a SAVEPOINT) inside a
         transaction; a dialect whose ``do_begin`` defers the real BEGIN issues it here."""
 
+    def do_untracked(self, dbapi_connection: Any) -> None:
+        """Called inside a transaction before SQL that tether did not compile as a
+        SELECT/INSERT/UPDATE/DELETE (DDL, text(), driver SQL) runs, and whenever the DB-API
+        connection is handed to the caller (``Connection.connection``,
+        ``engine.raw_connection()``): what follows may change the schema, and a lent
+        connection is the caller's to use as the driver's own."""
+
     def do_commit(self, dbapi_connection: Any) -> None:
         dbapi_connection.commit()
 
