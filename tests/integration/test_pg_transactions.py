@@ -234,3 +234,16 @@ def test_raw_connection_keeps_driver_transactions(pg_engine: Any) -> None:
         conn.execute(insert(Parent.__table__).values(id=3, name="undone"))
         conn.rollback()
         assert conn.execute(select(Parent.__table__.c.id)).scalars().all() == [2]
+
+
+def test_connection_lent_outside_a_transaction_keeps_driver_transactions(
+    pg_engine: Any,
+) -> None:
+    with pg_engine.connect() as conn:
+        conn.connection.execute("INSERT INTO tx_parents VALUES (1, 'undone at close')")
+    with pg_engine.connect() as conn:
+        lent = conn.connection
+        lent.execute("INSERT INTO tx_parents VALUES (2, 'kept')")
+        conn.execute(insert(Parent.__table__).values(id=3, name="kept"))  # same transaction
+        conn.commit()
+        assert conn.execute(select(Parent.__table__.c.id)).scalars().all() == [2, 3]
