@@ -247,3 +247,41 @@ def test_connection_lent_outside_a_transaction_keeps_driver_transactions(
         conn.execute(insert(Parent.__table__).values(id=3, name="kept"))  # same transaction
         conn.commit()
         assert conn.execute(select(Parent.__table__.c.id)).scalars().all() == [2, 3]
+
+
+def test_ddl_rolled_back_to_a_savepoint_leaves_no_stale_prepared_statement(
+    pg_engine: Any,
+) -> None:
+    stale = Table("tx_sp", MetaData(), Column("id", Integer, primary_key=True),
+                  Column("a", Integer))
+    query = select(stale.c.a).where(stale.c.id == 1)
+    with pg_engine.connect() as conn:
+        conn.execute(insert(Parent.__table__).values(id=1, name="kept"))
+        savepoint = conn.begin_nested()
+        conn.exec_driver_sql("CREATE TABLE tx_sp (id INTEGER PRIMARY KEY, a INTEGER)")
+        conn.execute(insert(stale).values(id=1, a=5))
+        for _ in range(8):
+            assert conn.execute(query).scalar() == 5
+        savepoint.rollback()
+        conn.exec_driver_sql("CREATE TABLE tx_sp (id INTEGER PRIMARY KEY, a TEXT)")
+        conn.exec_driver_sql("INSERT INTO tx_sp VALUES (1, 'text now')")
+        assert conn.execute(query).scalar() == "text now"
+        savepoint = conn.begin_nested()
+        conn.execute(insert(Parent.__table__).values(id=2, name="undone"))
+        savepoint.rollback()
+        savepoint = conn.begin_nested()
+        conn.execute(insert(Parent.__table__).values(id=3, name="released"))
+        savepoint.commit()
+        conn.commit()
+        assert conn.execute(select(Parent.__table__.c.id)).scalars().all() == [1, 3]
+
+
+def test_a_failed_savepoint_statement_raises_the_driver_error_class(pg_engine: Any) -> None:
+    with pg_engine.connect() as conn:
+        with pytest.raises(exc.ProgrammingError):
+            conn.exec_driver_sql("SELECT * FROM no_such_table")
+        with pytest.raises(exc.InternalError, match="current transaction is aborted"):
+            conn.begin_nested()
+        conn.rollback()
+        savepoint = conn.begin_nested()
+        savepoint.commit()

@@ -333,6 +333,21 @@ class PGDialect(Dialect):
             # plain psycopg connection, until the next commit or rollback.
             dbapi_connection.autocommit = False
 
+    # SAVEPOINT names are tether's own (``tether_sp_<n>``), safe to send as they are.
+    def do_savepoint(self, dbapi_connection: Any, name: str) -> None:
+        _run(dbapi_connection, b"SAVEPOINT " + name.encode())
+
+    def do_release_savepoint(self, dbapi_connection: Any, name: str) -> None:
+        _run(dbapi_connection, b"RELEASE SAVEPOINT " + name.encode())
+
+    def do_rollback_to_savepoint(self, dbapi_connection: Any, name: str) -> None:
+        if dbapi_connection._tether_plain:
+            _run(dbapi_connection, b"ROLLBACK TO SAVEPOINT " + name.encode())
+        else:
+            # Through psycopg, which forgets its prepared statements on a ROLLBACK: the
+            # savepoint's work may have made or dropped what they were planned on.
+            dbapi_connection.execute(f"ROLLBACK TO SAVEPOINT {name}")
+
     def do_ping(self, dbapi_connection: Any) -> bool:
         try:
             dbapi_connection.execute("SELECT 1").fetchall()
