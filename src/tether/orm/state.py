@@ -53,6 +53,25 @@ DETACHED_COMMIT_EXPIRED = "commit-expired"
 #: (:meth:`InstanceState.remember`), and a stray write to the shared one fails loudly.
 NO_CHANGES: Mapping[str, Any] = MappingProxyType({})
 
+#: Shared read-only ``committed`` records in which every key maps to NO_VALUE ("had no
+#: value before"), by (id of the record extended, key added). A new object's first records
+#: are of this kind (a backref setting a new member's many-to-one, a flush copying a key
+#: into a new row): they hold no value of their own, so new objects share them instead of
+#: each making a dict. NO_CHANGES and these are the only records that are not dicts; a
+#: writer with a real old value gives the state its own dict. Few: one per sequence of keys
+#: recorded this way on new objects of a class.
+_UNSET_RECORDS: dict[tuple[int, str], Mapping[str, Any]] = {}
+
+
+def unset_record(committed: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """The shared record of ``committed`` (NO_CHANGES or a record made here) with ``key``
+    also recorded as having had no value."""
+    record = _UNSET_RECORDS.get((id(committed), key))
+    if record is None:
+        record = _UNSET_RECORDS[(id(committed), key)] = MappingProxyType(
+            {**committed, key: NO_VALUE})
+    return record
+
 # Bits of InstanceState._flags. Each state is kept small because a query can load many
 # thousands of objects: its booleans and the reason it was detached share one int slot.
 _MARKED_DELETED = 1
@@ -207,15 +226,18 @@ class InstanceState:
         last flush (a later change keeps the first one)."""
         committed = self.committed
         if key not in committed:
-            if committed is NO_CHANGES:
-                committed = self.committed = {}
+            if committed.__class__ is not dict:  # NO_CHANGES or a shared unset record
+                committed = self.committed = dict(committed)
             committed[key] = old  # type: ignore[index]
 
     def forget(self, key: str) -> None:
         """Drop the recorded original value of ``key`` (the value was reloaded or
         expired)."""
-        if key in self.committed:
-            del self.committed[key]  # type: ignore[attr-defined]
+        committed = self.committed
+        if key in committed:
+            if committed.__class__ is not dict:  # a shared unset record
+                committed = self.committed = dict(committed)
+            del committed[key]  # type: ignore[attr-defined]
 
     # lifecycle predicates, named as SQLAlchemy's inspection API names them
     @property
