@@ -35,8 +35,8 @@ from tether.orm.state import (
     InstanceState,
     LoadedMark,
     detach,
+    expire_all_by_commit,
     instance_state,
-    state_from_mark,
 )
 from tether.util import events
 
@@ -419,28 +419,8 @@ class Session(ExpiryMixin):
 
     def _expire_all_by_commit(self) -> None:
         """``_expire_state(state, None, by_commit=True)`` for every object in the identity
-        map, with the attribute keys looked up once per mapper."""
-        keys_of: dict[Any, tuple[str, ...]] = {}
-        discard = self._modified.discard
-        last: Any = None  # the mapper of the object before (the map holds objects by class)
-        keys: tuple[str, ...] = ()
-        # one call per object (expire_by_commit): a commit runs this for every object it holds
-        for obj in list(self.identity_map.values()):
-            d = obj.__dict__
-            state = d[STATE_KEY]
-            if state.__class__ is LoadedMark:  # the identity must outlive the dropped values
-                state = state_from_mark(obj, state)
-            mapper = state.mapper
-            if mapper is not last:
-                last = mapper
-                keys = keys_of.get(mapper)  # type: ignore[assignment]
-                if keys is None:
-                    keys = keys_of[mapper] = tuple(mapper.attrs.keys())
-            for key in keys:
-                if key in d:
-                    del d[key]
-            discard(state)
-            state.expire_by_commit()
+        map (``state.expire_all_by_commit``)."""
+        expire_all_by_commit(list(self.identity_map.values()), self._modified)
 
     def rollback(self) -> None:
         """Roll back the transaction: new objects become transient again, changed objects

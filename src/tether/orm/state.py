@@ -307,13 +307,6 @@ class InstanceState:
             if session is not None:
                 session._modified.add(self)
 
-    def expire_by_commit(self) -> None:
-        """``reset_history()``, then mark the state expired by a commit (its attributes
-        were dropped by the caller): one call per object for a commit's expiry."""
-        self.committed = NO_CHANGES
-        self.collections = None
-        self._flags = (self._flags & ~_MODIFIED) | _EXPIRED | _EXPIRED_BY_COMMIT
-
     def reset_history(self) -> None:
         self.committed = NO_CHANGES
         self.collections = None
@@ -390,6 +383,44 @@ def state_from_mark(obj: Any, mark: LoadedMark) -> InstanceState:
     st._extras = None
     d[STATE_KEY] = st
     return st
+
+
+def expire_all_by_commit(objs: Iterable[Any], modified: set[InstanceState]) -> None:
+    """What a commit does to each of ``objs`` (its session's objects; ``modified``, the
+    session's set of changed states, loses them): drop the mapped attributes' values,
+    reset the history and mark the state expired by a commit. One loop with no call per
+    object, each mapper's keys looked up once: a commit runs it for every object."""
+    plans: dict[Any, tuple[tuple[str, ...], frozenset[str]]] = {}
+    discard = modified.discard if modified else None  # (a commit's flush emptied it)
+    last: Any = None  # the mapper of the object before (the map holds objects by class)
+    keys: tuple[str, ...] = ()
+    mapped: frozenset[str] = frozenset()
+    keep, expired = ~_MODIFIED, _EXPIRED | _EXPIRED_BY_COMMIT
+    for obj in objs:
+        d = obj.__dict__
+        state = d[STATE_KEY]
+        if state.__class__ is LoadedMark:  # the identity must outlive the dropped values
+            state = state_from_mark(obj, state)
+        mapper = state.mapper
+        if mapper is not last:
+            last = mapper
+            plan = plans.get(mapper)
+            if plan is None:
+                names = tuple(mapper.attrs.keys())
+                plan = plans[mapper] = (names, frozenset(names).union((STATE_KEY,)))
+            keys, mapped = plan
+        if d.keys() <= mapped:  # (the usual object: nothing but mapped values and its state)
+            d.clear()
+            d[STATE_KEY] = state
+        else:
+            for key in keys:
+                if key in d:
+                    del d[key]
+        if discard is not None:
+            discard(state)
+        state.committed = NO_CHANGES
+        state.collections = None
+        state._flags = (state._flags & keep) | expired
 
 
 class AttributeState:
