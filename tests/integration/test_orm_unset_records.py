@@ -121,3 +121,16 @@ def test_failed_flush_leaves_db_unchanged_and_session_usable(eng: Any) -> None:
         s.commit()
         names = s.scalars(select(Pet.name).order_by(Pet.name)).all()
         assert names == ["dup", "x", "y"]
+
+
+def test_constructed_object_state_matches_init(eng: Any) -> None:
+    """The constructor fills a new object's state slot by slot (``state.new_state``):
+    the same slots as ``InstanceState.__init__`` stores for an object with no identity."""
+    from tether.orm.state import InstanceState
+
+    pet = Pet(name="p")
+    state = inspect(pet)
+    made = InstanceState(pet, Pet.__mapper__)
+    assert {n: getattr(state, n) for n in InstanceState.__slots__} == {
+        n: getattr(made, n) for n in InstanceState.__slots__}
+    assert state.transient and not state.modified

@@ -552,7 +552,8 @@ class Session(ExpiryMixin):
     # --- adding and removing objects --------------------------------------------------------
     def add(self, instance: Any, _warn: bool = True) -> None:
         """Place ``instance`` (and, by cascade, related objects) in the session."""
-        self._check_failed()
+        if self._failed is not None:
+            self._check_failed()
         if self._cascade_pending:
             self._resolve_cascades()
         state = self._state(instance)
@@ -593,7 +594,7 @@ class Session(ExpiryMixin):
                 f"{type(obj).__name__} object is already attached to another session; "
                 "expunge it there (or close that session) first, or use merge()"
             )
-        if state.key is None:
+        if state.ident is None:  # (the identity key, without making its tuple)
             state.session = self
             self._new[state] = obj
             if self._transaction is None:
@@ -603,13 +604,15 @@ class Session(ExpiryMixin):
                 raise InvalidRequestError(
                     f"{type(obj).__name__} object was deleted; make_transient() it to add it again"
                 )
-            existing = self.identity_map.get(state.key)
+            key = state.key
+            assert key is not None  # (ident is set)
+            existing = self.identity_map.get(key)
             if existing is not None and existing is not obj:
                 raise InvalidRequestError(
-                    f"Can't attach {type(obj).__name__} with identity {state.key[1]!r}: another "
+                    f"Can't attach {type(obj).__name__} with identity {key[1]!r}: another "
                     "object with that key is already in this session; use merge() instead"
                 )
-            self.identity_map[state.key] = obj
+            self.identity_map[key] = obj
             state.session = self
             state.detached_reason = None
             if state.modified:
