@@ -34,6 +34,7 @@ from tether.orm.state import (
     existing_state,
     instance_state,
     state_from_mark,
+    unset_record,
 )
 
 if TYPE_CHECKING:
@@ -213,8 +214,9 @@ class ColumnAttribute(QueryableAttribute):
                 state = from_mark(obj, state) if state.__class__ is LoadedMark else get_state(obj)
             committed = state.committed
             if key not in committed:
-                if committed is NO_CHANGES:  # the first change: the state's own dict
-                    committed = state.committed = {}
+                if committed.__class__ is not dict:  # the first change: the state's own dict
+                    committed = state.committed = {} if committed is NO_CHANGES else dict(
+                        committed)  # (a new object's shared unset record, copied)
                 committed[key] = d.get(key, NO_VALUE)  # type: ignore[index]
             d[key] = value
             if not state._flags & _MODIFIED:
@@ -442,8 +444,9 @@ class RelationshipAttribute(QueryableAttribute):
     def _make_append_plan(self) -> tuple[Any, ...]:
         """``(reverse property, its attribute, key of a reverse many-to-one written inline
         or None, reverse cascades save-update, prop cascades save-update, collection
-        maker)``; kept with the reverse property it was made for (configuring a later
-        class can add a backref)."""
+        maker, the shared record of that key unset: ``state.unset_record``)``; kept with
+        the reverse property it was made for (configuring a later class can add a
+        backref)."""
         prop = self.prop
         reverse = prop.reverse_property
         rattr = reverse.attr if reverse is not None else None
@@ -454,7 +457,8 @@ class RelationshipAttribute(QueryableAttribute):
             rkey = reverse.attr.key
         plan = self._append_plan = (
             reverse, rattr, rkey, reverse is not None and reverse.cascade_save_update,
-            prop.cascade_save_update, collection_maker(prop.collection_class))
+            prop.cascade_save_update, collection_maker(prop.collection_class),
+            None if rkey is None else unset_record(NO_CHANGES, rkey))
         return plan
 
     def _appended(self, obj: Any, state: InstanceState, items: list[Any]) -> None:
@@ -468,7 +472,7 @@ class RelationshipAttribute(QueryableAttribute):
         plan = self._append_plan
         if plan is None or plan[0] is not prop.reverse_property:
             plan = self._make_append_plan()
-        _, rattr, rkey, rcascade, cascade, _ = plan
+        _, rattr, rkey, rcascade, cascade, _, first = plan
         for item in items:
             if validator is not None:
                 validator(obj, key, item)
@@ -486,10 +490,14 @@ class RelationshipAttribute(QueryableAttribute):
                     old = idict.get(rkey, NO_VALUE)
                     if old is not obj:
                         committed = ist.committed
-                        if committed is NO_CHANGES:  # the first change: the state's own dict
-                            ist.committed = {rkey: old}
-                        elif rkey not in committed:
-                            committed[rkey] = old  # type: ignore[index]
+                        if rkey not in committed:
+                            if committed.__class__ is dict:
+                                committed[rkey] = old  # type: ignore[index]
+                            elif old is NO_VALUE:  # the usual new member: a shared record
+                                ist.committed = (first if committed is NO_CHANGES
+                                                 else unset_record(committed, rkey))
+                            else:
+                                ist.committed = {**committed, rkey: old}
                         idict[rkey] = obj
                         flags = ist._flags
                         if not flags & _MODIFIED:  # mark_modified(), inline: once per member
@@ -650,9 +658,11 @@ def flag_modified(obj: Any, key: str) -> None:
     old = committed.get(key, NO_VALUE) if committed is not NO_CHANGES else NO_VALUE
     if old is NO_VALUE or old is d[key]:
         # no distinct old value to compare with: the flush writes a NO_VALUE old value
-        if committed is NO_CHANGES:
-            committed = state.committed = {}
-        committed[key] = NO_VALUE  # type: ignore[index]
+        if committed.__class__ is not dict:  # NO_CHANGES or a shared unset record
+            if key not in committed:
+                state.committed = unset_record(committed, key)
+        else:
+            committed[key] = NO_VALUE  # type: ignore[index]
     state.mark_modified()
 
 

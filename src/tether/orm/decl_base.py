@@ -23,7 +23,7 @@ from tether.orm.mapper import (
     register_registry,
 )
 from tether.orm.relationships import RelationshipProperty
-from tether.orm.state import STATE_KEY, InstanceState, instance_state
+from tether.orm.state import STATE_KEY, instance_state, new_state
 from tether.util.lazy import adopt_loaded
 
 __all__ = [
@@ -329,7 +329,7 @@ def _default_constructor(self: Any, **kwargs: Any) -> None:
                 mapper.registry.configure_if_needed()
                 if plan[1] != len(attrs):  # configuring added properties (backrefs)
                     plain = _init_plan(cls, attrs)[3]
-            fresh = d[STATE_KEY] = InstanceState(self, mapper)
+            fresh = d[STATE_KEY] = new_state(self, mapper)
     if plain.issuperset(kwargs):  # (no keys view made per object)
         # only plain columns: a brand-new object has no history to keep, store them as is
         d.update(kwargs)

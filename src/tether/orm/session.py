@@ -35,8 +35,8 @@ from tether.orm.state import (
     InstanceState,
     LoadedMark,
     detach,
+    expire_all_by_commit,
     instance_state,
-    state_from_mark,
 )
 from tether.util import events
 
@@ -419,28 +419,8 @@ class Session(ExpiryMixin):
 
     def _expire_all_by_commit(self) -> None:
         """``_expire_state(state, None, by_commit=True)`` for every object in the identity
-        map, with the attribute keys looked up once per mapper."""
-        keys_of: dict[Any, tuple[str, ...]] = {}
-        discard = self._modified.discard
-        last: Any = None  # the mapper of the object before (the map holds objects by class)
-        keys: tuple[str, ...] = ()
-        # one call per object (expire_by_commit): a commit runs this for every object it holds
-        for obj in list(self.identity_map.values()):
-            d = obj.__dict__
-            state = d[STATE_KEY]
-            if state.__class__ is LoadedMark:  # the identity must outlive the dropped values
-                state = state_from_mark(obj, state)
-            mapper = state.mapper
-            if mapper is not last:
-                last = mapper
-                keys = keys_of.get(mapper)  # type: ignore[assignment]
-                if keys is None:
-                    keys = keys_of[mapper] = tuple(mapper.attrs.keys())
-            for key in keys:
-                if key in d:
-                    del d[key]
-            discard(state)
-            state.expire_by_commit()
+        map (``state.expire_all_by_commit``)."""
+        expire_all_by_commit(list(self.identity_map.values()), self._modified)
 
     def rollback(self) -> None:
         """Roll back the transaction: new objects become transient again, changed objects
@@ -572,7 +552,8 @@ class Session(ExpiryMixin):
     # --- adding and removing objects --------------------------------------------------------
     def add(self, instance: Any, _warn: bool = True) -> None:
         """Place ``instance`` (and, by cascade, related objects) in the session."""
-        self._check_failed()
+        if self._failed is not None:
+            self._check_failed()
         if self._cascade_pending:
             self._resolve_cascades()
         state = self._state(instance)
@@ -613,7 +594,7 @@ class Session(ExpiryMixin):
                 f"{type(obj).__name__} object is already attached to another session; "
                 "expunge it there (or close that session) first, or use merge()"
             )
-        if state.key is None:
+        if state.ident is None:  # (the identity key, without making its tuple)
             state.session = self
             self._new[state] = obj
             if self._transaction is None:
@@ -623,13 +604,15 @@ class Session(ExpiryMixin):
                 raise InvalidRequestError(
                     f"{type(obj).__name__} object was deleted; make_transient() it to add it again"
                 )
-            existing = self.identity_map.get(state.key)
+            key = state.key
+            assert key is not None  # (ident is set)
+            existing = self.identity_map.get(key)
             if existing is not None and existing is not obj:
                 raise InvalidRequestError(
-                    f"Can't attach {type(obj).__name__} with identity {state.key[1]!r}: another "
+                    f"Can't attach {type(obj).__name__} with identity {key[1]!r}: another "
                     "object with that key is already in this session; use merge() instead"
                 )
-            self.identity_map[state.key] = obj
+            self.identity_map[key] = obj
             state.session = self
             state.detached_reason = None
             if state.modified:

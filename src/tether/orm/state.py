@@ -53,6 +53,25 @@ DETACHED_COMMIT_EXPIRED = "commit-expired"
 #: (:meth:`InstanceState.remember`), and a stray write to the shared one fails loudly.
 NO_CHANGES: Mapping[str, Any] = MappingProxyType({})
 
+#: Shared read-only ``committed`` records in which every key maps to NO_VALUE ("had no
+#: value before"), by (id of the record extended, key added). A new object's first records
+#: are of this kind (a backref setting a new member's many-to-one, a flush copying a key
+#: into a new row): they hold no value of their own, so new objects share them instead of
+#: each making a dict. NO_CHANGES and these are the only records that are not dicts; a
+#: writer with a real old value gives the state its own dict. Few: one per sequence of keys
+#: recorded this way on new objects of a class.
+_UNSET_RECORDS: dict[tuple[int, str], Mapping[str, Any]] = {}
+
+
+def unset_record(committed: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """The shared record of ``committed`` (NO_CHANGES or a record made here) with ``key``
+    also recorded as having had no value."""
+    record = _UNSET_RECORDS.get((id(committed), key))
+    if record is None:
+        record = _UNSET_RECORDS[(id(committed), key)] = MappingProxyType(
+            {**committed, key: NO_VALUE})
+    return record
+
 # Bits of InstanceState._flags. Each state is kept small because a query can load many
 # thousands of objects: its booleans and the reason it was detached share one int slot.
 _MARKED_DELETED = 1
@@ -207,15 +226,18 @@ class InstanceState:
         last flush (a later change keeps the first one)."""
         committed = self.committed
         if key not in committed:
-            if committed is NO_CHANGES:
-                committed = self.committed = {}
+            if committed.__class__ is not dict:  # NO_CHANGES or a shared unset record
+                committed = self.committed = dict(committed)
             committed[key] = old  # type: ignore[index]
 
     def forget(self, key: str) -> None:
         """Drop the recorded original value of ``key`` (the value was reloaded or
         expired)."""
-        if key in self.committed:
-            del self.committed[key]  # type: ignore[attr-defined]
+        committed = self.committed
+        if key in committed:
+            if committed.__class__ is not dict:  # a shared unset record
+                committed = self.committed = dict(committed)
+            del committed[key]  # type: ignore[attr-defined]
 
     # lifecycle predicates, named as SQLAlchemy's inspection API names them
     @property
@@ -285,13 +307,6 @@ class InstanceState:
             if session is not None:
                 session._modified.add(self)
 
-    def expire_by_commit(self) -> None:
-        """``reset_history()``, then mark the state expired by a commit (its attributes
-        were dropped by the caller): one call per object for a commit's expiry."""
-        self.committed = NO_CHANGES
-        self.collections = None
-        self._flags = (self._flags & ~_MODIFIED) | _EXPIRED | _EXPIRED_BY_COMMIT
-
     def reset_history(self) -> None:
         self.committed = NO_CHANGES
         self.collections = None
@@ -347,6 +362,22 @@ class LoadedMark:
 _new_state = InstanceState.__new__
 
 
+def new_state(obj: Any, mapper: Mapper) -> InstanceState:
+    """``InstanceState(obj, mapper)`` for a brand-new object (no identity, no session),
+    filled slot by slot: a plain function call costs less than the class call running
+    ``__init__``, and every object constructed makes one."""
+    st = _new_state(InstanceState)
+    st.obj = obj
+    st.mapper = mapper
+    st.ident = None
+    st.session = None
+    st.committed = NO_CHANGES
+    st.collections = None
+    st._flags = 0
+    st._extras = None
+    return st
+
+
 def state_from_mark(obj: Any, mark: LoadedMark) -> InstanceState:
     """Give ``obj``, which holds ``mark``, its own :class:`InstanceState` (stored in its
     ``__dict__`` in place of the mark): exactly the state a load would have made, with
@@ -368,6 +399,44 @@ def state_from_mark(obj: Any, mark: LoadedMark) -> InstanceState:
     st._extras = None
     d[STATE_KEY] = st
     return st
+
+
+def expire_all_by_commit(objs: Iterable[Any], modified: set[InstanceState]) -> None:
+    """What a commit does to each of ``objs`` (its session's objects; ``modified``, the
+    session's set of changed states, loses them): drop the mapped attributes' values,
+    reset the history and mark the state expired by a commit. One loop with no call per
+    object, each mapper's keys looked up once: a commit runs it for every object."""
+    plans: dict[Any, tuple[tuple[str, ...], frozenset[str]]] = {}
+    discard = modified.discard if modified else None  # (a commit's flush emptied it)
+    last: Any = None  # the mapper of the object before (the map holds objects by class)
+    keys: tuple[str, ...] = ()
+    mapped: frozenset[str] = frozenset()
+    keep, expired = ~_MODIFIED, _EXPIRED | _EXPIRED_BY_COMMIT
+    for obj in objs:
+        d = obj.__dict__
+        state = d[STATE_KEY]
+        if state.__class__ is LoadedMark:  # the identity must outlive the dropped values
+            state = state_from_mark(obj, state)
+        mapper = state.mapper
+        if mapper is not last:
+            last = mapper
+            plan = plans.get(mapper)
+            if plan is None:
+                names = tuple(mapper.attrs.keys())
+                plan = plans[mapper] = (names, frozenset(names).union((STATE_KEY,)))
+            keys, mapped = plan
+        if d.keys() <= mapped:  # (the usual object: nothing but mapped values and its state)
+            d.clear()
+            d[STATE_KEY] = state
+        else:
+            for key in keys:
+                if key in d:
+                    del d[key]
+        if discard is not None:
+            discard(state)
+        state.committed = NO_CHANGES
+        state.collections = None
+        state._flags = (state._flags & keep) | expired
 
 
 class AttributeState:
@@ -431,7 +500,7 @@ def instance_state(obj: Any) -> InstanceState:
             "declarative base, so the session cannot store it"
         )
     mapper.registry.configure_if_needed()
-    state = InstanceState(obj, mapper)
+    state = new_state(obj, mapper)
     obj.__dict__[STATE_KEY] = state
     return state
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from tether.orm.exc import FlushError
 from tether.orm.relationships import ONETOMANY
-from tether.orm.state import _MARKED_DELETED, _MODIFIED, NO_CHANGES, NO_VALUE, InstanceState
+from tether.orm.state import _MARKED_DELETED, _MODIFIED, NO_VALUE, InstanceState, unset_record
 
 __all__ = ["apply", "clear", "copy", "plan", "sides", "source_values"]
 
@@ -63,12 +63,15 @@ def apply(tasks: Iterable[tuple[InstanceState, Any, Any]], plans: dict[Any, Any]
     single: Any = None
     source: Any = None
     key: Any = None
+    unset_from: Any = None
+    unset_to: Any = None
     # (the flag bits read directly: a property call per task was a cost of every flush)
     for child, parent, prop in tasks:
         if skip_deleted and child._flags & _MARKED_DELETED:
             continue
         if prop is not last:  # tasks come in runs of one relationship
             last = prop
+            unset_from = None
             p = plans.get(prop)
             if p is None:
                 p = plans[prop] = plan(prop)
@@ -90,9 +93,14 @@ def apply(tasks: Iterable[tuple[InstanceState, Any, Any]], plans: dict[Any, Any]
             continue
         committed = child.committed
         if key not in committed:
-            if committed is NO_CHANGES:
-                committed = child.committed = {}
-            committed[key] = old  # type: ignore[index]
+            if committed.__class__ is dict:
+                committed[key] = old  # type: ignore[index]
+            elif old is NO_VALUE:  # a new row's key: a shared record (state.unset_record)
+                if committed is not unset_from:  # (the children of a run share one)
+                    unset_from, unset_to = committed, unset_record(committed, key)
+                child.committed = unset_to
+            else:
+                child.committed = {**committed, key: old}
         d[key] = value
         if not child._flags & _MODIFIED:
             child.mark_modified()

@@ -24,6 +24,7 @@ and relationships, and suggesting ``post_update=True``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from tether.exc import CircularDependencyError
@@ -193,18 +194,15 @@ class _Flush:
         run: list[InstanceState] | None = None  # the children kept aside at position ``at``
         at = -1
         for child in added:
-            try:
-                cst = child.__dict__[STATE_KEY]
-            except (KeyError, AttributeError):
-                cst = instance_state(child)
-            if cst.__class__ is LoadedMark:
+            cd = child.__dict__
+            cst = cd.get(STATE_KEY)
+            if cst is None or cst.__class__ is LoadedMark:
                 cst = instance_state(child)
             if cst.session is not session:
                 continue
             # (a new member cannot be marked for deletion: delete() refuses it)
-            if (cst.ident is None and pos.get(cst, -1) > order
-                    and child.__dict__.get(mirror) is obj):
-                if run is None or at != len(tasks) - front:
+            if cst.ident is None and pos.get(cst, -1) > order and cd.get(mirror) is obj:
+                if run is None:
                     run = []
                     at = len(tasks) - front
                     self.mirrored.append((obj, prop, run))
@@ -212,6 +210,7 @@ class _Flush:
                 run.append(cst)
             elif not cst._flags & _MARKED_DELETED:
                 tasks.append((cst, obj, prop))
+                run = None  # (a later child kept aside starts a run at the new position)
 
     def restore_mirrored(self) -> None:
         """Put the copies ``_collect_added`` left out back where they were (for row-level
@@ -542,14 +541,15 @@ class _Flush:
         involved = dict.fromkeys([st.mapper for st in new])
         involved.update(dict.fromkeys([st.mapper for st in dirty]))
         involved.update(dict.fromkeys(deleted_by_mapper))
-        involved.update(dict.fromkeys([t[0].mapper for t in tasks]))
+        # (tasks can be many per row: read through C-level getters, no comprehension)
+        involved.update(dict.fromkeys(map(_mapper_of, map(_child_of, tasks))))
         # the sides of each relationship, in order of first appearance
-        sides = {prop: sync.sides(prop) for prop in dict.fromkeys([t[2] for t in tasks])}
+        sides = {prop: sync.sides(prop) for prop in dict.fromkeys(map(_prop_of, tasks))}
         involved.update(dict.fromkeys([s[0] for s in sides.values()]))
         comps, selfref = self.mapper_components(list(involved))
         if self.mirrored and any(len(c) > 1 or c[0] in selfref for c in comps):
             self.restore_mirrored()
-            for prop in dict.fromkeys([t[2] for t in tasks]):
+            for prop in dict.fromkeys(map(_prop_of, tasks)):
                 if prop not in sides:
                     sides[prop] = sync.sides(prop)
         if self.key_nulls:
@@ -883,6 +883,9 @@ class _Flush:
             session._tx_inserted.pop(state, None)
             state.key = None
             session._new[state] = state.obj
+
+
+_child_of, _prop_of, _mapper_of = itemgetter(0), itemgetter(2), attrgetter("mapper")
 
 
 def _nothing_refers_to(table: Any) -> bool:
