@@ -250,7 +250,8 @@ class Session(ExpiryMixin):
 
     def _autobegin(self) -> SessionTransaction:
         if self._transaction is None:
-            if not self.autobegin:
+            # a session holding a lease began its transaction already (see get_transaction)
+            if not self.autobegin and self._lease_ is None:
                 raise InvalidRequestError(
                     "autobegin is disabled on this session; call session.begin() first"
                 )
@@ -265,7 +266,7 @@ class Session(ExpiryMixin):
         self._check_failed()
         if nested:
             return self._begin_savepoint()
-        if self._transaction is not None:
+        if self._transaction is not None or self._lease_ is not None:
             raise InvalidRequestError(
                 "A transaction is already begun on this session (it begins automatically "
                 "on first use); commit() or rollback() it before calling begin()"
@@ -314,9 +315,13 @@ class Session(ExpiryMixin):
         self._restore_after_rollback(tx._inserted_before, tx._deleted_before)
 
     def in_transaction(self) -> bool:
-        return self._transaction is not None
+        return self._transaction is not None or self._lease_ is not None
 
     def get_transaction(self) -> SessionTransaction | None:
+        # Session.get's first read of a transaction takes a lease without making the
+        # SessionTransaction (a session made per lookup never asks for it): made here.
+        if self._transaction is None and self._lease_ is not None:
+            self._transaction = SessionTransaction(self)
         return self._transaction
 
     @property
@@ -344,6 +349,8 @@ class Session(ExpiryMixin):
         if conn is None:
             leased = self._lease_
             if leased is not None:
+                if self._transaction is None:
+                    self._transaction = SessionTransaction(self)
                 self._lease_ = None
                 conn = self._connection_ = lease.adopt(leased)
                 self._db_transaction = conn.get_transaction()
@@ -373,7 +380,7 @@ class Session(ExpiryMixin):
             if leased is None:
                 return
             self._lease_ = None
-            if lease.end(leased, commit):
+            if leased[1].end(leased[2], commit):  # the pool ends the lease (tether.engine.lease)
                 return
             # the driver failed: end it through a Connection, which wraps the error
             conn = self._connection_ = lease.adopt(leased)
@@ -494,7 +501,7 @@ class Session(ExpiryMixin):
             # A lease (no Connection, hence no savepoint) ends here without the general
             # path's calls: a session made per lookup closes once per lookup.
             self._lease_ = None
-            if not lease.end(leased, False):
+            if not leased[1].end(leased[2], False):
                 self._lease_ = leased
                 self._end_db_transaction(commit=False)
         elif self._connection_ is not None or self._savepoints:

@@ -96,17 +96,21 @@ def run_get(session: Any, mapper: Mapper, plan: Any, ident: tuple[Any, ...]) -> 
     the plan's compiled SELECT on ``session``'s Connection, or on its lease when the
     session has no Connection (taken now when this is the transaction's first statement
     and the session is bound to an engine that needs no Connection). A driver error on
-    the lease makes the session's Connection, which wraps it."""
+    the lease makes the session's Connection, which wraps it.
+
+    Taking a lease begins the session's transaction without making its
+    SessionTransaction (``Session.get_transaction`` makes it when asked for)."""
     conn = session._connection_
     if conn is None:
         leased = session._lease_
         if leased is None:
-            if session._transaction is None:
-                session._autobegin()
-            bind = session.get_bind()
-            if isinstance(bind, Engine):
+            bind = session.bind
+            if (session._transaction is not None or session.autobegin) and isinstance(
+                    bind, Engine):
                 leased = session._lease_ = lease.take(bind)
         if leased is None:
+            # a Connection (which raises as before when autobegin is off and no
+            # transaction was begun, or the session has no bind)
             conn = session._connection()
         else:
             dialect = leased[0].dialect
