@@ -11,12 +11,12 @@ Writing is delegated to the unit of work (``unitofwork.flush``); row-to-object c
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from tether.engine import lease
+from tether.engine.base import Engine
 from tether.exc import InvalidRequestError, PendingRollbackError
 
 # imported here, not inside the methods that use them: an import statement in a function
@@ -27,6 +27,7 @@ from tether.orm.exc import ObjectDeletedError, UnmappedClassError, UnmappedInsta
 from tether.orm.identity import IdentityMap
 from tether.orm.mapper import Mapper, needs_configure
 from tether.orm.session_expiry import ExpiryMixin
+from tether.orm.session_transaction import SessionTransaction
 from tether.orm.state import (
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
@@ -60,60 +61,6 @@ def _mapper_of(entity: Any) -> Mapper:
         )
     mapper.registry.configure_if_needed()
     return mapper  # type: ignore[no-any-return]
-
-
-class SessionTransaction:
-    """The transaction a session is in; a context manager for ``with session.begin():``.
-
-    A nested one (``session.begin_nested()``) stands for a SAVEPOINT: committing it releases
-    the savepoint, rolling it back undoes only what happened since it began.
-    """
-
-    # A savepoint sets these; the root transaction (one per session) keeps the defaults.
-    _savepoint: Any = None
-    _inserted_before: AbstractSet[Any] = frozenset()
-    _deleted_before: AbstractSet[Any] = frozenset()
-    _closed = False
-
-    def __init__(self, session: Session, nested: bool = False) -> None:
-        self.session = session
-        self.nested = nested
-
-    def __enter__(self) -> SessionTransaction:
-        return self
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self._ended:
-            return
-        if exc_type is None:
-            try:
-                self.commit()
-            except BaseException:
-                self.rollback()
-                raise
-        else:
-            self.rollback()
-
-    @property
-    def _ended(self) -> bool:
-        # A savepoint ends once; the root transaction when it stops being the session's.
-        return self._closed if self.nested else self.session._transaction is not self
-
-    @property
-    def is_active(self) -> bool:
-        return not self._ended and self.session._failed is None
-
-    def commit(self) -> None:
-        if self.nested:
-            self.session._release_savepoint(self)
-        else:
-            self.session.commit()
-
-    def rollback(self) -> None:
-        if self.nested:
-            self.session._rollback_savepoint(self)
-        else:
-            self.session.rollback()
 
 
 class Session(ExpiryMixin):
@@ -859,7 +806,35 @@ class Session(ExpiryMixin):
             # lazy="joined" relationship in the same statement).
             stmt = plan[0].options(*options) if options else plan[0]
             return self.execute(stmt, dict(zip(plan[1], ident))).scalars().unique().first()
-        return session_plans.run_get(self, mapper, plan, ident)
+        # The plan's compiled SELECT runs on the session's Connection, or on its lease when
+        # it has none: taken now when this begins the transaction and the session is bound
+        # to an engine that needs no Connection (``lease.take``). Taking a lease begins the
+        # transaction without making its SessionTransaction (see get_transaction).
+        conn = self._connection_
+        if conn is None:
+            leased = self._lease_
+            if leased is None:
+                bind = self.bind
+                if (self._transaction is not None or self.autobegin) and isinstance(
+                        bind, Engine):
+                    leased = self._lease_ = lease.take(bind)
+            if leased is not None:
+                dialect = leased[0].dialect
+                compiled, args = (plan[3].get(dialect)
+                                  or session_plans.get_compiled(plan, dialect))
+                args = ident if args is None else args(ident)
+                try:
+                    row = lease.first_row(leased, compiled, args)
+                except Exception as error:  # wrapped by a Connection (which may invalidate)
+                    raise self._connection()._wrap(error, compiled.string, args) from error
+                return None if row is None else plan[4](self, row)
+            # a Connection (it raises as before when autobegin is off and no transaction
+            # was begun, or the session has no bind)
+            conn = self._connection()
+        compiled, args = plan[3].get(conn.dialect) or session_plans.get_compiled(
+            plan, conn.dialect)
+        rows = conn._compiled_rows(compiled, ident if args is None else args(ident))
+        return plan[4](self, rows[0]) if rows else None
 
     def get_one(self, entity: Any, ident: Any, **kw: Any) -> Any:
         obj = self.get(entity, ident, **kw)
