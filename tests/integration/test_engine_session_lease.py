@@ -382,3 +382,14 @@ def test_pool_checkout_with_begin_and_end(items: Any, monkeypatch: pytest.Monkey
     conn = pool.connect()
     pool.release(conn, False)  # nothing to end
     assert pool.checkedout() == 0
+
+
+def test_engine_logger_at_info_takes_a_connection(items: Any,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="tether.engine"):
+        with Session(items) as s:
+            assert s.get(Item, 1).name == "a"
+            assert s._lease_ is None and s._connection_ is not None
+    assert any(r.getMessage() == "BEGIN" for r in caplog.records)
+    with Session(items) as s:  # the logger back at its level: a lease again
+        assert s.get(Item, 2).name == "b" and s._lease_ is not None

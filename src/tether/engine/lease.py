@@ -22,6 +22,7 @@ otherwise the session makes a Connection from the start, as before.
 
 from __future__ import annotations
 
+from sys import modules as _modules
 from typing import Any
 
 from tether.engine.base import Connection, _compiled_meta, _release_forgotten, log
@@ -37,7 +38,10 @@ def take(engine: Any) -> tuple[Any, Any, Any] | None:
     needed (logging on, connection options, or a BEGIN that failed; the Connection then
     raises the error as usual). Raises what ``engine.connect()`` raises when the pool
     cannot give a connection."""
-    if engine._echo_level or engine._connection_options or log.isEnabledFor(_INFO):
+    # Until a program imports logging no logger can be enabled (tether.util.log): tested
+    # here first, which spares the logger's call for each session of a program without it.
+    if engine._echo_level or engine._connection_options or (
+            "logging" in _modules and log.isEnabledFor(_INFO)):
         return None
     pool = engine.pool
     try:
