@@ -393,3 +393,22 @@ def test_engine_logger_at_info_takes_a_connection(items: Any,
     assert any(r.getMessage() == "BEGIN" for r in caplog.records)
     with Session(items) as s:  # the logger back at its level: a lease again
         assert s.get(Item, 2).name == "b" and s._lease_ is not None
+
+
+def test_sessions_start_with_shared_empty_records_and_never_write_them(items: Any) -> None:
+    from tether.orm import session as session_module
+
+    with Session(items) as s:
+        s.get(Item, 1)
+        s.add(Item(id=7, name="g"))
+        s.delete(s.get(Item, 2))
+        s.flush()  # the session's own records now
+        assert s._tx_inserted is not session_module._NO_TX_RECORDS
+        assert len(s._tx_inserted) == 1 and len(s._tx_deleted) == 1
+        s.rollback()
+        s.execute(delete(Item).where(Item.id == 1))  # an ORM bulk delete records too
+    fresh = Session(items)
+    assert fresh._tx_inserted is session_module._NO_TX_RECORDS is fresh._tx_deleted
+    assert fresh._cascade_pending is session_module._NO_CASCADES
+    assert session_module._NO_TX_RECORDS == {} and session_module._NO_CASCADES == []
+    fresh.close()

@@ -47,6 +47,10 @@ __all__ = [
 ]
 
 _UNRESOLVED = object()
+#: the shared empty containers a session's transaction records and pending delete
+#: cascades start as (never written: see Session._tx_inserted)
+_NO_TX_RECORDS: dict[Any, Any] = {}
+_NO_CASCADES: list[Any] = []
 _dict_of = attrgetter("__dict__")
 _state_of = itemgetter(STATE_KEY)
 
@@ -89,9 +93,11 @@ class Session(ExpiryMixin):
     # Likewise what a transaction wrote and deleted, and deletes waiting for their cascade:
     # empty until a flush or delete() writes them (``_own_tx_records`` / deletecascade.mark
     # give the session its own), and only read (or emptied while empty) until then.
-    _tx_inserted: dict[InstanceState, Any] = {}
-    _tx_deleted: dict[InstanceState, Any] = {}
-    _cascade_pending: list[Any] = []
+    # __init__ sets them as instance attributes too: every get() and close() reads some,
+    # and CPython reads an instance attribute much faster than a class one.
+    _tx_inserted: dict[InstanceState, Any] = _NO_TX_RECORDS
+    _tx_deleted: dict[InstanceState, Any] = _NO_TX_RECORDS
+    _cascade_pending: list[Any] = _NO_CASCADES
     _nplusone_warned: set[Any] | None = None
     _info: dict[str, Any] | None = None
     #: N+1 detection's mode is resolved on first use (see _nplusone): reading the engine's
@@ -122,6 +128,8 @@ class Session(ExpiryMixin):
         self._lease_ = None
         self._transaction = None
         self._failed = None
+        self._tx_inserted = self._tx_deleted = _NO_TX_RECORDS
+        self._cascade_pending = _NO_CASCADES
         self.autoflush = autoflush
         self.expire_on_commit = expire_on_commit
         self.autobegin = autobegin
@@ -181,7 +189,7 @@ class Session(ExpiryMixin):
         """Give the session its own ``_tx_inserted`` / ``_tx_deleted`` (the objects whose
         rows the current transaction wrote / deleted; a rollback turns them back: new ->
         transient, deleted -> persistent) before something records into them."""
-        if "_tx_inserted" not in self.__dict__:
+        if self._tx_inserted is _NO_TX_RECORDS:
             self._tx_inserted = {}
             self._tx_deleted = {}
 
