@@ -305,3 +305,110 @@ def test_transaction_records_start_shared_and_empty_and_stay_per_session(items: 
         c.rollback()
         assert c.get(Item, 2) is not None
     assert not Session._tx_inserted and not Session._tx_deleted
+
+
+def test_transaction_of_a_lease_is_made_when_asked_for(items: Any) -> None:
+    with Session(items) as s:
+        assert not s.in_transaction() and s.get_transaction() is None
+        s.get(Item, 1)
+        assert s._lease_ is not None and s.in_transaction()
+        tx = s.get_transaction()
+        assert tx is not None and tx.is_active and not tx.nested
+        assert s.get_transaction() is tx  # made once
+        with pytest.raises(exc.InvalidRequestError, match="already begun"):
+            s.begin()
+        s.commit()
+        assert not s.in_transaction() and s.get_transaction() is None and not tx.is_active
+        s.get(Item, 1)
+        conn = s.connection()  # adopting the lease keeps the session in its transaction
+        assert s.in_transaction() and s._db_transaction is conn.get_transaction()
+        assert s.get_transaction() is not None and s.get_transaction() is not tx
+    assert not s.in_transaction() and items.pool.checkedout() == 0
+    # a transaction made on adoption, never asked for before
+    with Session(items) as s:
+        s.get(Item, 2)
+        s.add(Item(id=9, name="i"))
+        s.flush()
+        assert s._lease_ is None and s.get_transaction() is not None
+        s.rollback()
+        assert s.get_transaction() is None and s.get(Item, 9) is None
+
+
+def test_transaction_context_and_autobegin_off_with_a_lease(items: Any) -> None:
+    with Session(items) as s:
+        s.get(Item, 1)
+        with s.get_transaction():  # commits at the end of the block
+            s.get(Item, 2).name = "b2"
+        assert not s.in_transaction() and s._lease_ is None
+        s.expunge_all()
+        with s.begin():  # an explicit transaction, then a lease inside it
+            assert s.get(Item, 1).name == "a" and s._lease_ is not None
+        assert not s.in_transaction() and items.pool.checkedout() == 0
+    s = Session(items, autobegin=False)
+    with pytest.raises(exc.InvalidRequestError, match="autobegin"):
+        s.get(Item, 1)
+    assert s._lease_ is None and not s.in_transaction() and items.pool.checkedout() == 0
+    with s.begin():
+        assert s.get(Item, 2).name == "b2" and s._lease_ is not None
+    assert items.pool.checkedout() == 0
+    with pytest.raises(exc.InvalidRequestError, match="not bound"):
+        Session().get(Item, 1)
+
+
+def test_pool_checkout_with_begin_and_end(items: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = items.pool
+    conn = pool.connect(True)
+    assert conn is not None and pool.checkedout() == 1
+    assert pool.end(conn, True) and pool.checkedout() == 0
+    conn = pool.connect(True)
+    assert pool.end(conn, False) and pool.checkedout() == 0
+
+    def broken(dbapi_connection: Any) -> None:
+        raise RuntimeError("driver failed")
+
+    monkeypatch.setattr(items.dialect, "do_begin", broken)
+    assert pool.connect(True) is None and pool.checkedout() == 0  # given back
+    with Session(items) as s:  # the session's Connection begins and raises instead
+        with pytest.raises(RuntimeError, match="driver failed"):
+            s.get(Item, 1)
+    monkeypatch.undo()
+    gc.collect()  # the Connection that failed to begin is given back when collected
+    assert pool.checkedout() == 0
+    conn = pool.connect(True)
+    monkeypatch.setattr(items.dialect, "do_commit", broken)
+    assert not pool.end(conn, True) and pool.checkedout() == 1  # still checked out
+    monkeypatch.undo()
+    assert pool.end(conn, False) and pool.checkedout() == 0
+    conn = pool.connect()
+    pool.release(conn, False)  # nothing to end
+    assert pool.checkedout() == 0
+
+
+def test_engine_logger_at_info_takes_a_connection(items: Any,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="tether.engine"):
+        with Session(items) as s:
+            assert s.get(Item, 1).name == "a"
+            assert s._lease_ is None and s._connection_ is not None
+    assert any(r.getMessage() == "BEGIN" for r in caplog.records)
+    with Session(items) as s:  # the logger back at its level: a lease again
+        assert s.get(Item, 2).name == "b" and s._lease_ is not None
+
+
+def test_sessions_start_with_shared_empty_records_and_never_write_them(items: Any) -> None:
+    from tether.orm import session as session_module
+
+    with Session(items) as s:
+        s.get(Item, 1)
+        s.add(Item(id=7, name="g"))
+        s.delete(s.get(Item, 2))
+        s.flush()  # the session's own records now
+        assert s._tx_inserted is not session_module._NO_TX_RECORDS
+        assert len(s._tx_inserted) == 1 and len(s._tx_deleted) == 1
+        s.rollback()
+        s.execute(delete(Item).where(Item.id == 1))  # an ORM bulk delete records too
+    fresh = Session(items)
+    assert fresh._tx_inserted is session_module._NO_TX_RECORDS is fresh._tx_deleted
+    assert fresh._cascade_pending is session_module._NO_CASCADES
+    assert session_module._NO_TX_RECORDS == {} and session_module._NO_CASCADES == []
+    fresh.close()

@@ -8,7 +8,10 @@ the compiled SELECT on it directly. The first use that needs more (a Core or tex
 statement, a flush, ``session.connection()``, a savepoint, a driver error to wrap) turns the
 lease into a Connection in the same transaction on the same DB-API connection
 (:func:`adopt`). Ending the transaction ends it as the Connection would: ROLLBACK or COMMIT,
-then back to the pool with nothing left to reset.
+then back to the pool with nothing left to reset, in one call of the pool
+(``pool.end(dbapi_connection, commit)``, which returns False, the connection still
+checked out, when the driver failed: the session then ends it through :func:`adopt`, so
+the error is wrapped and a dead connection invalidated).
 
 A lease is a tuple ``(engine, pool, dbapi_connection)``: the pool it came from gets it back
 even if the engine is disposed meanwhile. It is taken only when nothing observes the
@@ -19,12 +22,13 @@ otherwise the session makes a Connection from the start, as before.
 
 from __future__ import annotations
 
+from sys import modules as _modules
 from typing import Any
 
 from tether.engine.base import Connection, _compiled_meta, _release_forgotten, log
 from tether.util.log import INFO
 
-__all__ = ["adopt", "end", "first_row", "release_forgotten", "take"]
+__all__ = ["adopt", "first_row", "release_forgotten", "take"]
 
 _INFO = INFO
 
@@ -34,22 +38,20 @@ def take(engine: Any) -> tuple[Any, Any, Any] | None:
     needed (logging on, connection options, or a BEGIN that failed; the Connection then
     raises the error as usual). Raises what ``engine.connect()`` raises when the pool
     cannot give a connection."""
-    if engine._echo_level or engine._connection_options or log.isEnabledFor(_INFO):
+    # Until a program imports logging no logger can be enabled (tether.util.log): tested
+    # here first, which spares the logger's call for each session of a program without it.
+    if engine._echo_level or engine._connection_options or (
+            "logging" in _modules and log.isEnabledFor(_INFO)):
         return None
     pool = engine.pool
     try:
-        dbapi = pool.connect()
+        dbapi = pool.connect(True)  # checked out and begun (the dialect's do_begin)
     except Exception as error:
         wrapped = engine._checkout_error(error)
         if wrapped is error:
             raise
         raise wrapped from error
-    try:
-        engine.dialect.do_begin(dbapi)
-    except Exception:
-        pool.release(dbapi)
-        return None
-    return (engine, pool, dbapi)
+    return None if dbapi is None else (engine, pool, dbapi)
 
 
 def first_row(leased: tuple[Any, Any, Any], compiled: Any, args: tuple[Any, ...]) -> Any:
@@ -71,22 +73,6 @@ def first_row(leased: tuple[Any, Any, Any], compiled: Any, args: tuple[Any, ...]
 def adopt(leased: tuple[Any, Any, Any]) -> Connection:
     """A Connection that takes over the lease and its begun transaction."""
     return Connection(leased[0], (leased[1], leased[2]))
-
-
-def end(leased: tuple[Any, Any, Any], commit: bool) -> bool:
-    """Commit or roll back the lease's transaction and give the connection back; False
-    (the connection kept) when the driver failed, for the caller to end it through
-    :func:`adopt` so the error is wrapped and a dead connection invalidated."""
-    engine, pool, dbapi = leased
-    try:
-        if commit:
-            engine.dialect.do_commit(dbapi)
-        else:
-            engine.dialect.do_rollback(dbapi)
-    except Exception:
-        return False
-    pool.release(dbapi, False)
-    return True
 
 
 def release_forgotten(leased: tuple[Any, Any, Any]) -> None:

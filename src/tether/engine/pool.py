@@ -99,8 +99,13 @@ class Pool:
             self._keeper = self._create()
 
     # --- public ----------------------------------------------------------------------
-    def connect(self) -> Any:
-        """Check out a DB-API connection; raises PoolTimeoutError when none frees in time."""
+    def connect(self, begin: bool = False) -> Any:
+        """Check out a DB-API connection; raises PoolTimeoutError when none frees in time.
+
+        ``begin``: also begin a transaction on it through the dialect (``do_begin``), for a
+        session's lease, which checks out and begins once per session; None (the
+        connection given back) when that fails."""
+        conn = None
         if self.recycle < 0:
             # The common case, an idle connection and no age limit, without _checkout.
             # acquire/release rather than ``with``: the with statement makes two bound
@@ -111,37 +116,49 @@ class Pool:
                 if self._idle and not self._disposed:
                     conn = self._idle.pop()
                     self._checked_out += 1
-                else:
-                    conn = None
             finally:
                 lock.release()
-            if conn is not None:
-                if self.pre_ping and not self._dialect.do_ping(conn):
-                    self._log("connection failed pre-ping; replacing it")
-                    self._discard(conn)
-                    conn = self._replace_after_discard()
-                if events.active:
-                    self._fire("checkout", conn, None)
-                return conn
-        conn, fresh = self._checkout()
-        if self.pre_ping and not fresh and not self._dialect.do_ping(conn):
-            self._log("connection failed pre-ping; replacing it")
-            self._discard(conn)
-            conn = self._replace_after_discard()
+            if conn is not None and self.pre_ping and not self._dialect.do_ping(conn):
+                self._log("connection failed pre-ping; replacing it")
+                self._discard(conn)
+                conn = self._replace_after_discard()
+        if conn is None:
+            conn, fresh = self._checkout()
+            if self.pre_ping and not fresh and not self._dialect.do_ping(conn):
+                self._log("connection failed pre-ping; replacing it")
+                self._discard(conn)
+                conn = self._replace_after_discard()
         if events.active:
             self._fire("checkout", conn, None)
+        if begin:
+            try:
+                self._dialect.do_begin(conn)
+            except Exception:
+                self.release(conn)
+                return None
         return conn
 
     def release(self, conn: Any, reset: bool = True) -> None:
         """Give a connection back. It is rolled back first; a connection that cannot roll
         back is closed instead of being reused."""
-        if reset:
+        if not self.end(conn, False if reset else None):
+            self._log("rollback on return failed; closing the connection")
+            self.invalidate(conn)
+
+    def end(self, conn: Any, commit: bool | None) -> bool:
+        """End the transaction of checked-out ``conn`` through the dialect (``do_commit``
+        when ``commit`` is true, ``do_rollback`` when false, neither when None) and give
+        the connection back. False, with the connection still checked out, when the driver
+        failed: the caller decides what the error means (``release`` closes it; a session's
+        lease ends it through a Connection, which wraps the error)."""
+        if commit is not None:
             try:
-                self._dialect.do_rollback(conn)
+                if commit:
+                    self._dialect.do_commit(conn)
+                else:
+                    self._dialect.do_rollback(conn)
             except Exception:
-                self._log("rollback on return failed; closing the connection")
-                self.invalidate(conn)
-                return
+                return False
         if events.active:
             self._fire("checkin", conn)
         lock = self._lock  # acquire/release rather than ``with``: see connect()
@@ -159,6 +176,7 @@ class Pool:
             lock.release()
         if conn is not None:
             self._close(conn)
+        return True
 
     def invalidate(self, conn: Any) -> None:
         """Close a checked-out connection that must not be reused (it lost its server)."""

@@ -11,12 +11,12 @@ Writing is delegated to the unit of work (``unitofwork.flush``); row-to-object c
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from tether.engine import lease
+from tether.engine.base import Engine
 from tether.exc import InvalidRequestError, PendingRollbackError
 
 # imported here, not inside the methods that use them: an import statement in a function
@@ -27,6 +27,7 @@ from tether.orm.exc import ObjectDeletedError, UnmappedClassError, UnmappedInsta
 from tether.orm.identity import IdentityMap
 from tether.orm.mapper import Mapper, needs_configure
 from tether.orm.session_expiry import ExpiryMixin
+from tether.orm.session_transaction import SessionTransaction
 from tether.orm.state import (
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
@@ -46,6 +47,10 @@ __all__ = [
 ]
 
 _UNRESOLVED = object()
+#: the shared empty containers a session's transaction records and pending delete
+#: cascades start as (never written: see Session._tx_inserted)
+_NO_TX_RECORDS: dict[Any, Any] = {}
+_NO_CASCADES: list[Any] = []
 _dict_of = attrgetter("__dict__")
 _state_of = itemgetter(STATE_KEY)
 
@@ -60,60 +65,6 @@ def _mapper_of(entity: Any) -> Mapper:
         )
     mapper.registry.configure_if_needed()
     return mapper  # type: ignore[no-any-return]
-
-
-class SessionTransaction:
-    """The transaction a session is in; a context manager for ``with session.begin():``.
-
-    A nested one (``session.begin_nested()``) stands for a SAVEPOINT: committing it releases
-    the savepoint, rolling it back undoes only what happened since it began.
-    """
-
-    # A savepoint sets these; the root transaction (one per session) keeps the defaults.
-    _savepoint: Any = None
-    _inserted_before: AbstractSet[Any] = frozenset()
-    _deleted_before: AbstractSet[Any] = frozenset()
-    _closed = False
-
-    def __init__(self, session: Session, nested: bool = False) -> None:
-        self.session = session
-        self.nested = nested
-
-    def __enter__(self) -> SessionTransaction:
-        return self
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if self._ended:
-            return
-        if exc_type is None:
-            try:
-                self.commit()
-            except BaseException:
-                self.rollback()
-                raise
-        else:
-            self.rollback()
-
-    @property
-    def _ended(self) -> bool:
-        # A savepoint ends once; the root transaction when it stops being the session's.
-        return self._closed if self.nested else self.session._transaction is not self
-
-    @property
-    def is_active(self) -> bool:
-        return not self._ended and self.session._failed is None
-
-    def commit(self) -> None:
-        if self.nested:
-            self.session._release_savepoint(self)
-        else:
-            self.session.commit()
-
-    def rollback(self) -> None:
-        if self.nested:
-            self.session._rollback_savepoint(self)
-        else:
-            self.session.rollback()
 
 
 class Session(ExpiryMixin):
@@ -142,9 +93,11 @@ class Session(ExpiryMixin):
     # Likewise what a transaction wrote and deleted, and deletes waiting for their cascade:
     # empty until a flush or delete() writes them (``_own_tx_records`` / deletecascade.mark
     # give the session its own), and only read (or emptied while empty) until then.
-    _tx_inserted: dict[InstanceState, Any] = {}
-    _tx_deleted: dict[InstanceState, Any] = {}
-    _cascade_pending: list[Any] = []
+    # __init__ sets them as instance attributes too: every get() and close() reads some,
+    # and CPython reads an instance attribute much faster than a class one.
+    _tx_inserted: dict[InstanceState, Any] = _NO_TX_RECORDS
+    _tx_deleted: dict[InstanceState, Any] = _NO_TX_RECORDS
+    _cascade_pending: list[Any] = _NO_CASCADES
     _nplusone_warned: set[Any] | None = None
     _info: dict[str, Any] | None = None
     #: N+1 detection's mode is resolved on first use (see _nplusone): reading the engine's
@@ -175,6 +128,8 @@ class Session(ExpiryMixin):
         self._lease_ = None
         self._transaction = None
         self._failed = None
+        self._tx_inserted = self._tx_deleted = _NO_TX_RECORDS
+        self._cascade_pending = _NO_CASCADES
         self.autoflush = autoflush
         self.expire_on_commit = expire_on_commit
         self.autobegin = autobegin
@@ -234,7 +189,7 @@ class Session(ExpiryMixin):
         """Give the session its own ``_tx_inserted`` / ``_tx_deleted`` (the objects whose
         rows the current transaction wrote / deleted; a rollback turns them back: new ->
         transient, deleted -> persistent) before something records into them."""
-        if "_tx_inserted" not in self.__dict__:
+        if self._tx_inserted is _NO_TX_RECORDS:
             self._tx_inserted = {}
             self._tx_deleted = {}
 
@@ -250,7 +205,8 @@ class Session(ExpiryMixin):
 
     def _autobegin(self) -> SessionTransaction:
         if self._transaction is None:
-            if not self.autobegin:
+            # a session holding a lease began its transaction already (see get_transaction)
+            if not self.autobegin and self._lease_ is None:
                 raise InvalidRequestError(
                     "autobegin is disabled on this session; call session.begin() first"
                 )
@@ -265,7 +221,7 @@ class Session(ExpiryMixin):
         self._check_failed()
         if nested:
             return self._begin_savepoint()
-        if self._transaction is not None:
+        if self._transaction is not None or self._lease_ is not None:
             raise InvalidRequestError(
                 "A transaction is already begun on this session (it begins automatically "
                 "on first use); commit() or rollback() it before calling begin()"
@@ -314,9 +270,13 @@ class Session(ExpiryMixin):
         self._restore_after_rollback(tx._inserted_before, tx._deleted_before)
 
     def in_transaction(self) -> bool:
-        return self._transaction is not None
+        return self._transaction is not None or self._lease_ is not None
 
     def get_transaction(self) -> SessionTransaction | None:
+        # Session.get's first read of a transaction takes a lease without making the
+        # SessionTransaction (a session made per lookup never asks for it): made here.
+        if self._transaction is None and self._lease_ is not None:
+            self._transaction = SessionTransaction(self)
         return self._transaction
 
     @property
@@ -344,6 +304,8 @@ class Session(ExpiryMixin):
         if conn is None:
             leased = self._lease_
             if leased is not None:
+                if self._transaction is None:
+                    self._transaction = SessionTransaction(self)
                 self._lease_ = None
                 conn = self._connection_ = lease.adopt(leased)
                 self._db_transaction = conn.get_transaction()
@@ -373,7 +335,7 @@ class Session(ExpiryMixin):
             if leased is None:
                 return
             self._lease_ = None
-            if lease.end(leased, commit):
+            if leased[1].end(leased[2], commit):  # the pool ends the lease (tether.engine.lease)
                 return
             # the driver failed: end it through a Connection, which wraps the error
             conn = self._connection_ = lease.adopt(leased)
@@ -474,7 +436,7 @@ class Session(ExpiryMixin):
             # A lease (no Connection, hence no savepoint) ends here without the general
             # path's calls: a session made per lookup closes once per lookup.
             self._lease_ = None
-            if not lease.end(leased, False):
+            if not leased[1].end(leased[2], False):
                 self._lease_ = leased
                 self._end_db_transaction(commit=False)
         elif self._connection_ is not None or self._savepoints:
@@ -835,7 +797,35 @@ class Session(ExpiryMixin):
             # lazy="joined" relationship in the same statement).
             stmt = plan[0].options(*options) if options else plan[0]
             return self.execute(stmt, dict(zip(plan[1], ident))).scalars().unique().first()
-        return session_plans.run_get(self, mapper, plan, ident)
+        # The plan's compiled SELECT runs on the session's Connection, or on its lease when
+        # it has none: taken now when this begins the transaction and the session is bound
+        # to an engine that needs no Connection (``lease.take``). Taking a lease begins the
+        # transaction without making its SessionTransaction (see get_transaction).
+        conn = self._connection_
+        if conn is None:
+            leased = self._lease_
+            if leased is None:
+                bind = self.bind
+                if (self._transaction is not None or self.autobegin) and isinstance(
+                        bind, Engine):
+                    leased = self._lease_ = lease.take(bind)
+            if leased is not None:
+                dialect = leased[0].dialect
+                compiled, args = (plan[3].get(dialect)
+                                  or session_plans.get_compiled(plan, dialect))
+                args = ident if args is None else args(ident)
+                try:
+                    row = lease.first_row(leased, compiled, args)
+                except Exception as error:  # wrapped by a Connection (which may invalidate)
+                    raise self._connection()._wrap(error, compiled.string, args) from error
+                return None if row is None else plan[4](self, row)
+            # a Connection (it raises as before when autobegin is off and no transaction
+            # was begun, or the session has no bind)
+            conn = self._connection()
+        compiled, args = plan[3].get(conn.dialect) or session_plans.get_compiled(
+            plan, conn.dialect)
+        rows = conn._compiled_rows(compiled, ident if args is None else args(ident))
+        return plan[4](self, rows[0]) if rows else None
 
     def get_one(self, entity: Any, ident: Any, **kw: Any) -> Any:
         obj = self.get(entity, ident, **kw)

@@ -1,22 +1,17 @@
 """Per-mapper plans a Session keeps with the mapper's cached statements: the SELECT by
 primary key behind ``Session.get`` and the relationships ``Session.add`` cascades along.
 Each is built on first use and cached in ``mapper.statement_cache``, which the mapper drops
-when its properties change.
-
-Also ``Session.get``'s read on a lease (``tether.engine.lease``): a session whose first
-statement is a lookup by primary key runs the plan's compiled SELECT on the pooled DB-API
-connection, and makes a Connection only when something needs one."""
+when its properties change (``Session.get`` runs the get plan itself, on its Connection
+or its lease)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tether.engine import lease
-from tether.engine.base import Engine
 from tether.orm import loading
 from tether.orm.mapper import Mapper
 
-__all__ = ["get_compiled", "get_plan", "get_statement", "run_get", "save_update_keys"]
+__all__ = ["get_compiled", "get_plan", "get_statement", "save_update_keys"]
 
 
 def get_plan(mapper: Mapper) -> tuple[Any, list[str], bool, dict[Any, Any], Any]:
@@ -89,37 +84,6 @@ def get_compiled(plan: tuple[Any, ...], dialect: Any) -> Any:
             return tuple([v if p is None else p(v) for p, v in zip(procs, ident)])
     found = plan[3][dialect] = (compiled, args)
     return found
-
-
-def run_get(session: Any, mapper: Mapper, plan: Any, ident: tuple[Any, ...]) -> Any:
-    """The object ``Session.get`` loads by ``plan`` for primary key ``ident``, or None:
-    the plan's compiled SELECT on ``session``'s Connection, or on its lease when the
-    session has no Connection (taken now when this is the transaction's first statement
-    and the session is bound to an engine that needs no Connection). A driver error on
-    the lease makes the session's Connection, which wraps it."""
-    conn = session._connection_
-    if conn is None:
-        leased = session._lease_
-        if leased is None:
-            if session._transaction is None:
-                session._autobegin()
-            bind = session.get_bind()
-            if isinstance(bind, Engine):
-                leased = session._lease_ = lease.take(bind)
-        if leased is None:
-            conn = session._connection()
-        else:
-            dialect = leased[0].dialect
-            compiled, args = plan[3].get(dialect) or get_compiled(plan, dialect)
-            args = ident if args is None else args(ident)
-            try:
-                row = lease.first_row(leased, compiled, args)
-            except Exception as error:
-                raise session._connection()._wrap(error, compiled.string, args) from error
-            return None if row is None else plan[4](session, row)
-    compiled, args = plan[3].get(conn.dialect) or get_compiled(plan, conn.dialect)
-    rows = conn._compiled_rows(compiled, ident if args is None else args(ident))
-    return plan[4](session, rows[0]) if rows else None
 
 
 def save_update_keys(mapper: Any) -> tuple[tuple[str, bool], ...]:

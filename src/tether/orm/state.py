@@ -336,21 +336,22 @@ class LoadedMark:
     :func:`instance_state`.
     """
 
+    # Made only by :func:`tether.orm.loading.loaded_mark`, slot by slot (no ``__init__``:
+    # a class's Python ``__init__`` runs in an interpreter call of its own, and a session
+    # made per lookup makes a mark per lookup). The slots: the session and mapper; the
+    # attribute keys holding the primary-key values, in key order (``mapper.pk_keys``),
+    # and the one key of a one-column key (else None); ``_flags``, only the detach reason
+    # bits, as :func:`detach` sets them on a state.
     __slots__ = ("session", "mapper", "pk_keys", "pk_key", "_flags")
+    session: Any
+    mapper: Mapper
+    pk_keys: list[str]
+    pk_key: str | None
+    _flags: int
 
     #: as an unchanged state reads: no recorded old values, no collection history
     committed: Mapping[str, Any] = NO_CHANGES
     collections: dict[str, Any] | None = None
-
-    def __init__(self, session: Any, mapper: Mapper, pk_keys: list[str]) -> None:
-        self.session = session
-        self.mapper = mapper
-        #: the attribute keys holding the primary-key values, in key order
-        #: (``mapper.pk_keys``), and the one key of a one-column key (else None)
-        self.pk_keys = pk_keys
-        self.pk_key = pk_keys[0] if len(pk_keys) == 1 else None
-        #: only the detach reason bits, as :func:`detach` sets them on a state
-        self._flags = 0
 
     def __bool__(self) -> bool:
         return False
