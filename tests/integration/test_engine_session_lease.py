@@ -367,6 +367,7 @@ def test_pool_checkout_with_begin_and_end(items: Any, monkeypatch: pytest.Monkey
         raise RuntimeError("driver failed")
 
     monkeypatch.setattr(items.dialect, "do_begin", broken)
+    monkeypatch.setattr(items.dialect, "begin_deferred", False)  # a do_begin that runs
     assert pool.connect(True) is None and pool.checkedout() == 0  # given back
     with Session(items) as s:  # the session's Connection begins and raises instead
         with pytest.raises(RuntimeError, match="driver failed"):
@@ -382,6 +383,28 @@ def test_pool_checkout_with_begin_and_end(items: Any, monkeypatch: pytest.Monkey
     conn = pool.connect()
     pool.release(conn, False)  # nothing to end
     assert pool.checkedout() == 0
+
+
+def test_pool_begin_skips_only_a_deferred_begin(items: Any,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLite's do_begin does nothing (its BEGIN waits for a write): the pool does not call
+    # it; PostgreSQL's sends BEGIN and is called for every lease.
+    calls: list[Any] = []
+    real = items.dialect.do_begin
+
+    def recording(dbapi_connection: Any) -> None:
+        calls.append(dbapi_connection)
+        real(dbapi_connection)
+
+    monkeypatch.setattr(items.dialect, "do_begin", recording)
+    assert items.dialect.begin_deferred is (items.dialect.name == "sqlite")
+    with Session(items) as s:
+        assert s.get(Item, 1).name == "a" and s._lease_ is not None
+        assert len(calls) == (0 if items.dialect.begin_deferred else 1)
+    assert items.pool.checkedout() == 0
+    with Session(items) as s:  # a Connection calls it either way
+        s.connection()
+        assert len(calls) == (1 if items.dialect.begin_deferred else 2)
 
 
 def test_engine_logger_at_info_takes_a_connection(items: Any,

@@ -53,6 +53,7 @@ class SQLiteDialect(Dialect):
     supports_multirow_insert: ClassVar[bool] = True
     max_bind_params: ClassVar[int] = 32766 if _VERSION >= (3, 32) else 999
     supports_ilike: ClassVar[bool] = False
+    begin_deferred: ClassVar[bool] = True  # see do_begin
     supports_nulls_ordering: ClassVar[bool] = _VERSION >= (3, 30)
     supports_is_distinct_from: ClassVar[bool] = _VERSION >= (3, 39)
     supports_savepoints: ClassVar[bool] = True

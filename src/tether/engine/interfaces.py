@@ -38,6 +38,11 @@ class Dialect:
     supports_is_distinct_from: ClassVar[bool] = False
     #: ``SAVEPOINT`` for nested transactions.
     supports_savepoints: ClassVar[bool] = True
+    #: ``do_begin`` does nothing: the real BEGIN waits for ``do_begin_write`` (the first
+    #: statement that may write). The pool then skips the call when a session's lease
+    #: checks out and begins (a session made per lookup begins once per lookup); a
+    #: Connection still calls it, around its BEGIN logging and error wrapping.
+    begin_deferred: ClassVar[bool] = False
     #: ``FOR UPDATE`` locking clause.
     supports_for_update: ClassVar[bool] = False
     #: The driver's ``cursor.lastrowid`` after an INSERT is the new row's integer primary
@@ -105,7 +110,8 @@ class Dialect:
         return None
 
     def do_begin(self, dbapi_connection: Any) -> None:
-        """Start a transaction (the driver may already have one open)."""
+        """Start a transaction (the driver may already have one open). A dialect whose
+        ``do_begin`` does nothing sets ``begin_deferred``."""
 
     def do_begin_write(self, dbapi_connection: Any) -> None:
         """Called before each statement that may write (and before a SAVEPOINT) inside a

@@ -102,7 +102,8 @@ class Pool:
     def connect(self, begin: bool = False) -> Any:
         """Check out a DB-API connection; raises PoolTimeoutError when none frees in time.
 
-        ``begin``: also begin a transaction on it through the dialect (``do_begin``), for a
+        ``begin``: also begin a transaction on it through the dialect (``do_begin``, not
+        called when the dialect declares it does nothing, ``begin_deferred``), for a
         session's lease, which checks out and begins once per session; None (the
         connection given back) when that fails."""
         conn = None
@@ -130,7 +131,7 @@ class Pool:
                 conn = self._replace_after_discard()
         if events.active:
             self._fire("checkout", conn, None)
-        if begin:
+        if begin and not self._dialect.begin_deferred:
             try:
                 self._dialect.do_begin(conn)
             except Exception:
