@@ -54,6 +54,15 @@ class _Values:
         return sum(len(objs) for objs, _ in self._maps.values())
 
 
+def new_map() -> IdentityMap:
+    """An empty :class:`IdentityMap` (its one maker)."""
+    identity_map = IdentityMap()
+    identity_map._maps = {}
+    identity_map.loaders = None
+    identity_map.marks = None
+    return identity_map
+
+
 class IdentityMap:
     """Identity key -> object, stored per class (see the module docstring). Objects are
     held strongly for the session's lifetime.
@@ -62,18 +71,19 @@ class IdentityMap:
     ``m.get(key)``, ``m[key] = obj``, ``del m[key]``, ``pop``, ``len``, iteration over
     keys, ``keys``/``values``/``items`` and ``clear``."""
 
+    # Made only by :func:`new_map`, slot by slot: without a Python ``__init__`` the class
+    # call runs only C functions (an ``__init__`` runs in an interpreter call of its own,
+    # and a session made per lookup makes a map per lookup).
     __slots__ = ("_maps", "loaders", "marks")
-
-    def __init__(self) -> None:
-        #: class -> (bare identity -> object), and whether that class's key has one column
-        self._maps: dict[Any, tuple[dict[Any, Any], bool]] = {}
-        #: row loaders bound to this map's dicts (kept by :func:`tether.orm.loading.row_loader`;
-        #: made on first use, as the marks are)
-        self.loaders: dict[Any, Any] | None = None
-        #: mapper -> the LoadedMark its objects loaded into this map share (kept by
-        #: :func:`tether.orm.loading.loaded_mark`; made on first use, as a session that
-        #: loads nothing is common)
-        self.marks: dict[Any, Any] | None = None
+    #: class -> (bare identity -> object), and whether that class's key has one column
+    _maps: dict[Any, tuple[dict[Any, Any], bool]]
+    #: row loaders bound to this map's dicts (kept by :func:`tether.orm.loading.row_loader`;
+    #: made on first use, as the marks are)
+    loaders: dict[Any, Any] | None
+    #: mapper -> the LoadedMark its objects loaded into this map share (kept by
+    #: :func:`tether.orm.loading.loaded_mark`; made on first use, as a session that loads
+    #: nothing is common)
+    marks: dict[Any, Any] | None
 
     def reset(self) -> None:
         """Empty the map for a session that detached all its objects (close,

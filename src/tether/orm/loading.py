@@ -97,9 +97,6 @@ def _plan(mapper: Any, offset: int, skip: frozenset[str]) -> tuple[Any, Any]:
     return plan  # type: ignore[no-any-return]
 
 
-_new_object = object.__new__
-
-
 def loaded_mark(session: Any, mapper: Any) -> LoadedMark:
     """The :class:`LoadedMark` of ``mapper``'s objects loaded into ``session``'s current
     identity map (one per map and mapper: a map outlives no close, so a mark is never
@@ -110,11 +107,13 @@ def loaded_mark(session: Any, mapper: Any) -> LoadedMark:
         marks = identity_map.marks = {}
     mark = marks.get(mapper)
     if mark is None:
-        mark = marks[mapper] = _new_object(LoadedMark)  # (see LoadedMark's slots)
+        # LoadedMark() runs no Python __init__ (it has none; see its slots) and, a type
+        # call of C functions only, costs less than object.__new__(LoadedMark)
+        mark = marks[mapper] = LoadedMark()
         mark.session = session
         mark.mapper = mapper
         mark.pk_keys = pk_keys = mapper.pk_keys
-        mark.pk_key = pk_keys[0] if len(pk_keys) == 1 else None
+        mark.pk_key = pk_keys[0] if mapper.single_pk else None
         mark._flags = 0
     return mark  # type: ignore[no-any-return]
 
