@@ -486,12 +486,12 @@ class Connection:
         pk = self._inserted_pk(compiled, meta, rows, params, args, lastrowid)
         return Result(meta, rows, rowcount, lastrowid, inserted_primary_key=pk, is_insert=True)
 
-    def _execute_many(
-        self, compiled: Any, bound: Any, param_sets: Sequence[Mapping[str, Any]]
-    ) -> Result:
+    def _execute_many(self, compiled: Any, bound: Any, param_sets: Sequence[Mapping[str, Any]],
+                      arg_sets: list[Any] | None = None) -> Result:
         if self._transaction is None:
             self._autobegin()
-        arg_sets = compiled.construct_many(bound, param_sets)
+        if arg_sets is None:  # (tether.engine.rows passes them made)
+            arg_sets = compiled.construct_many(bound, param_sets)
         string = compiled.string
         if self._logs(_INFO):
             log._log(_INFO, string, ())
