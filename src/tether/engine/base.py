@@ -563,7 +563,8 @@ class Connection:
         getters = [meta.value_getter(i) for i in indexes]  # type: ignore[arg-type]
         if len(getters) == 1:
             get = getters[0]
-            missing = [i for i, row in enumerate(rows) if get(row) is None]
+            values = list(map(get, rows))  # (C-level: one scan when no key is missing)
+            missing = [i for i, v in enumerate(values) if v is None] if None in values else []
         else:
             missing = [i for i, row in enumerate(rows)
                        if any(get(row) is None for get in getters)]

@@ -10,6 +10,7 @@ the mapper per column set so the compiled-statement cache hits on the next flush
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
 from tether.engine.rows import execute_rows
@@ -64,13 +65,17 @@ def _full_row_params(cols: list[tuple[str, str]], pk_plain: list[tuple[str, str]
         return (), None
     pk_keys = {k for k, _ in pk_plain}
     plain = [(k, ck) for k, ck in cols if k not in pk_keys]
-    tests = [f"{k!r} in d" for k, _ in plain] + [f"d.get({k!r}) is None" for k in pk_keys]
+    tests = [f"d.get({k!r}) is None" for k in pk_keys]
     # one value per column key (two attributes of one column: the last one's, as a dict)
     by_column = {ck: k for k, ck in plain}
+    # (an unset attribute is a KeyError: no membership test per attribute on every row)
     source = "\n".join([
         "def full_row_params(d):",
         f"    if {' and '.join(tests) or 'True'}:",
-        f"        return ({''.join(f'd[{k!r}], ' for k in by_column.values())})",
+        "        try:",
+        f"            return ({''.join(f'd[{k!r}], ' for k in by_column.values())})",
+        "        except KeyError:",
+        "            pass",
         "    return None",
         "",
     ])
@@ -123,9 +128,16 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
     pk_cols = mapper.primary_key
     plan = _insert_plan(mapper)
     cols, defaulted, pk_defaulted, pk_plain, full_shape, full_params = plan
-    for state in states:
+    built: list[Any] | None = None
+    if full_params is not None:
+        # the usual flush: every row the usual one, built in one C-level pass
+        built = list(map(full_params, map(_dict_of, states)))
+        if None not in built:
+            runs.append((full_shape, states, built))
+            states = []  # (nothing left for the general loop)
+    for i, state in enumerate(states):
         d = state.obj.__dict__
-        row = full_params(d) if full_params is not None else None
+        row = built[i] if built is not None else None
         if row is not None:
             shape = full_shape
         else:
@@ -178,6 +190,9 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
                 for key in server_side:
                     d.pop(key, None)
                 state.expired = True
+
+
+_dict_of = attrgetter("obj.__dict__")
 
 
 def _insert(table: Any) -> Any:
