@@ -101,3 +101,32 @@ def test_a_failing_batch_writes_nothing_and_the_connection_goes_on(engine: Any,
         with conn.begin():
             execute_rows(conn, insert(table), ("name", "note"), [("p", None), ("q", "z")])
     assert [r[0] for r in _all(engine, table)] == ["p", "q"]
+
+
+def test_orm_flush_mixing_usual_and_general_rows(engine: Any) -> None:
+    """A flush whose rows take the usual builder and the general path in turn (an unset
+    attribute, an explicit key): runs split where the column set changes, keys come back
+    in the order the objects were added."""
+    from tether.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Item(Base):
+        __tablename__ = "rowed_items"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(20))
+        note: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        items = [Item(name="a", note="x"), Item(name="b"), Item(name="c", note=None),
+                 Item(id=100, name="d", note="y"), Item(name="e", note="z"), Item(name="f")]
+        s.add_all(items)
+        s.commit()
+        assert [i.id for i in items][3] == 100
+        got = [tuple(r) for r in s.execute(
+            select(Item.name, Item.note).order_by(Item.name))]
+    assert got == [("a", "x"), ("b", None), ("c", None), ("d", "y"), ("e", "z"), ("f", None)]
+    ids = [i.id for i in items]
+    assert ids[:3] == sorted(ids[:3]) and len(set(ids)) == 6
