@@ -486,12 +486,12 @@ class Connection:
         pk = self._inserted_pk(compiled, meta, rows, params, args, lastrowid)
         return Result(meta, rows, rowcount, lastrowid, inserted_primary_key=pk, is_insert=True)
 
-    def _execute_many(
-        self, compiled: Any, bound: Any, param_sets: Sequence[Mapping[str, Any]]
-    ) -> Result:
+    def _execute_many(self, compiled: Any, bound: Any, param_sets: Sequence[Mapping[str, Any]],
+                      arg_sets: list[Any] | None = None) -> Result:
         if self._transaction is None:
             self._autobegin()
-        arg_sets = compiled.construct_many(bound, param_sets)
+        if arg_sets is None:  # (tether.engine.rows passes them made)
+            arg_sets = compiled.construct_many(bound, param_sets)
         string = compiled.string
         if self._logs(_INFO):
             log._log(_INFO, string, ())
@@ -563,7 +563,8 @@ class Connection:
         getters = [meta.value_getter(i) for i in indexes]  # type: ignore[arg-type]
         if len(getters) == 1:
             get = getters[0]
-            missing = [i for i, row in enumerate(rows) if get(row) is None]
+            values = list(map(get, rows))  # (C-level: one scan when no key is missing)
+            missing = [i for i, v in enumerate(values) if v is None] if None in values else []
         else:
             missing = [i for i, row in enumerate(rows)
                        if any(get(row) is None for get in getters)]

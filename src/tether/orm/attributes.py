@@ -434,9 +434,9 @@ class RelationshipAttribute(QueryableAttribute):
         plan = self._append_plan
         if plan is None or plan[0] is not prop.reverse_property:
             plan = self._make_append_plan()
-        obj.__dict__[self.key] = plan[5](obj, self, new_items)
+        obj.__dict__[plan[7]] = plan[5](obj, self, new_items)
         state.mark_modified()
-        self._appended(obj, state, new_items)
+        self._appended(obj, state, new_items, plan)
 
     #: what ``_appended`` and ``set_on_new`` look up per call, made once (see below)
     _append_plan: tuple[Any, ...] | None = None
@@ -444,9 +444,9 @@ class RelationshipAttribute(QueryableAttribute):
     def _make_append_plan(self) -> tuple[Any, ...]:
         """``(reverse property, its attribute, key of a reverse many-to-one written inline
         or None, reverse cascades save-update, prop cascades save-update, collection
-        maker, the shared record of that key unset: ``state.unset_record``)``; kept with
-        the reverse property it was made for (configuring a later class can add a
-        backref)."""
+        maker, the shared record of that key unset: ``state.unset_record``, this
+        attribute's key)``; kept with the reverse property it was made for (configuring a
+        later class can add a backref)."""
         prop = self.prop
         reverse = prop.reverse_property
         rattr = reverse.attr if reverse is not None else None
@@ -458,21 +458,29 @@ class RelationshipAttribute(QueryableAttribute):
         plan = self._append_plan = (
             reverse, rattr, rkey, reverse is not None and reverse.cascade_save_update,
             prop.cascade_save_update, collection_maker(prop.collection_class),
-            None if rkey is None else unset_record(NO_CHANGES, rkey))
+            None if rkey is None else unset_record(NO_CHANGES, rkey), self.key)
         return plan
 
-    def _appended(self, obj: Any, state: InstanceState, items: list[Any]) -> None:
+    def _appended(self, obj: Any, state: InstanceState, items: list[Any],
+                  plan: tuple[Any, ...] | None = None) -> None:
         """``fire_append`` for each of ``items`` (an initial collection), with the lookups
-        it repeats per member done once (``state`` is already marked modified)."""
+        it repeats per member done once (``state`` is already marked modified; ``plan``:
+        ``_append_plan`` when the caller has it)."""
         validator = self.validator
-        key = self.key
-        hist = self._history(state)
-        added, removed = hist.added, hist.removed
         prop = self.prop
-        plan = self._append_plan
-        if plan is None or plan[0] is not prop.reverse_property:
-            plan = self._make_append_plan()
-        _, rattr, rkey, rcascade, cascade, _, first = plan
+        if plan is None:
+            plan = self._append_plan
+            if plan is None or plan[0] is not prop.reverse_property:
+                plan = self._make_append_plan()
+        _, rattr, rkey, rcascade, cascade, _, first, key = plan
+        # the collection's history (``_history``, inline: once per collection)
+        colls = state.collections
+        if colls is None:
+            colls = state.collections = {}
+        hist = colls.get(key)
+        if hist is None:
+            hist = colls[key] = CollectionHistory()
+        added, removed = hist.added, hist.removed
         for item in items:
             if validator is not None:
                 validator(obj, key, item)

@@ -10,8 +10,10 @@ the mapper per column set so the compiled-statement cache hits on the next flush
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any
 
+from tether.engine.rows import execute_rows
 from tether.orm.exc import StaleDataError
 from tether.orm.state import NO_VALUE, InstanceState
 from tether.util import codegen
@@ -55,24 +57,31 @@ def _full_row_params(cols: list[tuple[str, str]], pk_plain: list[tuple[str, str]
                      pk_defaulted: list[str], mapper: Any) -> tuple[tuple[str, ...], Any]:
     """``(column set, builder)`` for the usual new row: every non-key column attribute set
     and the primary key left to the database (unset or None). ``builder(obj.__dict__)``
-    returns that row's parameters as one dict display, or None for any other row, which
-    takes the general path; where it returns a dict, the general path makes the same one.
+    returns that row's values in column-set order as one tuple display, or None for any
+    other row, which takes the general path; where it returns a tuple, the general path
+    makes the same one.
     (None for a key with a Python default: such a row computes its default.)"""
     if pk_defaulted:
         return (), None
     pk_keys = {k for k, _ in pk_plain}
     plain = [(k, ck) for k, ck in cols if k not in pk_keys]
-    tests = [f"{k!r} in d" for k, _ in plain] + [f"d.get({k!r}) is None" for k in pk_keys]
+    tests = [f"d.get({k!r}) is None" for k in pk_keys]
+    # one value per column key (two attributes of one column: the last one's, as a dict)
+    by_column = {ck: k for k, ck in plain}
+    # (an unset attribute is a KeyError: no membership test per attribute on every row)
     source = "\n".join([
         "def full_row_params(d):",
         f"    if {' and '.join(tests) or 'True'}:",
-        f"        return {{{', '.join(f'{ck!r}: d[{k!r}]' for k, ck in plain)}}}",
+        "        try:",
+        f"            return ({''.join(f'd[{k!r}], ' for k in by_column.values())})",
+        "        except KeyError:",
+        "            pass",
         "    return None",
         "",
     ])
     builder = codegen.define(source, "full_row_params",
                              f"insert parameters for {mapper.class_.__qualname__}", {})
-    return tuple(dict.fromkeys(ck for _, ck in plain)), builder
+    return tuple(by_column), builder
 
 
 def _python_default_of(col: Any) -> Any:
@@ -112,16 +121,24 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
     dialect = conn.dialect
     # Runs of consecutive rows with one column set, in the order the objects were added
     # (so generated keys follow that order, as in SQLAlchemy): (column set, states, their
-    # parameter dicts), two parallel lists so the parameter list goes to executemany as is.
-    runs: list[tuple[tuple[str, ...], list[InstanceState], list[dict[str, Any]]]] = []
+    # values as tuples in column-set order), two parallel lists so the rows go to
+    # executemany as they are (tether.engine.rows).
+    runs: list[tuple[tuple[str, ...], list[InstanceState], list[tuple[Any, ...]]]] = []
     last: tuple[Any, ...] | None = None
     pk_cols = mapper.primary_key
     plan = _insert_plan(mapper)
     cols, defaulted, pk_defaulted, pk_plain, full_shape, full_params = plan
-    for state in states:
+    built: list[Any] | None = None
+    if full_params is not None:
+        # the usual flush: every row the usual one, built in one C-level pass
+        built = list(map(full_params, map(_dict_of, states)))
+        if None not in built:
+            runs.append((full_shape, states, built))
+            states = []  # (nothing left for the general loop)
+    for i, state in enumerate(states):
         d = state.obj.__dict__
-        params = full_params(d) if full_params is not None else None
-        if params is not None:
+        row = built[i] if built is not None else None
+        if row is not None:
             shape = full_shape
         else:
             if (defaulted and any(k not in d for k in defaulted)) or (
@@ -134,12 +151,13 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
                     if k in d and d[k] is None:
                         del params[ck]
             shape = tuple(params)
+            row = tuple(params.values())
         if last is None or last[0] != shape:
             last = (shape, [], [])
             runs.append(last)  # type: ignore[arg-type]
         last[1].append(state)
-        last[2].append(params)
-    for keys, group_states, param_list in runs:
+        last[2].append(row)
+    for keys, group_states, rows in runs:
         missing_pk = [c for c in pk_cols if c.key not in keys]
         server_side = [
             p.key
@@ -150,14 +168,14 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
         ]
         if not missing_pk:
             stmt = _cached(mapper, ("insert", keys), lambda: _insert(table))
-            conn.execute(stmt, param_list)
+            execute_rows(conn, stmt, keys, rows)
         elif dialect.supports_returning:
-            _insert_returning(conn, mapper, table, keys, group_states, param_list, missing_pk,
+            _insert_returning(conn, mapper, table, keys, group_states, rows, missing_pk,
                               assigned)
         else:
             stmt = _cached(mapper, ("insert", keys), lambda: _insert(table))
-            for state, params in zip(group_states, param_list):
-                result = conn.execute(stmt, params)
+            for state, row in zip(group_states, rows):
+                result = conn.execute(stmt, dict(zip(keys, row)))
                 pk = result.inserted_primary_key
                 d = state.obj.__dict__
                 for col, value in zip(pk_cols, pk):
@@ -174,6 +192,9 @@ def insert_rows(conn: Any, mapper: Any, states: list[InstanceState], assigned: l
                 state.expired = True
 
 
+_dict_of = attrgetter("obj.__dict__")
+
+
 def _insert(table: Any) -> Any:
     from tether.sql.dml import insert
 
@@ -186,7 +207,7 @@ def _insert_returning(
     table: Any,
     keys: tuple[str, ...],
     states: list[InstanceState],
-    param_list: list[dict[str, Any]],
+    rows: list[tuple[Any, ...]],
     missing_pk: list[Any],
     assigned: list[Any],
 ) -> None:
@@ -194,7 +215,7 @@ def _insert_returning(
 
     prop_keys = [mapper.columntoproperty[c].key for c in missing_pk]
     stmt = _cached(mapper, ("insert_ret", keys), lambda: insert(table).returning(*missing_pk))
-    rows = conn.execute(stmt, param_list)._raw_all()
+    rows = execute_rows(conn, stmt, keys, rows)._raw_all()
     if len(prop_keys) == 1:
         key = prop_keys[0]
         for state, row in zip(states, rows):

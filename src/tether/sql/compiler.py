@@ -140,7 +140,7 @@ class Compiled:
         "is_insert", "is_update", "is_delete", "is_ddl", "is_select", "is_text", "table",
         "inserted_pk_columns", "_all_binds_plain", "_context_defaults", "statement_kind",
         "positional_names", "_row_template", "inserted_pk_positions", "implicit_returning",
-        "many_values", "_getter",
+        "many_values", "_getter", "_rows_plan",
     )
 
     def __init__(self) -> None:
@@ -168,6 +168,7 @@ class Compiled:
         #: the group to insert many rows in one statement; else None.
         self.many_values: tuple[str, str] | None = None
         self._getter: Any = None
+        self._rows_plan: tuple[tuple[str, ...], Any] | None = None
 
     def construct_many(self, bound: list[BindParameter] | None,
                        param_sets: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
@@ -196,10 +197,48 @@ class Compiled:
             out.append(tuple(values))
         return out
 
-    def _make_getter(self) -> Any:
-        """``(read, procs)`` for ``construct_many``'s fast path, or False without one."""
+    def construct_rows(self, keys: tuple[str, ...], rows: list[tuple[Any, ...]]
+                       ) -> list[tuple[Any, ...]] | None:
+        """``construct_many`` for parameter sets given as tuples in the order of ``keys``
+        (the ORM's INSERT rows): the rows themselves when the placeholders take exactly
+        ``keys`` in that order without processors, else reordered and processed; None when
+        a placeholder is not one of ``keys`` (the caller makes dicts)."""
+        plan = self._rows_plan
+        if plan is None or plan[0] != keys:
+            plan = self._rows_plan = (keys, self._make_rows_reader(keys))
+        read = plan[1]
+        if read is None:
+            return None
+        return rows if read is True else [read(row) for row in rows]
+
+    def _make_rows_reader(self, keys: tuple[str, ...]) -> Any:
+        """For ``construct_rows``: True (rows as they are), a function of one row, or None."""
+        slot_keys = self._slot_keys()
+        if slot_keys is None or not set(slot_keys[0]) <= set(keys):
+            return None
+        names, procs = slot_keys
+        if names == keys and not procs:
+            return True
+        positions = [keys.index(k) for k in names]
+        pick = itemgetter(*positions) if len(positions) > 1 else None
+        first = positions[0]
+        if not procs:
+            return pick if pick is not None else (lambda row: (row[first],))
+
+        def read(row: tuple[Any, ...]) -> tuple[Any, ...]:
+            values = list(pick(row)) if pick is not None else [row[first]]
+            for i, proc in procs:
+                values[i] = proc(values[i])
+            return tuple(values)
+
+        return read
+
+    def _slot_keys(self) -> tuple[tuple[str, ...], tuple[Any, ...]] | None:
+        """The parameter key of each placeholder and ``(position, processor)`` of those
+        with one, or None when a placeholder takes something else (a default made per
+        row, an expanding list)."""
         if self._context_defaults or not self.slots:
-            return False
+            return None
         keys = []
         procs = []
         for i, slot in enumerate(self.slots):
@@ -209,14 +248,22 @@ class Compiled:
             elif kind == BIND and slot[2] is not None:
                 key, proc = slot[2], slot[3]
             else:
-                return False
+                return None
             keys.append(key)
             if proc is not None:
                 procs.append((i, proc))
+        return tuple(keys), tuple(procs)
+
+    def _make_getter(self) -> Any:
+        """``(read, procs)`` for ``construct_many``'s fast path, or False without one."""
+        slot_keys = self._slot_keys()
+        if slot_keys is None:
+            return False
+        keys, procs = slot_keys
         if len(keys) == 1:
             one = itemgetter(keys[0])
-            return (lambda p: (one(p),)), tuple(procs)
-        return itemgetter(*keys), tuple(procs)
+            return (lambda p: (one(p),)), procs
+        return itemgetter(*keys), procs
 
     def construct_params(self, bound: list[BindParameter] | None,
                          params: Mapping[str, Any] | None) -> tuple[Any, ...]:
