@@ -345,13 +345,7 @@ class RelationshipAttribute(QueryableAttribute):
 
     # --- history -----------------------------------------------------------------------
     def _history(self, state: InstanceState) -> CollectionHistory:
-        colls = state.collections
-        if colls is None:
-            colls = state.collections = {}
-        hist = colls.get(self.key)
-        if hist is None:
-            hist = colls[self.key] = CollectionHistory()
-        return hist
+        return collection_history(state, self.key)
 
     # --- writing -----------------------------------------------------------------------
     def set(self, obj: Any, value: Any, initiator: Any = None) -> None:
@@ -473,13 +467,7 @@ class RelationshipAttribute(QueryableAttribute):
             if plan is None or plan[0] is not prop.reverse_property:
                 plan = self._make_append_plan()
         _, rattr, rkey, rcascade, cascade, _, first, key = plan
-        # the collection's history (``_history``, inline: once per collection)
-        colls = state.collections
-        if colls is None:
-            colls = state.collections = {}
-        hist = colls.get(key)
-        if hist is None:
-            hist = colls[key] = CollectionHistory()
+        hist = collection_history(state, key)
         added, removed = hist.added, hist.removed
         for item in items:
             if validator is not None:
@@ -627,10 +615,24 @@ class RelationshipAttribute(QueryableAttribute):
                 state.mark_modified()
 
 
+def collection_history(state: InstanceState, key: str) -> CollectionHistory:
+    """The history of ``state``'s collection ``key`` since the last flush (made when first
+    needed)."""
+    colls = state.collections
+    if colls is None:
+        colls = state.collections = {}
+    hist = colls.get(key)
+    if hist is None:
+        hist = colls[key] = CollectionHistory()
+    return hist
+
+
 def _record_added(state: InstanceState, key: str, item: Any) -> None:
     """``item`` joined collection ``key`` of ``state``'s object: its history records it
     and the state is marked modified (``_history(state).add(item)`` and ``mark_modified()``
-    in one call: every append, and every back-reference of one, runs it)."""
+    in one call: every append, and every back-reference of one, runs it; so it repeats
+    ``collection_history``'s lines rather than calling it, which measured +1.4% of
+    m2m_link's instructions)."""
     colls = state.collections
     if colls is None:
         colls = state.collections = {}
