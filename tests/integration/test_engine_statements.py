@@ -23,10 +23,12 @@ from tether.sql import (
     delete,
     func,
     insert,
+    literal,
     select,
     text,
     update,
 )
+from tether.sql.compiler import compile_statement
 from tether.sql.types import DateTime, Integer, Numeric, String, Uuid
 
 
@@ -157,6 +159,48 @@ def test_same_statement_shape_is_compiled_once(engine: Any, schema: Any) -> None
         rows = [conn.execute(select(users.c.name).where(users.c.id == i)).all() for i in range(5)]
         assert rows == [[]] * 5
         assert len(engine.dialect.compiled_cache) == size
+
+
+def test_statements_differing_in_structure_never_share_a_compiled_form(
+        engine: Any, schema: Any) -> None:
+    """Each variant below differs from the first in one structural part (an operator, the
+    join target, DISTINCT, LIMIT, a bound value's type): each gets its own compiled SQL,
+    and the values stay parameters (none is baked into the cached SQL); the same variant
+    built again shares its compiled form, and a statement re-executed reuses its own."""
+    _, users, addresses, _ = schema
+    with engine.begin() as conn:
+        conn.execute(insert(users), [{"name": "ann"}, {"name": "bob"}])
+        conn.execute(insert(addresses), [{"user_id": 1, "email": "a@x"},
+                                         {"user_id": 1, "email": "b@x"}])
+    joined = users.join(addresses, users.c.id == addresses.c.user_id)
+    variants = [
+        lambda v: select(users.c.id).select_from(joined).where(addresses.c.email.like(v)),
+        lambda v: select(users.c.id).select_from(joined).where(
+            addresses.c.email.not_like(v)),
+        lambda v: select(users.c.id).select_from(
+            users.join(addresses, users.c.id == addresses.c.id)).where(
+            addresses.c.email.like(v)),
+        lambda v: select(users.c.id).select_from(joined).where(
+            addresses.c.email.like(v)).distinct(),
+        lambda v: select(users.c.id).select_from(joined).where(
+            addresses.c.email.like(v)).limit(1),
+    ]
+    with engine.connect() as conn:
+        compiled = []
+        for make in variants:
+            stmt = make("%@x")
+            compiled.append(compile_statement(stmt, engine.dialect)[0])
+            assert compile_statement(make("a%"), engine.dialect)[0] is compiled[-1]
+            assert compile_statement(stmt, engine.dialect)[0] is compiled[-1]
+            assert "%@x" not in compiled[-1].string
+        assert len({id(c) for c in compiled}) == len(variants)
+        results = [sorted(conn.execute(make("%@x")).scalars().all()) for make in variants]
+        assert results == [[1, 1], [], [1, 2], [1], [1]]
+        as_int = select(users.c.name).where(users.c.id == literal(1))
+        as_str = select(users.c.name).where(users.c.id == literal("1", String(5)))
+        assert (compile_statement(as_int, engine.dialect)[0]
+                is not compile_statement(as_str, engine.dialect)[0])
+        assert conn.execute(as_int).scalar() == "ann"
 
 
 def test_foreign_key_violation_from_core_insert(engine: Any, schema: Any) -> None:

@@ -176,3 +176,34 @@ def test_loader_kept_per_session_and_identity_map(db: Any) -> None:
         s.expire(owner.pets[0])
         assert s.scalars(select(Pet).where(Pet.id == 3)).one() is owner.pets[0]
         assert owner.pets[0].name == "p3"
+
+
+def test_row_for_an_object_already_loaded(db: Any) -> None:
+    """A row for an object already in the identity map: a fully loaded object keeps its
+    values and local changes (the loader skips the fill); a missing key (a deferred
+    column the query undefers, an attribute expired alone) or an expired object is
+    filled from the row; populate_existing overwrites everything."""
+    with Session(db) as s:
+        first = s.scalars(select(Owner).order_by(Owner.id)).all()
+        one = first[0]
+        one.full_name = "local"  # a change, kept by a repeat of the query
+        with s.no_autoflush:  # the change stays unflushed: the row does not win
+            again = s.scalars(select(Owner).order_by(Owner.id)).all()
+        assert again == first and one.full_name == "local" and s.is_modified(one)
+        assert type(first[1].__dict__[STATE_KEY]) is LoadedMark  # untouched: still a mark
+        s.expire(first[1], ["note"])
+        assert "note" not in first[1].__dict__
+        assert s.scalars(select(Owner).where(Owner.id == 2)).one() is first[1]
+        assert first[1].__dict__["note"] == "n2" and not instance_state(first[1]).expired
+        s.expire(first[3])
+        assert s.scalars(select(Owner).where(Owner.id == 4)).one() is first[3]
+        assert not instance_state(first[3]).expired and first[3].__dict__["note"] == "n4"
+        deferred = s.scalars(select(Pet).options(defer(Pet.name)).where(Pet.id == 1)).one()
+        assert "name" not in deferred.__dict__
+        assert s.scalars(select(Pet).where(Pet.id == 1)).one() is deferred
+        assert deferred.__dict__["name"] == "p1"
+        one.full_name = "unflushed"
+        with s.no_autoflush:  # (the later queries flushed "local")
+            refreshed = s.scalars(select(Owner).where(Owner.id == 1)
+                                  .execution_options(populate_existing=True)).one()
+        assert refreshed is one and one.full_name == "local"

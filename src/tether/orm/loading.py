@@ -42,7 +42,7 @@ def row_loader(session: Any, mapper: Any, offset: int = 0,
     cache_key = (make_loader, populate_existing)
     load = loaders.get(cache_key)
     if load is None:
-        load = make_loader(session, _filler(pairs, populate_existing))
+        load = make_loader(session, _filler(pairs, populate_existing), populate_existing)
         if mapper.configured:
             loaders[cache_key] = load
     return load
@@ -148,7 +148,7 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
         "return obj",
     ]
     source = "\n".join([
-        "def make_loader(session, fill_expired):",
+        "def make_loader(session, fill_expired, refill):",
         "    objs = session.identity_map.of(ident_cls, single)",
         "    objs_get = objs.get",
         "    mark = loaded_mark(session, mapper) if marked else None",
@@ -157,7 +157,14 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
         "        obj = objs_get(ident)",
         "        if obj is None:",
         *("            " + line for line in create),
-        "        fill_expired(obj, row)",
+        # An object already mapped: fill_expired has nothing to do when every key is
+        # loaded and the object is not expired (the usual repeat of a row), so the call
+        # is made only when it may.
+        "        d = obj.__dict__",
+        "        if refill or not d.keys() >= keys:",
+        "            fill_expired(obj, row)",
+        f"        elif (st := d[{STATE_KEY!r}]).__class__ is not LoadedMark and st.expired:",
+        "            fill_expired(obj, row)",
         "        return obj",
         "    return load",
         "",
@@ -171,6 +178,8 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
         "State": InstanceState,
         "loaded_mark": loaded_mark,
         "marked": marked,
+        "keys": frozenset(k for k, _ in pairs),
+        "LoadedMark": LoadedMark,
     }
     return codegen.define(source, "make_loader", f"loader for {mapper.class_.__qualname__}",
                           namespace)

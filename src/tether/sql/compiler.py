@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from tether import exc
@@ -43,6 +43,7 @@ from tether.sql.functions import NO_PARENS
 from tether.sql.selectable import Alias, FromClause, Join, Select, SelectBase, subquery_labels
 
 _CACHE_LIMIT = 3000
+_EXPANDING = attrgetter("expanding")
 
 # Flags the compiler reads, with the value assumed when a dialect does not say.
 _FLAG_DEFAULTS: dict[str, Any] = {
@@ -384,7 +385,8 @@ def compile_statement(statement: ClauseElement, dialect: Any,
     """
     # Statements never change once built, so a statement executed again (the ORM keeps
     # its statements) reuses its own shape walk.
-    memo = statement.__dict__.get("_tether_shape") if hasattr(statement, "__dict__") else None
+    attrs = getattr(statement, "__dict__", None)
+    memo = attrs.get("_tether_shape") if attrs is not None else None
     if memo is not None:
         shape, ctx, by_dialect = memo
         # A statement whose SQL its parameters cannot change keeps its compiled form per
@@ -399,21 +401,21 @@ def compile_statement(statement: ClauseElement, dialect: Any,
         if shape is None:
             return SQLCompiler(dialect, statement, ctx, params).compiled, ctx
         # Only INSERT/UPDATE column lists and expanding IN lists depend on the parameters.
-        fixed = not isinstance(statement, (Insert, Update)) and not any(
-            b.expanding for b in ctx)
-        by_dialect = {} if fixed else None
-        if hasattr(statement, "__dict__"):
-            statement.__dict__["_tether_shape"] = (shape, ctx, by_dialect)
-    if isinstance(statement, (Insert, Update)):
+        by_dialect = None if (isinstance(statement, (Insert, Update))
+                              or any(map(_EXPANDING, ctx))) else {}
+        if attrs is not None:
+            attrs["_tether_shape"] = (shape, ctx, by_dialect)
+    if by_dialect is None:  # the parameters may change the SQL (see above)
+        if isinstance(statement, (Insert, Update)):
+            if params:
+                shape = (shape, tuple(params))
+            if executemany:
+                shape = (shape, "many")
         if params:
-            shape = (shape, tuple(params))
-        if executemany:
-            shape = (shape, "many")
-    if params:
-        lens = tuple((b.key, len(params[b.key])) for b in ctx
-                     if b.expanding and b.key in params)
-        if lens:
-            shape = (shape, lens)
+            lens = tuple((b.key, len(params[b.key])) for b in ctx
+                         if b.expanding and b.key in params)
+            if lens:
+                shape = (shape, lens)
     cache = dialect.compiled_cache
     try:
         compiled = cache.get(shape)

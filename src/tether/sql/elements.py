@@ -119,18 +119,24 @@ def coerce_where(value: Any) -> ColumnElement:
 
 class ShapeContext(list):  # type: ignore[type-arg]
     """What a shape traversal collects: the bind parameters, in order, and a number for
-    each anonymous alias so that two different anonymous aliases get different shapes."""
+    each anonymous alias so that two different anonymous aliases get different shapes.
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.anon: dict[int, int] = {}
-        self._keep: list[Any] = []
+    It has no ``__init__`` of its own: every statement compiled (or looked up in the
+    cache) makes one, and most meet no anonymous alias, so the numbering's containers are
+    made by the first alias."""
+
+    #: id of each anonymous alias met -> its number (None until the first)
+    anon: dict[int, int] | None = None
 
     def anon_index(self, obj: Any) -> int:
-        n = self.anon.get(id(obj))
+        anon = self.anon
+        if anon is None:
+            anon = self.anon = {}
+            self._keep: list[Any] = []
+        n = anon.get(id(obj))
         if n is None:
-            n = self.anon[id(obj)] = len(self.anon)
-            self._keep.append(obj)
+            n = anon[id(obj)] = len(anon)
+            self._keep.append(obj)  # ids stay unique while the numbering is in use
         return n
 
 

@@ -323,9 +323,12 @@ class SelectBase(ClauseElement):
         raise NotImplementedError
 
     def _generate(self) -> Any:
-        new = self.__class__.__new__(self.__class__)
-        new.__dict__.update(self.__dict__)
-        new.__dict__.pop("_tether_shape", None)  # the copy will differ: walk it afresh
+        # (object.__new__ and a dict copy handed over whole: each building step runs this)
+        new = object.__new__(self.__class__)
+        attrs = self.__dict__.copy()
+        if "_tether_shape" in attrs:  # the copy will differ: walk it afresh
+            del attrs["_tether_shape"]
+        new.__dict__ = attrs
         return new
 
     def subquery(self, name: str | None = None) -> Alias:
@@ -661,12 +664,13 @@ class Select(SelectBase):
         # Hot path (every execution walks it): only non-empty parts are added, each after
         # a marker, so two selects share a key exactly when they render the same SQL.
         key: list[Any] = ["select"]
-        for c in self._raw_columns:
-            key.append(("from", _from_shape(c, binds))  # type: ignore[arg-type]
-                       if c._is_from else c._shape(binds))
-        # Subqueries reached only through their columns still carry bind values.
+        append = key.append
+        # Subqueries reached only through their columns still carry bind values: found
+        # in the same pass over the columns (the scan collects no binds), keyed after them.
         implicit: list[Any] = []
         for c in self._raw_columns:
+            append(("from", _from_shape(c, binds))  # type: ignore[arg-type]
+                   if c._is_from else c._shape(binds))
             for f in c._from_objects:
                 if isinstance(f, Alias) and not any(f is s for s in implicit):
                     implicit.append(f)
@@ -675,7 +679,7 @@ class Select(SelectBase):
                 if isinstance(f, Alias):
                     implicit.append(f)
         if implicit:
-            key.append("A")
+            append("A")
             key.extend(_from_shape(f, binds) for f in implicit)
         if self._from_explicit:
             key.append("F")
