@@ -29,6 +29,8 @@ from tether.orm.mapper import Mapper, needs_configure
 from tether.orm.session_expiry import ExpiryMixin
 from tether.orm.session_transaction import SessionTransaction
 from tether.orm.state import (
+    _REASON_BITS,
+    _REASON_MASK,
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
     NO_VALUE,
@@ -711,12 +713,18 @@ class Session(ExpiryMixin):
         identity_map = self.identity_map
         maps = identity_map._maps
         if maps:
+            # detach() inlined, and the map emptied as IdentityMap's comment says: a
+            # session made per lookup closes holding one object, and calls cost more
+            # than the loop
+            keep = ~_REASON_MASK
+            bits = _REASON_BITS[reason]
             for objs, _ in maps.values():
-                if objs:
-                    # two C-level maps, not a comprehension (a frame of its own): a
-                    # session made per lookup closes holding one object
-                    detach(map(_state_of, map(_dict_of, objs.values())), reason)
-            identity_map.reset()
+                # two C-level maps, not a comprehension (a frame of its own)
+                for st in map(_state_of, map(_dict_of, objs.values())):
+                    st.session = None
+                    st._flags = (st._flags & keep) | bits
+            identity_map._maps = {}
+            identity_map.loaders = identity_map.marks = None
         if self._new:
             detach(self._new, reason)
             self._new.clear()
