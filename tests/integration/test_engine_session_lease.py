@@ -435,3 +435,36 @@ def test_sessions_start_with_shared_empty_records_and_never_write_them(items: An
     assert fresh._cascade_pending is session_module._NO_CASCADES
     assert session_module._NO_TX_RECORDS == {} and session_module._NO_CASCADES == []
     fresh.close()
+
+
+def test_sessions_share_an_empty_modified_set_until_a_change(items: Any) -> None:
+    from tether.orm.state import NO_MODIFIED
+
+    with Session(items) as s:
+        assert s._modified is NO_MODIFIED and not s.dirty
+        item = s.get(Item, 1)
+        item.name = "changed"  # the session's own set from the first change
+        assert s._modified is not NO_MODIFIED and s.dirty == [item]
+        s.expunge(item)
+        s.commit()
+        assert s.get(Item, 1).name == "a"
+        s.get(Item, 2).note = "y"
+        s.commit()
+    with Session(items) as s:
+        assert s._modified is NO_MODIFIED
+        assert s.get(Item, 2).note == "y"
+        merged = s.merge(Item(id=1, name="merged"))  # a merge that changes a loaded object
+        assert merged in s.dirty
+        s.rollback()
+    assert NO_MODIFIED == set()
+
+
+def test_get_reads_a_key_from_a_dict_or_a_sequence(items: Any) -> None:
+    with Session(items) as s:
+        assert s.get(Item, {"id": 1}).name == "a"
+        assert s.get(Item, [2]).name == "b"
+        assert s.get(Item, (2,)).name == "b"
+        with pytest.raises(KeyError):
+            s.get(Item, {"other": 1})
+        with pytest.raises(exc.InvalidRequestError):
+            s.get(Item, (1, 2))

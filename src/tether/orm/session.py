@@ -33,10 +33,12 @@ from tether.orm.state import (
     _REASON_MASK,
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
+    NO_MODIFIED,
     NO_VALUE,
     STATE_KEY,
     InstanceState,
     LoadedMark,
+    add_modified,
     detach,
     expire_all_by_commit,
     instance_state,
@@ -54,6 +56,8 @@ _UNRESOLVED = object()
 _NO_TX_RECORDS: dict[Any, Any] = {}
 _NO_CASCADES: list[Any] = []
 _dict_of = attrgetter("__dict__")
+#: what Session.get reads a primary key of several values from
+_KEY_CONTAINERS = (dict, tuple, list)
 _state_of = itemgetter(STATE_KEY)
 
 
@@ -140,7 +144,7 @@ class Session(ExpiryMixin):
         self.identity_map = new_map()
         self._new: dict[InstanceState, Any] = {}
         self._deleted: dict[InstanceState, Any] = {}
-        self._modified: set[InstanceState] = set()
+        self._modified: set[InstanceState] = NO_MODIFIED  # (its own made by add_modified)
         if detect_n_plus_one is not None:
             self._nplusone_flag = detect_n_plus_one
 
@@ -580,7 +584,7 @@ class Session(ExpiryMixin):
             state.session = self
             state.detached_reason = None
             if state.modified:
-                self._modified.add(state)
+                add_modified(self, state)
         return True
 
     def _cascade_add(self, obj: Any) -> None:
@@ -759,13 +763,15 @@ class Session(ExpiryMixin):
         if mapper is None or mapper.registry._dirty:
             mapper = _mapper_of(entity)
         if type(ident) is not tuple:
-            if not isinstance(ident, (dict, tuple, list)):
+            if not isinstance(ident, _KEY_CONTAINERS):
                 # one value: right when the key has one column (no tuple lengths to compare)
                 ident = (ident,)
                 count_ok = mapper.single_pk
             else:
-                ident = (tuple(ident[k] for k in mapper.pk_keys) if isinstance(ident, dict)
-                         else tuple(ident))
+                # map, not a generator expression: one would make ``ident`` a closure
+                # cell, which every get() would pay for (a cell made, each read through it)
+                ident = (tuple(map(ident.__getitem__, mapper.pk_keys))
+                         if isinstance(ident, dict) else tuple(ident))
                 count_ok = len(ident) == len(mapper.primary_key)
         else:
             count_ok = len(ident) == len(mapper.primary_key)
