@@ -54,15 +54,6 @@ class _Values:
         return sum(len(objs) for objs, _ in self._maps.values())
 
 
-def new_map() -> IdentityMap:
-    """An empty :class:`IdentityMap` (its one maker)."""
-    identity_map = IdentityMap()
-    identity_map._maps = {}
-    identity_map.loaders = None
-    identity_map.marks = None
-    return identity_map
-
-
 class IdentityMap:
     """Identity key -> object, stored per class (see the module docstring). Objects are
     held strongly for the session's lifetime.
@@ -71,10 +62,11 @@ class IdentityMap:
     ``m.get(key)``, ``m[key] = obj``, ``del m[key]``, ``pop``, ``len``, iteration over
     keys, ``keys``/``values``/``items`` and ``clear``."""
 
-    # Made only by :func:`new_map`, slot by slot: without a Python ``__init__`` the class
-    # call runs only C functions (an ``__init__`` runs in an interpreter call of its own,
-    # and a session made per lookup makes a map per lookup). Session._expunge_all empties
-    # one (close, expunge_all) by setting the three slots anew: the class dicts, loaders
+    # Made only by the Session that owns it, which sets the three slots (Session.__init__;
+    # without a Python ``__init__`` the class call runs only C functions, where an
+    # ``__init__`` runs in an interpreter call of its own, and a session made per lookup
+    # makes a map per lookup). Session._expunge_all empties one (close, expunge_all) by
+    # setting the three slots anew, inline in both: the class dicts, loaders
     # and marks are dropped, not cleared, as a loader still running over a result keeps
     # its own dict, and a mark the detached objects hold keeps saying they left (new loads
     # get new marks).

@@ -24,7 +24,7 @@ from tether.exc import InvalidRequestError, PendingRollbackError
 from tether.orm import bulk, deletecascade, loading, nplusone, session_plans, unitofwork
 from tether.orm import options as loader_options
 from tether.orm.exc import ObjectDeletedError, UnmappedClassError, UnmappedInstanceError
-from tether.orm.identity import new_map
+from tether.orm.identity import IdentityMap
 from tether.orm.mapper import Mapper, needs_configure
 from tether.orm.session_expiry import ExpiryMixin
 from tether.orm.session_transaction import SessionTransaction
@@ -141,7 +141,10 @@ class Session(ExpiryMixin):
         self.autobegin = autobegin
         if info:
             self._info = info
-        self.identity_map = new_map()
+        # its slots set here, as IdentityMap's comment says (no call of a maker)
+        self.identity_map = identity_map = IdentityMap()
+        identity_map._maps = {}
+        identity_map.loaders = identity_map.marks = None
         self._new: dict[InstanceState, Any] = {}
         self._deleted: dict[InstanceState, Any] = {}
         self._modified: set[InstanceState] = NO_MODIFIED  # (its own made by add_modified)
