@@ -762,7 +762,10 @@ class Session(ExpiryMixin):
             with_for_update: Any = None, identity_token: Any = None,
             execution_options: Any = None) -> Any:
         """The object with primary key ``ident`` (from the identity map if present), or None."""
-        mapper: Mapper | None = getattr(entity, "__mapper__", None)
+        try:  # (a try costs nothing until it catches; getattr's call with a default does)
+            mapper: Mapper | None = entity.__mapper__
+        except AttributeError:
+            mapper = None
         if mapper is None or mapper.registry._dirty:
             mapper = _mapper_of(entity)
         if type(ident) is not tuple:
