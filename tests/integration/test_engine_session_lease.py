@@ -468,3 +468,27 @@ def test_get_reads_a_key_from_a_dict_or_a_sequence(items: Any) -> None:
             s.get(Item, {"other": 1})
         with pytest.raises(exc.InvalidRequestError):
             s.get(Item, (1, 2))
+
+
+@pytest.mark.parametrize("ending", ["close", "expunge_all"])
+def test_close_and_expunge_all_detach_every_kind_of_object(items: Any, ending: str) -> None:
+    from tether import inspect
+
+    s = Session(items)
+    loaded, changed, deleted = s.get(Item, 1), s.get(Item, 2), None
+    changed.name = "changed"
+    new = Item(id=8, name="h")
+    s.add(new)
+    s.flush()
+    deleted = s.get(Item, 8)
+    s.delete(deleted)
+    pending = Item(id=9, name="i")
+    s.add(pending)
+    getattr(s, ending)()
+    for obj in (loaded, changed, deleted, pending):
+        assert obj not in s and inspect(obj).session is None
+    assert not s.new and not s.dirty and not s.deleted and len(s.identity_map) == 0
+    assert (s.get(Item, 8) is None) is (ending == "close")  # the flush rolled back or not
+    s.rollback()
+    assert s.get(Item, 2).name == "b"
+    s.close()

@@ -65,7 +65,7 @@ class IdentityMap:
     # Made only by the Session that owns it, which sets the three slots (Session.__init__;
     # without a Python ``__init__`` the class call runs only C functions, where an
     # ``__init__`` runs in an interpreter call of its own, and a session made per lookup
-    # makes a map per lookup). Session._expunge_all empties one (close, expunge_all) by
+    # makes a map per lookup). Session.close and expunge_all empty one by
     # setting the three slots anew, inline in both: the class dicts, loaders
     # and marks are dropped, not cleared, as a loader still running over a result keeps
     # its own dict, and a mark the detached objects hold keeps saying they left (new loads

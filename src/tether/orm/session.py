@@ -457,7 +457,21 @@ class Session(ExpiryMixin):
             self._tx_inserted.clear()
         if self._tx_deleted:
             self._tx_deleted.clear()
-        self._expunge_all(DETACHED_CLOSED)
+        # expunge_all() inline, with detach() inline (two C-level maps, no comprehension's
+        # frame): a session made per lookup closes once per lookup holding one object.
+        identity_map = self.identity_map
+        maps = identity_map._maps
+        if maps:
+            keep = ~_REASON_MASK
+            bits = _REASON_BITS[DETACHED_CLOSED]
+            for objs, _ in maps.values():
+                for st in map(_state_of, map(_dict_of, objs.values())):
+                    st.session = None
+                    st._flags = (st._flags & keep) | bits
+            identity_map._maps = {}
+            identity_map.loaders = identity_map.marks = None
+        if self._new or self._deleted or self._modified or self._cascade_pending:
+            self._forget_pending(DETACHED_CLOSED)
 
     def reset(self) -> None:
         self.close()
@@ -714,24 +728,15 @@ class Session(ExpiryMixin):
         state.detached_reason = reason
 
     def expunge_all(self) -> None:
-        self._expunge_all(DETACHED_EXPUNGED)
-
-    def _expunge_all(self, reason: str) -> None:
+        """Detach every object (the transaction goes on)."""
         identity_map = self.identity_map
-        maps = identity_map._maps
-        if maps:
-            # detach() inlined, and the map emptied as IdentityMap's comment says: a
-            # session made per lookup closes holding one object, and calls cost more
-            # than the loop
-            keep = ~_REASON_MASK
-            bits = _REASON_BITS[reason]
-            for objs, _ in maps.values():
-                # two C-level maps, not a comprehension (a frame of its own)
-                for st in map(_state_of, map(_dict_of, objs.values())):
-                    st.session = None
-                    st._flags = (st._flags & keep) | bits
-            identity_map._maps = {}
-            identity_map.loaders = identity_map.marks = None
+        detach(map(_state_of, map(_dict_of, identity_map.values())), DETACHED_EXPUNGED)
+        identity_map._maps = {}  # emptied as IdentityMap's comment says
+        identity_map.loaders = identity_map.marks = None
+        self._forget_pending(DETACHED_EXPUNGED)
+
+    def _forget_pending(self, reason: str) -> None:
+        """Detach the new and deleted objects and forget every pending change."""
         if self._new:
             detach(self._new, reason)
             self._new.clear()
