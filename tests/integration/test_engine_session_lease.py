@@ -435,3 +435,60 @@ def test_sessions_start_with_shared_empty_records_and_never_write_them(items: An
     assert fresh._cascade_pending is session_module._NO_CASCADES
     assert session_module._NO_TX_RECORDS == {} and session_module._NO_CASCADES == []
     fresh.close()
+
+
+def test_sessions_share_an_empty_modified_set_until_a_change(items: Any) -> None:
+    from tether.orm.state import NO_MODIFIED
+
+    with Session(items) as s:
+        assert s._modified is NO_MODIFIED and not s.dirty
+        item = s.get(Item, 1)
+        item.name = "changed"  # the session's own set from the first change
+        assert s._modified is not NO_MODIFIED and s.dirty == [item]
+        s.expunge(item)
+        s.commit()
+        assert s.get(Item, 1).name == "a"
+        s.get(Item, 2).note = "y"
+        s.commit()
+    with Session(items) as s:
+        assert s._modified is NO_MODIFIED
+        assert s.get(Item, 2).note == "y"
+        merged = s.merge(Item(id=1, name="merged"))  # a merge that changes a loaded object
+        assert merged in s.dirty
+        s.rollback()
+    assert NO_MODIFIED == set()
+
+
+def test_get_reads_a_key_from_a_dict_or_a_sequence(items: Any) -> None:
+    with Session(items) as s:
+        assert s.get(Item, {"id": 1}).name == "a"
+        assert s.get(Item, [2]).name == "b"
+        assert s.get(Item, (2,)).name == "b"
+        with pytest.raises(KeyError):
+            s.get(Item, {"other": 1})
+        with pytest.raises(exc.InvalidRequestError):
+            s.get(Item, (1, 2))
+
+
+@pytest.mark.parametrize("ending", ["close", "expunge_all"])
+def test_close_and_expunge_all_detach_every_kind_of_object(items: Any, ending: str) -> None:
+    from tether import inspect
+
+    s = Session(items)
+    loaded, changed, deleted = s.get(Item, 1), s.get(Item, 2), None
+    changed.name = "changed"
+    new = Item(id=8, name="h")
+    s.add(new)
+    s.flush()
+    deleted = s.get(Item, 8)
+    s.delete(deleted)
+    pending = Item(id=9, name="i")
+    s.add(pending)
+    getattr(s, ending)()
+    for obj in (loaded, changed, deleted, pending):
+        assert obj not in s and inspect(obj).session is None
+    assert not s.new and not s.dirty and not s.deleted and len(s.identity_map) == 0
+    assert (s.get(Item, 8) is None) is (ending == "close")  # the flush rolled back or not
+    s.rollback()
+    assert s.get(Item, 2).name == "b"
+    s.close()

@@ -27,6 +27,7 @@ from tether.orm.state import (
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
     NO_CHANGES,
+    NO_MODIFIED,
     NO_VALUE,
     STATE_KEY,
     InstanceState,
@@ -498,8 +499,13 @@ class RelationshipAttribute(QueryableAttribute):
                         flags = ist._flags
                         if not flags & _MODIFIED:  # mark_modified(), inline: once per member
                             ist._flags = flags | _MODIFIED
-                            if ist.session is not None:
-                                ist.session._modified.add(ist)
+                            isession = ist.session
+                            if isession is not None:
+                                # add_modified(), inline
+                                modified = isession._modified
+                                if modified is NO_MODIFIED:
+                                    modified = isession._modified = set()
+                                modified.add(ist)
                         if old is not None and old is not NO_VALUE:
                             self.remove_no_backref(old, item)
                         if rcascade:

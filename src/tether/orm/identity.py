@@ -54,15 +54,6 @@ class _Values:
         return sum(len(objs) for objs, _ in self._maps.values())
 
 
-def new_map() -> IdentityMap:
-    """An empty :class:`IdentityMap` (its one maker)."""
-    identity_map = IdentityMap()
-    identity_map._maps = {}
-    identity_map.loaders = None
-    identity_map.marks = None
-    return identity_map
-
-
 class IdentityMap:
     """Identity key -> object, stored per class (see the module docstring). Objects are
     held strongly for the session's lifetime.
@@ -71,9 +62,14 @@ class IdentityMap:
     ``m.get(key)``, ``m[key] = obj``, ``del m[key]``, ``pop``, ``len``, iteration over
     keys, ``keys``/``values``/``items`` and ``clear``."""
 
-    # Made only by :func:`new_map`, slot by slot: without a Python ``__init__`` the class
-    # call runs only C functions (an ``__init__`` runs in an interpreter call of its own,
-    # and a session made per lookup makes a map per lookup).
+    # Made only by the Session that owns it, which sets the three slots (Session.__init__;
+    # without a Python ``__init__`` the class call runs only C functions, where an
+    # ``__init__`` runs in an interpreter call of its own, and a session made per lookup
+    # makes a map per lookup). Session.close and expunge_all empty one by
+    # setting the three slots anew, inline in both: the class dicts, loaders
+    # and marks are dropped, not cleared, as a loader still running over a result keeps
+    # its own dict, and a mark the detached objects hold keeps saying they left (new loads
+    # get new marks).
     __slots__ = ("_maps", "loaders", "marks")
     #: class -> (bare identity -> object), and whether that class's key has one column
     _maps: dict[Any, tuple[dict[Any, Any], bool]]
@@ -84,15 +80,6 @@ class IdentityMap:
     #: :func:`tether.orm.loading.loaded_mark`; made on first use, as a session that loads
     #: nothing is common)
     marks: dict[Any, Any] | None
-
-    def reset(self) -> None:
-        """Empty the map for a session that detached all its objects (close,
-        expunge_all). The class dicts, loaders and marks are dropped, not cleared: a
-        loader still running over a result keeps its own dict, and a mark the detached
-        objects hold keeps saying they left (new loads get new marks)."""
-        self._maps = {}
-        self.loaders = None
-        self.marks = None
 
     def of(self, cls: Any, single: bool) -> dict[Any, Any]:
         """The bare identity -> object dict of ``cls`` (made when first asked for);

@@ -108,7 +108,8 @@ def loaded_mark(session: Any, mapper: Any) -> LoadedMark:
     mark = marks.get(mapper)
     if mark is None:
         # LoadedMark() runs no Python __init__ (it has none; see its slots) and, a type
-        # call of C functions only, costs less than object.__new__(LoadedMark)
+        # call of C functions only, costs less than object.__new__(LoadedMark); the
+        # one-row loader (one_loader) makes its marks as this does, inline
         mark = marks[mapper] = LoadedMark()
         mark.session = session
         mark.mapper = mapper
@@ -243,7 +244,8 @@ def one_loader(mapper: Any) -> Callable[[Any, Sequence[Any]], Any]:
             f"        ident = row[{mapper.pk_positions[0]}]",
             "        if ident is not None:",
             # identity_map.of inlined: the map of a session made per lookup is empty
-            "            maps = session.identity_map._maps",
+            "            identity_map = session.identity_map",
+            "            maps = identity_map._maps",
             "            entry = maps.get(ident_cls)",
             "            if entry is None:",
             "                objs = {}",
@@ -251,7 +253,21 @@ def one_loader(mapper: Any) -> Callable[[Any, Sequence[Any]], Any]:
             "            else:",
             "                objs = entry[0]",
             "            if ident not in objs:",
-            "                mark = loaded_mark(session, mapper)",
+            # loaded_mark inlined: a session made per lookup makes its
+            # map's mark here, once per lookup
+            "                marks = identity_map.marks",
+            "                if marks is None:",
+            "                    marks = identity_map.marks = {}",
+            "                    mark = None",
+            "                else:",
+            "                    mark = marks.get(mapper)",
+            "                if mark is None:",
+            "                    mark = marks[mapper] = Mark()",
+            "                    mark.session = session",
+            "                    mark.mapper = mapper",
+            "                    mark.pk_keys = pk_keys",
+            "                    mark.pk_key = pk_key",
+            "                    mark._flags = 0",
             "                obj = new(cls)",
             "                d = obj.__dict__",
             *(f"                d[{k!r}] = row[{i}]" for i, k in enumerate(keys)),
@@ -266,7 +282,9 @@ def one_loader(mapper: Any) -> Callable[[Any, Sequence[Any]], Any]:
         "new": mapper.class_.__new__,
         "mapper": mapper,
         "ident_cls": mapper.identity_class,
-        "loaded_mark": loaded_mark,
+        "Mark": LoadedMark,
+        "pk_keys": mapper.pk_keys,
+        "pk_key": mapper.pk_keys[0] if mapper.single_pk else None,
         "instances": instances,
     }
     load = codegen.define(source, "load", f"one-row loader for {mapper.class_.__qualname__}",

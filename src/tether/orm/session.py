@@ -24,17 +24,21 @@ from tether.exc import InvalidRequestError, PendingRollbackError
 from tether.orm import bulk, deletecascade, loading, nplusone, session_plans, unitofwork
 from tether.orm import options as loader_options
 from tether.orm.exc import ObjectDeletedError, UnmappedClassError, UnmappedInstanceError
-from tether.orm.identity import new_map
+from tether.orm.identity import IdentityMap
 from tether.orm.mapper import Mapper, needs_configure
 from tether.orm.session_expiry import ExpiryMixin
 from tether.orm.session_transaction import SessionTransaction
 from tether.orm.state import (
+    _REASON_BITS,
+    _REASON_MASK,
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
+    NO_MODIFIED,
     NO_VALUE,
     STATE_KEY,
     InstanceState,
     LoadedMark,
+    add_modified,
     detach,
     expire_all_by_commit,
     instance_state,
@@ -52,6 +56,8 @@ _UNRESOLVED = object()
 _NO_TX_RECORDS: dict[Any, Any] = {}
 _NO_CASCADES: list[Any] = []
 _dict_of = attrgetter("__dict__")
+#: what Session.get reads a primary key of several values from
+_KEY_CONTAINERS = (dict, tuple, list)
 _state_of = itemgetter(STATE_KEY)
 
 
@@ -135,10 +141,13 @@ class Session(ExpiryMixin):
         self.autobegin = autobegin
         if info:
             self._info = info
-        self.identity_map = new_map()
+        # its slots set here, as IdentityMap's comment says (no call of a maker)
+        self.identity_map = identity_map = IdentityMap()
+        identity_map._maps = {}
+        identity_map.loaders = identity_map.marks = None
         self._new: dict[InstanceState, Any] = {}
         self._deleted: dict[InstanceState, Any] = {}
-        self._modified: set[InstanceState] = set()
+        self._modified: set[InstanceState] = NO_MODIFIED  # (its own made by add_modified)
         if detect_n_plus_one is not None:
             self._nplusone_flag = detect_n_plus_one
 
@@ -448,7 +457,21 @@ class Session(ExpiryMixin):
             self._tx_inserted.clear()
         if self._tx_deleted:
             self._tx_deleted.clear()
-        self._expunge_all(DETACHED_CLOSED)
+        # expunge_all() inline, with detach() inline (two C-level maps, no comprehension's
+        # frame): a session made per lookup closes once per lookup holding one object.
+        identity_map = self.identity_map
+        maps = identity_map._maps
+        if maps:
+            keep = ~_REASON_MASK
+            bits = _REASON_BITS[DETACHED_CLOSED]
+            for objs, _ in maps.values():
+                for st in map(_state_of, map(_dict_of, objs.values())):
+                    st.session = None
+                    st._flags = (st._flags & keep) | bits
+            identity_map._maps = {}
+            identity_map.loaders = identity_map.marks = None
+        if self._new or self._deleted or self._modified or self._cascade_pending:
+            self._forget_pending(DETACHED_CLOSED)
 
     def reset(self) -> None:
         self.close()
@@ -578,7 +601,7 @@ class Session(ExpiryMixin):
             state.session = self
             state.detached_reason = None
             if state.modified:
-                self._modified.add(state)
+                add_modified(self, state)
         return True
 
     def _cascade_add(self, obj: Any) -> None:
@@ -705,18 +728,15 @@ class Session(ExpiryMixin):
         state.detached_reason = reason
 
     def expunge_all(self) -> None:
-        self._expunge_all(DETACHED_EXPUNGED)
-
-    def _expunge_all(self, reason: str) -> None:
+        """Detach every object (the transaction goes on)."""
         identity_map = self.identity_map
-        maps = identity_map._maps
-        if maps:
-            for objs, _ in maps.values():
-                if objs:
-                    # two C-level maps, not a comprehension (a frame of its own): a
-                    # session made per lookup closes holding one object
-                    detach(map(_state_of, map(_dict_of, objs.values())), reason)
-            identity_map.reset()
+        detach(map(_state_of, map(_dict_of, identity_map.values())), DETACHED_EXPUNGED)
+        identity_map._maps = {}  # emptied as IdentityMap's comment says
+        identity_map.loaders = identity_map.marks = None
+        self._forget_pending(DETACHED_EXPUNGED)
+
+    def _forget_pending(self, reason: str) -> None:
+        """Detach the new and deleted objects and forget every pending change."""
         if self._new:
             detach(self._new, reason)
             self._new.clear()
@@ -747,17 +767,22 @@ class Session(ExpiryMixin):
             with_for_update: Any = None, identity_token: Any = None,
             execution_options: Any = None) -> Any:
         """The object with primary key ``ident`` (from the identity map if present), or None."""
-        mapper: Mapper | None = getattr(entity, "__mapper__", None)
+        try:  # (a try costs nothing until it catches; getattr's call with a default does)
+            mapper: Mapper | None = entity.__mapper__
+        except AttributeError:
+            mapper = None
         if mapper is None or mapper.registry._dirty:
             mapper = _mapper_of(entity)
         if type(ident) is not tuple:
-            if not isinstance(ident, (dict, tuple, list)):
+            if not isinstance(ident, _KEY_CONTAINERS):
                 # one value: right when the key has one column (no tuple lengths to compare)
                 ident = (ident,)
                 count_ok = mapper.single_pk
             else:
-                ident = (tuple(ident[k] for k in mapper.pk_keys) if isinstance(ident, dict)
-                         else tuple(ident))
+                # map, not a generator expression: one would make ``ident`` a closure
+                # cell, which every get() would pay for (a cell made, each read through it)
+                ident = (tuple(map(ident.__getitem__, mapper.pk_keys))
+                         if isinstance(ident, dict) else tuple(ident))
                 count_ok = len(ident) == len(mapper.primary_key)
         else:
             count_ok = len(ident) == len(mapper.primary_key)

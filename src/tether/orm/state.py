@@ -53,6 +53,21 @@ DETACHED_COMMIT_EXPIRED = "commit-expired"
 #: (:meth:`InstanceState.remember`), and a stray write to the shared one fails loudly.
 NO_CHANGES: Mapping[str, Any] = MappingProxyType({})
 
+#: A session's set of modified states (``Session._modified``) until its first one: shared
+#: and never written (a set cannot be made read-only), as most sessions modify nothing and
+#: some programs make one per lookup. Whatever adds to a session's set first gives it its
+#: own (:func:`add_modified`); reading, ``discard`` and ``clear`` work on this one as on
+#: any empty set.
+NO_MODIFIED: set[Any] = set()
+
+
+def add_modified(session: Any, state: Any) -> None:
+    """Add ``state`` to ``session``'s modified states (its own set made first)."""
+    modified = session._modified
+    if modified is NO_MODIFIED:
+        modified = session._modified = set()
+    modified.add(state)
+
 #: Shared read-only ``committed`` records in which every key maps to NO_VALUE ("had no
 #: value before"), by (id of the record extended, key added). A new object's first records
 #: are of this kind (a backref setting a new member's many-to-one, a flush copying a key
@@ -305,7 +320,7 @@ class InstanceState:
             self._flags = flags | _MODIFIED
             session = self.session
             if session is not None:
-                session._modified.add(self)
+                add_modified(session, self)
 
     def reset_history(self) -> None:
         self.committed = NO_CHANGES
