@@ -268,3 +268,32 @@ def test_get_of_composite_key_and_deferred_column(db: Any) -> None:
         assert note.title == "t" and "body" not in note.__dict__
         assert note.body == "b"
         assert s.get(Note, 2) is None
+
+
+def test_get_makes_the_mark_a_query_makes(db: Any) -> None:
+    # Session.get's one-row loader makes its map's mark inline (tether.orm.loading); a
+    # query's loaders make it through loaded_mark. Both must fill every slot alike, and a
+    # get after a query (or a query after a get) must share the one mark of the map.
+    def slots(mark: Any) -> dict[str, Any]:
+        return {name: getattr(mark, name) for name in LoadedMark.__slots__}
+
+    with Session(db) as by_get, Session(db) as by_query:
+        got = by_get.get(Box, 2)
+        queried = by_query.scalars(select(Box).where(Box.id == 2)).one()
+        a, b = got.__dict__[STATE_KEY], queried.__dict__[STATE_KEY]
+        assert type(a) is LoadedMark and type(b) is LoadedMark
+        sa, sb = slots(a), slots(b)
+        assert sa.pop("session") is by_get and sb.pop("session") is by_query
+        assert sa == sb
+        assert sa["mapper"] is Box.__mapper__ and sa["pk_key"] == "id" and sa["_flags"] == 0
+        assert list(sa["pk_keys"]) == ["id"]
+        # one mark per map and mapper, whichever loader made it first
+        assert by_get.get(Box, 4).__dict__[STATE_KEY] is a
+        assert all(o.__dict__[STATE_KEY] is a for o in _boxes(by_get) if _marked(o))
+        assert by_query.get(Box, 5).__dict__[STATE_KEY] is b
+    with Session(db) as s:
+        cell = s.get(Cell, (1, "a"))
+        mark = cell.__dict__[STATE_KEY]
+        assert type(mark) is LoadedMark and mark.pk_key is None
+        assert list(mark.pk_keys) == ["row", "col"]
+        assert s.scalars(select(Cell).where(Cell.row == 2)).first().__dict__[STATE_KEY] is mark

@@ -351,7 +351,8 @@ class LoadedMark:
     :func:`instance_state`.
     """
 
-    # Made only by :func:`tether.orm.loading.loaded_mark`, slot by slot (no ``__init__``:
+    # Made by :func:`tether.orm.loading.loaded_mark` (and inline, the same way, by the
+    # one-row loader of ``Session.get``), slot by slot (no ``__init__``:
     # a class's Python ``__init__`` runs in an interpreter call of its own, and a session
     # made per lookup makes a mark per lookup). The slots: the session and mapper; the
     # attribute keys holding the primary-key values, in key order (``mapper.pk_keys``),
