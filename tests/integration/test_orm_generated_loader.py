@@ -207,3 +207,36 @@ def test_row_for_an_object_already_loaded(db: Any) -> None:
             refreshed = s.scalars(select(Owner).where(Owner.id == 1)
                                   .execution_options(populate_existing=True)).one()
         assert refreshed is one and one.full_name == "local"
+
+
+def test_loader_found_by_mapper_follows_a_reconfigured_mapper(engine: Any) -> None:
+    """A plain ``select(Class)`` finds its session's loader by mapper alone; once the
+    mapper's columns change (``add_property``) the same session gets a loader of the new
+    column plan, not the one made before."""
+    from tether.orm.mapper import ColumnProperty
+
+    base: Any = declarative_base()
+
+    class Thing(base):  # type: ignore[misc, valid-type]
+        __tablename__ = "genload_reconf"
+        id = Column(Integer, primary_key=True)
+        a = Column(String(10))
+
+    base.metadata.create_all(engine)
+    try:
+        with Session(engine) as s:
+            s.add(Thing(id=1, a="x"))
+            s.commit()
+            mapper = Thing.__mapper__
+            load = row_loader(s, mapper)
+            assert row_loader(s, mapper) is load  # found again, by mapper
+            assert s.scalars(select(Thing)).one().__dict__["a"] == "x"
+            s.expunge_all()
+            load = row_loader(s, mapper)
+            # column a is now loaded as attribute "a2": a new plan, so a new loader
+            mapper.add_property("a2", ColumnProperty("a2", Thing.__table__.c.a))
+            assert row_loader(s, mapper) is not load
+            d = s.scalars(select(Thing)).one().__dict__
+            assert d["a2"] == "x" and "a" not in d
+    finally:
+        base.metadata.drop_all(engine)

@@ -28,6 +28,17 @@ def row_loader(session: Any, mapper: Any, offset: int = 0,
     """A function ``row -> object`` for rows whose columns ``offset:offset+n`` are
     ``mapper``'s table columns in table order (more columns may follow). ``skip``: attribute keys left unloaded (deferred columns; by default the
     mapper's own deferred ones)."""
+    identity_map = session.identity_map
+    loaders = identity_map.loaders
+    if loaders is None:
+        loaders = identity_map.loaders = {}
+    default = skip is None and not offset and not populate_existing
+    if default:
+        # The loader of every plain ``select(Class)``: found by mapper alone, valid while
+        # the mapper keeps the plans it was made from (a reconfigure drops them).
+        entry = loaders.get(mapper)
+        if entry is not None and entry[0] is mapper.__dict__.get("_loader_plans", entry):
+            return entry[1]
     if skip is None:
         skip = mapper.deferred_keys
     pairs, make_loader = _plan(mapper, offset, skip)
@@ -35,16 +46,15 @@ def row_loader(session: Any, mapper: Any, offset: int = 0,
     # dict of the class, so it is kept on that IdentityMap (a session that closes gets a
     # new one, and the cache with it); keyed by the generated factory, which a
     # reconfigured mapper replaces. Lazy loads ask for the same loader once per parent.
-    identity_map = session.identity_map
-    loaders = identity_map.loaders
-    if loaders is None:
-        loaders = identity_map.loaders = {}
     cache_key = (make_loader, populate_existing)
     load = loaders.get(cache_key)
     if load is None:
         load = make_loader(session, _filler(pairs, populate_existing), populate_existing)
         if mapper.configured:
             loaders[cache_key] = load
+    plans = mapper.__dict__.get("_loader_plans")
+    if default and plans is not None:
+        loaders[mapper] = (plans, load)
     return load
 
 
