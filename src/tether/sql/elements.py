@@ -699,13 +699,13 @@ def _unwrap_group(element: Any) -> Any:
 
 def PRECEDENCE_OF(element: ClauseElement) -> int:  # noqa: N802 - reads as a constant lookup
     """Precedence of the outermost operator of ``element`` (high when it has none)."""
+    if not isinstance(element, (BinaryExpression, BooleanClauseList, UnaryExpression)):
+        return 100  # most operands (columns, binds): one check
     if isinstance(element, BinaryExpression):
         return PRECEDENCE.get(element.operator, 5)
     if isinstance(element, BooleanClauseList):
         return PRECEDENCE[element.operator] if len(element.clauses) > 1 else 100
-    if isinstance(element, UnaryExpression) and element.operator == "NOT":
-        return PRECEDENCE["not"]
-    return 100
+    return PRECEDENCE["not"] if element.operator == "NOT" else 100
 
 
 class UnaryExpression(ColumnElement):
