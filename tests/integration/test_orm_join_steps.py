@@ -91,3 +91,34 @@ def test_aliased_join_next_to_the_shared_one_keeps_its_own_clause(engine):
     assert stmt._joins[1][1] is not plain._joins[0][1]
     with Session(engine) as s:
         assert [tuple(r) for r in s.execute(stmt).all()] == [("a", 1, 3)]
+
+
+def test_on_clause_shape_kept_only_when_nothing_in_it_depends_on_the_statement(engine):
+    """A join's ON clause keeps its cache-key shape when it has no bind parameter and no
+    anonymous alias; one with either is walked each time, and every statement still runs
+    its own SQL with its own values."""
+    from tether import and_
+
+    Base, Board, Card, Tag = build()
+    seed(engine, Base, Board, Card, Tag)
+    plain_on = Board.id == Card.board_id
+    bound_on = and_(Board.id == Card.board_id, Card.rank > 1)
+    anon = aliased(Card)
+    anon_on = Board.id == anon.board_id
+    with Session(engine) as s:
+        for _ in range(2):
+            assert sorted(s.scalars(select(Card.rank).join(Board, plain_on)
+                                    .where(Board.title == "a")).all()) == [1, 3]
+            assert sorted(s.scalars(select(Board.title).join(Card, bound_on)).all()) == ["a", "b"]
+            assert sorted(s.scalars(select(anon.rank).join(Board, anon_on)
+                                    .where(Board.title == "b")).all()) == [2]
+        # a second anonymous alias of the same table gets its own name in the same statement
+        other = aliased(Card)
+        stmt = (select(Board.title, anon.rank, other.rank).join(anon, anon_on)
+                .join(other, Board.id == other.board_id).where(anon.rank < other.rank))
+        assert [tuple(r) for r in s.execute(stmt).all()] == [("a", 1, 3)]
+    assert "_tether_on_shape" in plain_on.__dict__
+    assert "_tether_on_shape" not in bound_on.__dict__
+    assert "_tether_on_shape" not in anon_on.__dict__
+    assert str(select(Card.rank).join(Board, plain_on)) == str(
+        select(Card.rank).join(Board, Board.id == Card.board_id))

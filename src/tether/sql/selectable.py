@@ -688,7 +688,7 @@ class Select(SelectBase):
             key.append("J")
             for t, o, i, fu, left, _e in self._joins:
                 key.append((_from_shape(t, binds),
-                            o._shape(binds) if isinstance(o, ClauseElement)
+                            _on_shape(o, binds) if isinstance(o, ClauseElement)
                             else _onclause_shape(o, binds),
                             i, fu, _from_shape(left, binds) if left is not None else None))
         if self._where:
@@ -736,6 +736,24 @@ def _relationship_path(target: Any, onclause: Any) -> list[tuple[Any, Any]] | No
     if onclause is None and hasattr(target, "_tether_join_path"):
         return target._tether_join_path(None)  # type: ignore[no-any-return]
     return None
+
+
+def _on_shape(onclause: ClauseElement, binds: list[BindParameter]) -> Any:
+    """The shape of a join's ON clause, kept on the clause when nothing in it depends on
+    the statement (no bind parameter, no anonymous alias numbered by this walk): the ORM
+    joins every ``select(A).join(A.rel)`` through the same ON clause object, built once
+    per relationship, so those statements skip its walk and their cache keys share it
+    (an identical part of two keys compares by identity)."""
+    attrs = getattr(onclause, "__dict__", None)
+    if attrs is None or not isinstance(binds, ShapeContext):
+        return onclause._shape(binds)
+    shape = attrs.get("_tether_on_shape")
+    if shape is None:
+        n = len(binds)
+        shape = onclause._shape(binds)
+        if len(binds) == n and binds.anon is None:  # elements never change once built
+            attrs["_tether_on_shape"] = shape
+    return shape
 
 
 def _onclause_shape(onclause: Any, binds: list[BindParameter]) -> Any:
