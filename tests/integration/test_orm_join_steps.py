@@ -122,3 +122,36 @@ def test_on_clause_shape_kept_only_when_nothing_in_it_depends_on_the_statement(e
     assert "_tether_on_shape" not in anon_on.__dict__
     assert str(select(Card.rank).join(Board, plain_on)) == str(
         select(Card.rank).join(Board, Board.id == Card.board_id))
+
+
+def test_a_copy_of_an_on_clause_with_other_children_walks_its_own_shape(engine):
+    """An ON clause whose shape was kept, copied with other children (the way bound
+    values and adapted columns are put into a clause), must not carry the original's
+    shape: two statements joining on the original and on the copy run their own SQL."""
+    from tether import and_, func
+    from tether.sql.visitors import replace
+
+    Base, Board, Card, Tag = build()
+    seed(engine, Base, Board, Card, Tag)
+    card_table = Card.__table__
+    anon = aliased(Card)
+    on = Board.id == Card.board_id
+    on_fn = and_(Board.id == Card.board_id, func.abs(Card.rank) == func.abs(Card.rank))
+    with Session(engine) as s:
+        for _ in range(2):
+            assert sorted(s.scalars(select(Board.title).join(Card, on)).all()) == ["a", "a", "b"]
+            assert sorted(s.scalars(select(Board.title).join(Card, on_fn)).all()) == [
+                "a", "a", "b"]
+        assert "_tether_on_shape" in on.__dict__ and "_tether_on_shape" in on_fn.__dict__
+
+        def to_anon(element):
+            if getattr(element, "table", None) is card_table:
+                return getattr(anon, element.key).expression
+            return None
+
+        for original in (on, on_fn):
+            copied = replace(original, to_anon)
+            assert copied is not original and "_tether_on_shape" not in copied.__dict__
+            stmt = select(Board.title, anon.rank).join(anon, copied).where(anon.rank > 1)
+            assert sorted(tuple(r) for r in s.execute(stmt).all()) == [("a", 3), ("b", 2)]
+            assert str(stmt.compile(engine)).count("js_cards AS") == 1

@@ -60,7 +60,7 @@ def replace(element: Any, fn: Replacer) -> Any:
         new_args = replace(element.clause_expr, fn)
         if new_args is element.clause_expr:
             return element
-        clone = copy.copy(element)
+        clone = _copy(element)
         clone.clause_expr = new_args
         return clone
     attrs = None
@@ -87,8 +87,7 @@ def replace(element: Any, fn: Replacer) -> Any:
                 changes[attr] = new_child
     if not changes:
         return element
-    clone = copy.copy(element)
-    clone.__dict__.pop("_tether_shape", None)
+    clone = _copy(element)
     clone.__dict__.update(changes)
     return clone
 
@@ -112,8 +111,19 @@ def _replace_select(select: Any, fn: Replacer) -> Any:
     return clone
 
 
+def _copy(element: Any) -> Any:
+    """A shallow copy of ``element`` about to get other children, without the cache-key
+    shapes memoised on the original (a statement's ``_tether_shape``, a join ON clause's
+    ``_tether_on_shape``): the copy's must be walked afresh."""
+    clone = copy.copy(element)
+    attrs = clone.__dict__
+    attrs.pop("_tether_shape", None)
+    attrs.pop("_tether_on_shape", None)
+    return clone
+
+
 def _replace_case(case: Case, fn: Replacer) -> Case:
-    clone = copy.copy(case)
+    clone = _copy(case)
     clone.value = replace(case.value, fn) if case.value is not None else None
     clone.whens = [(replace(c, fn), replace(r, fn)) for c, r in case.whens]
     clone.else_ = replace(case.else_, fn) if case.else_ is not None else None
