@@ -65,11 +65,11 @@ class IdentityMap:
     # Made only by the Session that owns it, which sets the three slots (Session.__init__;
     # without a Python ``__init__`` the class call runs only C functions, where an
     # ``__init__`` runs in an interpreter call of its own, and a session made per lookup
-    # makes a map per lookup). Session.close and expunge_all empty one by
-    # setting the three slots anew, inline in both: the class dicts, loaders
-    # and marks are dropped, not cleared, as a loader still running over a result keeps
-    # its own dict, and a mark the detached objects hold keeps saying they left (new loads
-    # get new marks).
+    # makes a map per lookup). Emptying one is :meth:`reset`: the class dicts, loaders and
+    # marks are dropped, not cleared, as a loader still running over a result keeps its
+    # own dict, and a mark the detached objects hold keeps saying they left (new loads get
+    # new marks). Session.__init__ and Session.close, once each per session, set the
+    # slots as reset does, inline.
     __slots__ = ("_maps", "loaders", "marks")
     #: class -> (bare identity -> object), and whether that class's key has one column
     _maps: dict[Any, tuple[dict[Any, Any], bool]]
@@ -80,6 +80,11 @@ class IdentityMap:
     #: :func:`tether.orm.loading.loaded_mark`; made on first use, as a session that loads
     #: nothing is common)
     marks: dict[Any, Any] | None
+
+    def reset(self) -> None:
+        """Empty the map by setting its slots anew (see the class comment)."""
+        self._maps = {}
+        self.loaders = self.marks = None
 
     def of(self, cls: Any, single: bool) -> dict[Any, Any]:
         """The bare identity -> object dict of ``cls`` (made when first asked for);

@@ -141,7 +141,7 @@ class Session(ExpiryMixin):
         self.autobegin = autobegin
         if info:
             self._info = info
-        # its slots set here, as IdentityMap's comment says (no call of a maker)
+        # its slots set here as IdentityMap.reset sets them (no call per session)
         self.identity_map = identity_map = IdentityMap()
         identity_map._maps = {}
         identity_map.loaders = identity_map.marks = None
@@ -468,7 +468,7 @@ class Session(ExpiryMixin):
                 for st in map(_state_of, map(_dict_of, objs.values())):
                     st.session = None
                     st._flags = (st._flags & keep) | bits
-            identity_map._maps = {}
+            identity_map._maps = {}  # IdentityMap.reset, inline
             identity_map.loaders = identity_map.marks = None
         if self._new or self._deleted or self._modified or self._cascade_pending:
             self._forget_pending(DETACHED_CLOSED)
@@ -731,8 +731,7 @@ class Session(ExpiryMixin):
         """Detach every object (the transaction goes on)."""
         identity_map = self.identity_map
         detach(map(_state_of, map(_dict_of, identity_map.values())), DETACHED_EXPUNGED)
-        identity_map._maps = {}  # emptied as IdentityMap's comment says
-        identity_map.loaders = identity_map.marks = None
+        identity_map.reset()
         self._forget_pending(DETACHED_EXPUNGED)
 
     def _forget_pending(self, reason: str) -> None:
