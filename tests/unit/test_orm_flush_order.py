@@ -107,3 +107,42 @@ def test_null_key_after_insert_fails_and_rollback_leaves_objects_transient() -> 
         s.add(Keyed(code="b", name="later"))
         s.commit()
         assert s.scalars(select(Keyed.code)).all() == ["b"]
+
+
+def test_topological_sort_is_the_stable_order_a_heap_gives() -> None:
+    """``sort`` keeps a descending list instead of a heap: on random graphs its order is
+    the one a priority queue of input positions gives (first free item first)."""
+    import heapq
+    import random
+
+    from tether.util.topological import sort
+
+    def by_heap(items: list[int], edges: list[tuple[int, int]]) -> list[int]:
+        children: dict[int, list[int]] = {i: [] for i in items}
+        indegree = dict.fromkeys(items, 0)
+        for a, b in edges:
+            if a != b:
+                children[a].append(b)
+                indegree[b] += 1
+        ready = [i for i in items if indegree[i] == 0]
+        heapq.heapify(ready)
+        out = []
+        while ready:
+            item = heapq.heappop(ready)
+            out.append(item)
+            for c in children[item]:
+                indegree[c] -= 1
+                if indegree[c] == 0:
+                    heapq.heappush(ready, c)
+        return out
+
+    rng = random.Random(7)
+    for n in (0, 1, 2, 5, 12, 40):
+        for _ in range(30):
+            items = list(range(n))
+            # edges only from an earlier to a later rank of a random permutation: acyclic
+            rank = items[:]
+            rng.shuffle(rank)
+            edges = [(rank[a], rank[b]) for a in range(n) for b in range(a + 1, n)
+                     if rng.random() < 0.2]
+            assert sort(items, edges) == by_heap(items, edges)

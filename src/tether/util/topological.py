@@ -36,18 +36,26 @@ def sort(items: Sequence[T], edges: Iterable[tuple[T, T]]) -> list[T]:
             continue
         children[a].append(b)
         indegree[b] += 1
-    import heapq
-
+    # The items free to come next, as input positions in descending order, so the first
+    # in input order is popped from the end. A list kept sorted rather than heapq: heapq
+    # (a module and a shared library) would cost every program's first flush a load
+    # that is most of the sort's time, while the lists are short (tables, mappers), the
+    # items an item frees are added at once and one sort of an almost sorted list is a
+    # linear merge.
     ready = [index[i] for i in items if indegree[i] == 0]
-    heapq.heapify(ready)
+    ready.reverse()
     out: list[T] = []
     while ready:
-        item = items[heapq.heappop(ready)]
+        item = items[ready.pop()]
         out.append(item)
+        freed = False
         for child in children[item]:
             indegree[child] -= 1
             if indegree[child] == 0:
-                heapq.heappush(ready, index[child])
+                ready.append(index[child])
+                freed = True
+        if freed:
+            ready.sort(reverse=True)
     if len(out) != len(items):
         remaining = [i for i in items if indegree[i] > 0]
         raise CycleError(find_cycles(remaining, children), list(remaining))
