@@ -278,6 +278,11 @@ def _is_unique(cols: Iterable[Any]) -> bool:
     if not cols:
         return True
     table = next(iter(cols)).table
+    # the usual case first: a foreign key to the primary key (the first of the table's
+    # unique sets), without building the others
+    pk = _pk_cols(table)
+    if pk and cols.issuperset(pk):
+        return True
     return any(s <= cols for s in _unique_sets(table))
 
 
