@@ -339,6 +339,9 @@ class _Checker:
         self.checked_fks: set[int] = set()
         self.rank: list[int] = []
         self.order: dict[int, int] = {}
+        # id(prop) -> the first _Rel of that relationship: one lookup per back_populates
+        # instead of a scan of every relationship (quadratic in a big registry)
+        self.by_prop: dict[int, _Rel] = {}
 
     def add(self, rel: _Rel, code: str, message: str, fix: str | None,
             attributes: Sequence[str] = (), severity: str = ERROR) -> None:
@@ -686,7 +689,7 @@ class _Checker:
                      f"name the relationship of {tclass} that points back at "
                      f"{rel.owner.class_.__name__}", attributes=(rel.name, f"{tclass}.{name}"))
             return
-        orel = next((o for o in self.rels if o.prop is other), None)
+        orel = self.by_prop.get(id(other))
         if orel is None:
             return
         if orel.target is not None and orel.target is not rel.owner:
@@ -825,6 +828,7 @@ class _Checker:
                            overlaps=_names(prop.overlaps), viewonly=bool(prop.viewonly),
                            uselist=prop.uselist_arg)
                 self.order[id(prop)] = len(self.rels)
+                self.by_prop.setdefault(id(prop), rel)
                 self.rels.append(rel)
         for rel in self.rels:
             self.check_strings(rel)
