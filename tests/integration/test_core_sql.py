@@ -470,3 +470,29 @@ def test_expanding_in_lists_one_slot_each(engine):
         assert ids(txt, {"ks": [11, 12, 13]}) == [11, 12, 13]
     shown = select(t.c.id).where(t.c.id.in_([1, 2])).compile()
     assert list(shown.params.values()).count(1) == 1 and 2 in shown.params.values()
+
+
+def test_column_compared_with_a_plain_literal(blog_db):
+    """``column <op> str/int/float`` (the builders' lean path) against each operator and
+    literal type, beside the cases it leaves to the general path (None, a bindparam, a
+    SQL expression)."""
+    from tether import bindparam
+
+    engine, users, posts = blog_db
+    cases = [
+        (posts.c.score == 5, [1]), (posts.c.score != 5, [2, 3]), (posts.c.score < 3, [2]),
+        (posts.c.score <= 3, [2, 3]), (posts.c.score > 1.5, [1, 3]),
+        (posts.c.score >= 3.0, [1, 3]), (posts.c.title.like("%ing%"), [1, 2, 3]),
+        (posts.c.title.not_like("c%"), [1, 3]), (posts.c.title.ilike("machine%"), [1, 3]),
+        (posts.c.title.like("a/_%", escape="/"), []), (posts.c.body == None, []),  # noqa: E711
+        (posts.c.score == bindparam("s", 1), [2]), (posts.c.score == posts.c.user_id + 1, [3]),
+        (posts.c.score.is_distinct_from(3), [1, 2]),
+    ]
+    with engine.connect() as conn:
+        for criterion, ids in cases:
+            got = conn.execute(select(posts.c.id).where(criterion).order_by(posts.c.id))
+            assert got.scalars().all() == ids, str(criterion)
+        # the same statement shape with another literal: the cached SQL, new value
+        for title, ids in (("cooking", [2]), ("nothing", [])):
+            stmt = select(posts.c.id).where(posts.c.title == title)
+            assert conn.execute(stmt).scalars().all() == ids

@@ -438,3 +438,26 @@ def test_get_runs_eager_defaults_and_options(db: Any) -> None:
     with Session(db) as s, count_statements() as log:
         volume = s.get(Volume, 3, options=[joinedload(Volume.pages)])
     assert log.count == 1 and len(volume.pages) == 1
+
+
+def test_scalars_of_a_plain_entity_match_execute(db: Any) -> None:
+    """``session.scalars(select(Class))`` of a class with no eager loads hands its objects
+    straight to the ScalarResult: the same objects, result methods, autoflush and N+1
+    tagging as ``session.execute(...).scalars()``."""
+    with Session(db, detect_n_plus_one="warn") as s:
+        via_execute = s.execute(select(Volume).order_by(Volume.id)).scalars().all()
+        direct = s.scalars(select(Volume).order_by(Volume.id))
+        assert direct.all() == via_execute and len(via_execute) == 6
+        assert s.scalars(select(Volume).where(Volume.id == -1)).first() is None
+        assert s.scalars(select(Tag).where(Tag.word == "red")).one().word == "red"
+        assert s.scalars(select(Tag).order_by(Tag.id)).unique().all() == \
+            s.execute(select(Tag).order_by(Tag.id)).scalars().unique().all()
+        s.add(Tag(word="green"))  # autoflushed before the query, as execute() does
+        assert "green" in [t.word for t in s.scalars(select(Tag))]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for v in s.scalars(select(Volume)):
+                _ = v.pages
+        assert any(issubclass(w.category, NPlusOneWarning) and "Volume.pages" in str(w.message)
+                   for w in caught)
+        s.rollback()

@@ -551,3 +551,30 @@ def test_column_compared_with_literals() -> None:
         "SELECT cmp.id FROM cmp WHERE cmp.s LIKE %s ESCAPE '/' AND cmp.s ILIKE %s")
     # The bind takes the column's type (its bind processing included).
     assert all(c.right.type is c.left.type for c in crit[:5])
+
+
+def test_column_compared_with_a_literal_is_what_the_constructors_build():
+    """The lean ``column <op> literal`` path sets exactly the attributes
+    ``BinaryExpression(col, BindParameter(None, value, col.type), op, BOOLEANTYPE)`` does."""
+    from tether import Column, Integer, MetaData, String, Table
+    from tether.sql import types as sqltypes
+    from tether.sql.elements import BinaryExpression, BindParameter, Grouping, and_
+
+    t = Table("t", MetaData(), Column("n", Integer), Column("s", String(20)))
+    for expr, op, value, col in (
+        (t.c.n == 3, "=", 3, t.c.n), (t.c.n > 2.5, ">", 2.5, t.c.n),
+        (t.c.s.like("a%", escape="/"), "like", "a%", t.c.s),
+        (t.c.s.not_ilike("b"), "not_ilike", "b", t.c.s),
+    ):
+        built = BinaryExpression(col, BindParameter(None, value, col.type), op,
+                                 sqltypes.BOOLEANTYPE, escape=expr.escape)
+        assert type(expr) is BinaryExpression and type(expr.right) is BindParameter
+        assert vars(expr.right) == vars(built.right)
+        assert {k: v for k, v in vars(expr).items() if k != "right"} == \
+            {k: v for k, v in vars(built).items() if k != "right"}
+    # a left side of lower precedence is grouped, as the constructor groups it
+    both = and_(t.c.n == 1, t.c.s == "x")
+    built = BinaryExpression(both, BindParameter(None, 1, both.type), "=", sqltypes.BOOLEANTYPE)
+    lean = both == 1
+    assert type(lean.left) is type(built.left) is Grouping and lean.left.element is both
+    assert vars(lean.right) == vars(built.right)

@@ -50,7 +50,9 @@ def _build_join_path(prop: RelationshipProperty, explicit: Any,
                      parent_alias: Any) -> list[tuple[Any, Any]]:
     from tether.sql.elements import and_
 
-    target = explicit if explicit is not None else prop.mapper.class_
+    # The plain join's target is the table the class stands for in a statement (what
+    # ``select().join()`` makes of the class), found once here, not by every statement.
+    target = explicit if explicit is not None else prop.mapper.local_table
 
     def remote_side(col: Any) -> Any:
         adapt = getattr(explicit, "adapt", None)

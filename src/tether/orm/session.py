@@ -21,7 +21,15 @@ from tether.exc import InvalidRequestError, PendingRollbackError
 
 # imported here, not inside the methods that use them: an import statement in a function
 # costs about two microseconds per call, which Session() and every query would pay
-from tether.orm import bulk, deletecascade, loading, nplusone, session_plans, unitofwork
+from tether.orm import (
+    bulk,
+    deletecascade,
+    loading,
+    nplusone,
+    session_execute,
+    session_plans,
+    unitofwork,
+)
 from tether.orm import options as loader_options
 from tether.orm.exc import ObjectDeletedError, UnmappedClassError, UnmappedInstanceError
 from tether.orm.identity import IdentityMap
@@ -862,6 +870,19 @@ class Session(ExpiryMixin):
     def execute(self, statement: Any, params: Any = None, *, execution_options: Any = None,
                 bind_arguments: Any = None, **kw: Any) -> Any:
         """Run a statement; a select of mapped classes returns objects."""
+        conn, mapper, objects = self._execute_plain(statement, params)
+        if mapper is None:
+            return session_execute.execute_general(self, conn, statement, params)
+        orm_result = loading.ORMResult(None, [mapper.class_.__name__], objects)
+        orm_result._groups = [(mapper, objects)]
+        return orm_result
+
+    def _execute_plain(self, statement: Any, params: Any) -> tuple[Any, Any, Any]:
+        """What every execution does first, and the most common ORM statement: one mapped
+        class, no options, whose objects are all there is to do (what the general path
+        would decide each time): ``(connection, its mapper, its objects)``, or
+        ``(connection, None, None)`` for any other statement. ``scalars()`` hands the
+        objects to its result as they are."""
         self._check_failed()
         if needs_configure():
             for entity in getattr(statement, "_entities", ()):
@@ -871,44 +892,13 @@ class Session(ExpiryMixin):
         self._autoflush()
         conn = self._connection()
         mapper = loader_options.plain_entity(statement)
-        if mapper is not None:
-            # The most common ORM statement: one mapped class, no options; its objects
-            # are all there is to do (what the general path below decides each time).
-            objects = loading.load_rows(loading.row_loader(self, mapper),
-                                        conn._rows(statement, params), True)
-            orm_result = loading.ORMResult(None, [mapper.class_.__name__], objects)
-            orm_result._groups = [(mapper, objects)]
-            if self._nplusone:
-                nplusone.tag(objects)
-            return orm_result
-        if loading.is_orm_statement(statement):
-            steps = loader_options.joined_steps(statement)
-            if any(isinstance(o, loader_options.ContainsEager)
-                   for o in getattr(statement, "_options", ())):
-                orm_result = loader_options.execute_with_contains_eager(
-                    self, conn, statement, params)
-            elif steps:
-                orm_result = loader_options.execute_with_joins(
-                    self, conn, statement, params, steps)
-            else:
-                orm_result = loading.build_result(self, statement,
-                                                  conn._rows(statement, params), consume=True)
-            if self._nplusone:
-                for _, objs in orm_result._groups:
-                    nplusone.tag(objs)
-            if loading.needs_relationship_loading(statement, orm_result._groups):
-                with self.no_autoflush:
-                    loader_options.process_statement(self, statement, orm_result._groups)
-            for opt in getattr(statement, "_options", ()):
-                hook = getattr(opt, "process_result", None)
-                if hook is not None:
-                    hook(self, statement, orm_result)
-            return orm_result
-        if bulk.is_orm_dml(statement):
-            return bulk.execute_dml(self, statement, params)
-        if params is not None:
-            return conn.execute(statement, params)
-        return conn.execute(statement)
+        if mapper is None:
+            return conn, None, None
+        objects = loading.load_rows(loading.row_loader(self, mapper),
+                                    conn._rows(statement, params), True)
+        if self._nplusone:
+            nplusone.tag(objects)
+        return conn, mapper, objects
 
     def bulk_insert_mappings(self, mapper: Any, mappings: Iterable[dict[str, Any]],
                              return_defaults: bool = False, render_nulls: bool = False) -> None:
@@ -928,7 +918,10 @@ class Session(ExpiryMixin):
         bulk.bulk_save_objects(self, objects, return_defaults, update_changed_only)
 
     def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
-        return self.execute(statement, params, **kw).scalars()
+        conn, mapper, objects = self._execute_plain(statement, params)
+        if mapper is None:
+            return session_execute.execute_general(self, conn, statement, params).scalars()
+        return loading.ScalarResult(objects)
 
     def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
         return self.execute(statement, params, **kw).scalar()

@@ -22,25 +22,31 @@ from tether.sql.elements import (
     Label,
     TextClause,
     and_,
-    asc,
-    between,
     bindparam,
     column,
-    desc,
-    distinct,
     false,
     literal,
     literal_column,
     not_,
     null,
-    nulls_first,
-    nulls_last,
     or_,
     text,
     true,
     tuple_,
 )
-from tether.sql.expressions import case, cast, collate, extract, type_coerce
+from tether.sql.expressions import (
+    asc,
+    between,
+    case,
+    cast,
+    collate,
+    desc,
+    distinct,
+    extract,
+    nulls_first,
+    nulls_last,
+    type_coerce,
+)
 from tether.sql.functions import func
 from tether.sql.schema import (
     CheckConstraint,

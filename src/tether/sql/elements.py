@@ -68,6 +68,8 @@ def coerce(value: Any) -> ClauseElement:
     )
 
 
+_new = object.__new__  # an element built with its attributes given whole
+
 #: Exact types of literal values that are always bound as parameters (bool is not: True
 #: and False become SQL constants).
 _PLAIN_LITERALS = frozenset({str, int, float})
@@ -393,8 +395,7 @@ def _build_operation(left: ColumnElement, op: str, other: Any, **kw: Any) -> Col
     if op in _BOOLEAN_OPS and type(other) in _PLAIN_LITERALS:
         # The most common criterion, ``column <op> literal`` (what the general path below
         # makes of it after its special cases, none of which a str/int/float meets).
-        return BinaryExpression(left, BindParameter(None, other, left.type), op,
-                                sqltypes.BOOLEANTYPE, escape=kw.get("escape"))
+        return _literal_comparison(left, op, other, kw.get("escape"))
     if op == "neg":
         return UnaryExpression(left.self_group("unary_minus"), operator="-", type_=left.type)
     if op == "invert":
@@ -430,6 +431,28 @@ def _build_operation(left: ColumnElement, op: str, other: Any, **kw: Any) -> Col
     if reverse:
         return BinaryExpression(right, left, op, result_type)
     return BinaryExpression(left, right, op, result_type)
+
+
+def _literal_comparison(left: ColumnElement, op: str, value: Any,
+                        escape: str | None) -> ColumnElement:
+    """``BinaryExpression(left, BindParameter(None, value, left.type), op, BOOLEANTYPE,
+    escape=escape)`` with the attributes those constructors would set given directly:
+    an anonymous bind of the column's type instance (not required, unique), which as an
+    operand of highest precedence is never grouped. Every ``column <op> literal`` of a
+    statement builder pays for this, so it skips the constructors' general checks."""
+    type_ = left.type
+    if not isinstance(type_, sqltypes.TypeEngine):  # (a type class: the constructor's path)
+        return BinaryExpression(left, BindParameter(None, value, type_), op,
+                                sqltypes.BOOLEANTYPE, escape=escape)
+    bind = _new(BindParameter)
+    bind.__dict__ = {"key": None, "value": value, "callable": None, "expanding": False,
+                     "key_list": False, "type": type_, "required": False, "unique": True}
+    expr = _new(BinaryExpression)
+    expr.__dict__ = {
+        "left": left.self_group(op) if PRECEDENCE_OF(left) < PRECEDENCE.get(op, 5) else left,
+        "right": bind, "operator": op, "type": sqltypes.BOOLEANTYPE, "escape": escape,
+        "opstring": None}
+    return expr
 
 
 def _pattern_expression(left: ColumnElement, pattern: _Pattern) -> ColumnElement:
@@ -973,26 +996,3 @@ def text(text: str) -> TextClause:
     """Literal SQL; write parameters as ``:name`` and pass their values at execution."""
     return TextClause(text)
 
-
-def distinct(expr: Any) -> UnaryExpression:
-    return coerce_expression(expr).distinct()
-
-
-def asc(expr: Any) -> UnaryExpression:
-    return coerce_expression(expr).asc()
-
-
-def desc(expr: Any) -> UnaryExpression:
-    return coerce_expression(expr).desc()
-
-
-def nulls_first(expr: Any) -> UnaryExpression:
-    return coerce_expression(expr).nulls_first()
-
-
-def nulls_last(expr: Any) -> UnaryExpression:
-    return coerce_expression(expr).nulls_last()
-
-
-def between(expr: Any, lower: Any, upper: Any) -> ColumnElement:
-    return coerce_expression(expr).between(lower, upper)

@@ -1,5 +1,7 @@
 """Expressions with their own SQL syntax: CASE, CAST, type coercion, COLLATE, EXTRACT and
-window functions (``OVER``). The plain operators and columns live in ``elements``."""
+window functions (``OVER``); and the function forms of ``distinct``/``asc``/``desc``/
+``nulls_first``/``nulls_last``/``between``. The plain operators and columns live in
+``elements``."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from tether.sql import types as sqltypes
 from tether.sql.elements import (
     BindParameter,
     ColumnElement,
+    UnaryExpression,
     coerce_expression,
     coerce_where,
 )
@@ -173,3 +176,29 @@ def _as_list(value: Any) -> list[ColumnElement]:
     if isinstance(value, (list, tuple)):
         return [coerce_expression(v) for v in value]
     return [coerce_expression(value)]
+
+
+# --- ordering and range helpers of a column expression, as functions ---------------------
+
+def distinct(expr: Any) -> UnaryExpression:
+    return coerce_expression(expr).distinct()
+
+
+def asc(expr: Any) -> UnaryExpression:
+    return coerce_expression(expr).asc()
+
+
+def desc(expr: Any) -> UnaryExpression:
+    return coerce_expression(expr).desc()
+
+
+def nulls_first(expr: Any) -> UnaryExpression:
+    return coerce_expression(expr).nulls_first()
+
+
+def nulls_last(expr: Any) -> UnaryExpression:
+    return coerce_expression(expr).nulls_last()
+
+
+def between(expr: Any, lower: Any, upper: Any) -> ColumnElement:
+    return coerce_expression(expr).between(lower, upper)
