@@ -179,3 +179,42 @@ def test_failing_flush_leaves_links_unchanged(eng: Any) -> None:
         s.add(other)
         s.commit()
         assert _links(eng) == [(sid, ids[0]), (other.id, ids[1])]
+
+
+graded = Table(
+    "ml_graded", Base.metadata,
+    Column("pupil_id", Integer, ForeignKey("ml_pupil.id"), primary_key=True),
+    Column("club_id", Integer, ForeignKey("ml_club.id"), primary_key=True),
+    Column("grade", String(5), default="none"),
+)
+
+
+class Pupil(Base):
+    __tablename__ = "ml_pupil"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clubs: Mapped[list[Club]] = relationship(secondary=graded, back_populates="pupils")
+
+
+class Club(Base):
+    __tablename__ = "ml_club"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pupils: Mapped[list[Pupil]] = relationship(secondary=graded, back_populates="clubs")
+
+
+def test_association_rows_as_tuples_single_and_with_python_default(eng: Any) -> None:
+    # rows go to the driver as tuples in the plan's column order; one link, and a table
+    # whose other column takes a Python default (the rows become parameter sets again)
+    with Session(eng) as s:
+        one = Student(name="one", courses=[Course(title="solo")])
+        s.add(one)
+        s.commit()
+        assert _links(eng) == [(one.id, one.courses[0].id)]
+        clubs = [Club(), Club()]
+        pupils = [Pupil(clubs=clubs), Pupil(clubs=clubs[:1])]
+        s.add_all(pupils)
+        s.commit()
+        got = s.execute(select(graded.c.pupil_id, graded.c.club_id, graded.c.grade)
+                        .order_by(graded.c.pupil_id, graded.c.club_id)).all()
+        p0, p1 = pupils[0].id, pupils[1].id
+        c0, c1 = clubs[0].id, clubs[1].id
+        assert [tuple(r) for r in got] == [(p0, c0, "none"), (p0, c1, "none"), (p1, c0, "none")]

@@ -287,3 +287,77 @@ def test_constructor_plan_follows_properties_added_later() -> None:
     assert get_history(item, "owner") == ([o], (), ())
     with pytest.raises(TypeError, match="invalid keyword argument"):
         Owner(nonsense=1)
+
+
+def test_initial_collection_history_in_one_pass_keeps_order_and_duplicates() -> None:
+    # a new object's first members are recorded as the list itself: order kept, a
+    # duplicate listed twice in the collection and once (at its first place) in history
+    a, b, c = Child(name="a"), Child(name="b"), Child(name="c")
+    p = Parent(name="p", children=[b, a, b, c])
+    assert p.children == [b, a, b, c]
+    assert list(instance_state(p).collections["children"].added.values()) == [b, a, c]
+    assert get_history(p, "children") == ([b, a, c], (), ())
+    assert a.parent is p and b.parent is p and c.parent is p
+    # a set collection, from a generator
+    t1, t2 = Tag(), Tag()
+    q = Parent(tags=(t for t in [t1, t2, t1]))
+    assert q.tags == {t1, t2}
+    assert set(instance_state(q).collections["tags"].added.values()) == {t1, t2}
+    assert t1.owner is q and t2.owner is q
+    # empty and None
+    assert Parent(children=[]).children == [] and Parent(children=None).children == []
+
+
+def test_initial_collection_after_earlier_changes_records_each_member() -> None:
+    # history already holding a removal: the members are recorded one by one, so a
+    # member removed earlier and given back cancels out
+    a, b = Child(name="a"), Child(name="b")
+    p = Parent(children=[a])
+    instance_state(p).collections = None  # as a flush leaves it
+    p.children = []
+    assert get_history(p, "children").deleted == [a]
+    p.children = [a, b]
+    hist = instance_state(p).collections["children"]
+    assert hist.added == {id(b): b} and not hist.removed
+    assert a.parent is p and b.parent is p
+
+
+def test_initial_collection_runs_a_relationship_validator_per_member() -> None:
+    Vbase = declarative_base()
+    seen: list[str] = []
+
+    class VParent(Vbase):
+        __tablename__ = "vparents"
+        id = Column(Integer, primary_key=True)
+        kids = relationship("VKid", back_populates="parent")
+
+        @validates("kids")
+        def _check(self, key: str, kid: VKid) -> VKid:
+            seen.append(kid.name)
+            if kid.name == "bad":
+                raise ValueError("bad kid")
+            return kid
+
+    class VKid(Vbase):
+        __tablename__ = "vkids"
+        id = Column(Integer, primary_key=True)
+        parent_id = Column(Integer, ForeignKey("vparents.id"))
+        name = Column(String)
+        parent = relationship("VParent", back_populates="kids")
+
+    configure_mappers()
+    x, y = VKid(name="x"), VKid(name="y")
+    p = VParent(kids=[x, y, x])
+    assert seen == ["x", "y", "x"] and p.kids == [x, y, x]
+    assert list(instance_state(p).collections["kids"].added.values()) == [x, y]
+    with pytest.raises(ValueError, match="bad kid"):
+        VParent(kids=[VKid(name="ok"), VKid(name="bad")])
+
+
+def test_initial_collection_moves_a_member_from_its_old_parent_in_both_histories() -> None:
+    a, b = Child(name="a"), Child(name="b")
+    old = Parent(name="old", children=[a, b])
+    new = Parent(name="new", children=[b])
+    assert old.children == [a] and new.children == [b] and b.parent is new
+    assert get_history(new, "children") == ([b], (), ())
+    assert get_history(old, "children") == ([a], (), ())  # b left before any flush

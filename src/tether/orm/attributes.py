@@ -287,11 +287,16 @@ class RelationshipAttribute(QueryableAttribute):
         d = obj.__dict__
         state = existing_state(obj)
         if state is None or state.ident is None:
-            if self.prop.uselist:
+            prop = self.prop
+            if prop.uselist:
                 if state is None:
                     state = instance_state(obj)
-                coll = make_collection(self.prop.collection_class, obj, self)
-                d[self.key] = coll
+                # the collection maker of the append plan: a new object's first read of
+                # its collection (then appended to) is per object
+                plan = self._append_plan
+                if plan is None or plan[0] is not prop.reverse_property:
+                    plan = self._make_append_plan()
+                coll = d[self.key] = plan[5](obj, self, ())
                 return coll
             return None
         strategy = self.prop.strategy
@@ -470,14 +475,21 @@ class RelationshipAttribute(QueryableAttribute):
         _, rattr, rkey, rcascade, cascade, _, first, key = plan
         hist = collection_history(state, key)
         added, removed = hist.added, hist.removed
+        # a collection's first members (a constructor's list, the usual call): nothing
+        # recorded yet and no validator to run first, so the history is the members
+        # themselves, recorded in one pass (a duplicate keeps its first place, as below)
+        per_item = validator is not None or bool(added) or bool(removed)
+        if not per_item:
+            added.update(zip(map(id, items), items))
         for item in items:
-            if validator is not None:
-                validator(obj, key, item)
-            i = id(item)
-            if i in removed:
-                del removed[i]
-            else:
-                added[i] = item
+            if per_item:
+                if validator is not None:
+                    validator(obj, key, item)
+                i = id(item)
+                if i in removed:
+                    del removed[i]
+                else:
+                    added[i] = item
             if rkey is not None:
                 idict = item.__dict__
                 ist = idict.get(STATE_KEY)
@@ -526,7 +538,21 @@ class RelationshipAttribute(QueryableAttribute):
         session = state.session
         if session is not None and session._cascade_pending:
             session._resolve_cascades()  # see _settle_deletes
-        _record_added(state, self.key, item)
+        # _record_added(state, self.key, item), inline: every append runs it
+        colls = state.collections
+        if colls is None:
+            colls = state.collections = {}
+        hist = colls.get(self.key)
+        if hist is None:
+            hist = colls[self.key] = CollectionHistory()
+        i = id(item)
+        removed = hist.removed
+        if i in removed:
+            del removed[i]
+        else:
+            hist.added[i] = item
+        if not state._flags & _MODIFIED:
+            state.mark_modified()
         prop = self.prop
         reverse = prop.reverse_property
         if reverse is not None and initiator is not reverse:
@@ -568,21 +594,35 @@ class RelationshipAttribute(QueryableAttribute):
         d = obj.__dict__
         state = d.get(STATE_KEY) or instance_state(obj)
         if self.prop.uselist:
-            coll = d.get(self.key)
-            if coll is None:
-                if state.ident is not None:
-                    # persistent and unloaded: remember the change without loading; a
-                    # later load merges it in, and the flush sees it in the history
-                    _record_added(state, self.key, item)
-                    return
+            key = self.key
+            coll = d.get(key)
+            if coll is None and state.ident is None:
                 coll = self.__get__(obj, type(obj))
-            if item in coll:
-                return
-            if isinstance(coll, set):
-                set.add(coll, item)
+            # (None left: persistent and unloaded, the change is remembered without
+            # loading; a later load merges it in, and the flush sees it in the history)
+            if coll is not None:
+                if item in coll:
+                    return
+                if isinstance(coll, set):
+                    set.add(coll, item)
+                else:
+                    list.append(coll, item)
+            # _record_added(state, key, item), inline: the other side of every append of
+            # a many-to-many runs it
+            colls = state.collections
+            if colls is None:
+                colls = state.collections = {}
+            hist = colls.get(key)
+            if hist is None:
+                hist = colls[key] = CollectionHistory()
+            i = id(item)
+            removed = hist.removed
+            if i in removed:
+                del removed[i]
             else:
-                list.append(coll, item)
-            _record_added(state, self.key, item)
+                hist.added[i] = item
+            if not state._flags & _MODIFIED:
+                state.mark_modified()
         else:
             old = d.get(self.key, NO_VALUE)
             if old is item:

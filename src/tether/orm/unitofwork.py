@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from operator import attrgetter, itemgetter
 from typing import Any
 
+from tether.engine.rows import execute_rows
 from tether.exc import CircularDependencyError
 from tether.orm import deletecascade, persistence, sync
 from tether.orm.exc import FlushError
@@ -773,7 +774,7 @@ class _Flush:
             )
             unique = list({tuple(sorted(r.items())): r for r in rows}.values())
             conn.execute(stmt, unique)
-        inserts: dict[Any, list[dict[str, Any]]] = {}
+        inserts: dict[Any, list[tuple[Any, ...]]] = {}
         last: Any = None
         for prop, parent, child in self.m2m_insert.values():
             if prop is not last:  # links come in runs of one relationship
@@ -784,8 +785,8 @@ class _Flush:
                     group = inserts[group_key] = []
                 add = group.append
             add(build(parent, child))
-        for (table, _), rows in inserts.items():
-            conn.execute(insert(table), rows)
+        for (table, columns), links in inserts.items():
+            execute_rows(conn, insert(table), columns, links)
 
     def delete_component(self, comp: list[Any], states: list[InstanceState]) -> None:
         if not states:
@@ -906,9 +907,10 @@ def _nothing_refers_to(table: Any) -> bool:
 
 def _m2m_row_plan(prop: RelationshipProperty) -> tuple[Any, Any]:
     """For an association row of ``prop``: its group key ``(table, column keys)`` and a
-    function ``(parent, child)`` returning the row's parameters as one dict display (an
-    expired key attribute is read through ``getattr``, which loads it). Made once per
-    relationship and kept in its mapper's statement cache."""
+    function ``(parent, child)`` returning the row's values as one tuple in the order of
+    those column keys (an expired key attribute is read through ``getattr``, which loads
+    it), handed to the driver without a dict per row (``engine.rows.execute_rows``). Made
+    once per relationship and kept in its mapper's statement cache."""
     cache = prop.parent.statement_cache
     plan = cache.get(("m2m_row", prop.key))
     if plan is not None and plan[0] is prop:
@@ -918,16 +920,18 @@ def _m2m_row_plan(prop: RelationshipProperty) -> tuple[Any, Any]:
                    for src, sec in prop.join.pairs]
     child_plan = [(prop.mapper.columntoproperty[src].key, sec.key)
                   for src, sec in prop.join.secondary_pairs]
-    columns = tuple(dict.fromkeys(k for _, k in parent_plan + child_plan))
-    items = [f"{ck!r}: pd[{k!r}] if {k!r} in pd else getattr(parent, {k!r})"
-             for k, ck in parent_plan]
-    items += [f"{ck!r}: cd[{k!r}] if {k!r} in cd else getattr(child, {k!r})"
-              for k, ck in child_plan]
+    # one value per association column (a column named twice takes the last, as a dict
+    # display would), in the order of ``columns``
+    exprs = {ck: f"pd[{k!r}] if {k!r} in pd else getattr(parent, {k!r})"
+             for k, ck in parent_plan}
+    for k, ck in child_plan:
+        exprs[ck] = f"cd[{k!r}] if {k!r} in cd else getattr(child, {k!r})"
+    columns = tuple(exprs)
     source = "\n".join([
         "def m2m_row(parent, child):",
         "    pd = parent.__dict__",
         "    cd = child.__dict__",
-        f"    return {{{', '.join(items)}}}",
+        f"    return ({', '.join(exprs.values())},)",
         "",
     ])
     build = codegen.define(source, "m2m_row", f"association rows of {prop.parent.class_.__qualname__}.{prop.key}", {})
