@@ -395,3 +395,81 @@ def test_column_property_over_an_expression_is_refused_with_alternatives() -> No
             first = Column(String(20))
             last = Column(String(20))
             full = column_property(first + " " + last)
+
+
+def test_configuring_the_last_dirty_registry_clears_the_process_wide_flag(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Every query checks needs_configure() first; configuring a registry on its own (the
+    # route a session's first query takes) must lower the flag once nothing else is dirty,
+    # or every later query keeps asking each entity's registry.
+    import weakref
+
+    from tether.orm import mapper as mapper_module
+
+    monkeypatch.setattr(mapper_module, "_registries", weakref.WeakSet())
+    monkeypatch.setattr(mapper_module, "_new_mappers", False)
+
+    class A(DeclarativeBase):
+        pass
+
+    class B(DeclarativeBase):
+        pass
+
+    class Parent(A):
+        __tablename__ = "parent"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kids: Mapped[list[Kid]] = relationship(back_populates="parent")
+
+    class Kid(A):
+        __tablename__ = "kid"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        parent_id: Mapped[int] = mapped_column(ForeignKey("parent.id"))
+        parent: Mapped[Parent] = relationship(back_populates="kids")
+
+    class Other(B):
+        __tablename__ = "other"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    assert mapper_module.needs_configure()
+    A.registry.configure()
+    assert mapper_module.needs_configure()  # B's registry is still to be configured
+    B.registry.configure()
+    assert not mapper_module.needs_configure()
+    assert Parent.kids.property.mapper.class_ is Kid
+
+    class Late(B):
+        __tablename__ = "late"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        other_id: Mapped[int] = mapped_column(ForeignKey("other.id"))
+        other: Mapped[Other] = relationship()
+
+    assert mapper_module.needs_configure()
+    configure_mappers()
+    assert not mapper_module.needs_configure()
+    assert Late.other.property.mapper.class_ is Other
+
+
+def test_attribute_property_is_the_mapped_property() -> None:
+    # ``Class.attr.property`` as SQLAlchemy programs use it: a relationship's target
+    # mapper and direction (configured on access), a column attribute's columns.
+    class Base(DeclarativeBase):
+        pass
+
+    class Parent(Base):
+        __tablename__ = "parent"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        kids: Mapped[list[Kid]] = relationship(back_populates="parent")
+
+    class Kid(Base):
+        __tablename__ = "kid"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        parent_id: Mapped[int] = mapped_column(ForeignKey("parent.id"))
+        parent: Mapped[Parent] = relationship(back_populates="kids")
+
+    assert Parent.kids.property.mapper.class_ is Kid
+    assert Parent.kids.property.direction is ONETOMANY
+    assert Kid.parent.property.direction is MANYTOONE
+    assert Parent.kids.property.key == "kids"
+    assert Parent.kids.property is Parent.kids.prop
+    assert [c.name for c in Kid.parent_id.property.columns] == ["parent_id"]

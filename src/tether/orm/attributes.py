@@ -125,6 +125,13 @@ class QueryableAttribute:
     def parent(self) -> Any:
         return self.class_.__mapper__  # type: ignore[attr-defined]
 
+    def _mapped_property(self) -> Any:
+        return self.prop
+
+    # ``User.posts.property.mapper``: the mapped property behind the attribute, as
+    # SQLAlchemy names it. Defined last, since the name shadows the builtin in this body.
+    property = property(lambda self: self._mapped_property())  # noqa: A003
+
 
 def _column_op(op: Any) -> Any:
     def method(self: ColumnAttribute, other: Any) -> Any:
@@ -256,6 +263,9 @@ class RelationshipAttribute(QueryableAttribute):
             raise AttributeError(name)
         comparator = self._configured_prop().comparator(self)
         return getattr(comparator, name)
+
+    def _mapped_property(self) -> Any:
+        return self._configured_prop()  # its target mapper is known once configured
 
     def _configured_prop(self) -> RelationshipProperty:
         # statements can be built before any object exists: configure on first use here too

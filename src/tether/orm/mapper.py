@@ -437,6 +437,12 @@ def configure_registry(reg: Any) -> None:
             configure_registry(reg)
             return
         reg._dirty = False
+        # The process-wide flag is what every query checks first; once no registry is
+        # left to configure it must read False again, or each query keeps asking every
+        # entity's registry (the per-registry route does not pass configure_mappers).
+        global _new_mappers
+        if not any(r._dirty for r in list(_registries)):
+            _new_mappers = False
 
 
 def _raise_problems(problems: list[Exception]) -> None:
