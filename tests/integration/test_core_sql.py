@@ -496,3 +496,24 @@ def test_column_compared_with_a_plain_literal(blog_db):
         for title, ids in (("cooking", [2]), ("nothing", [])):
             stmt = select(posts.c.id).where(posts.c.title == title)
             assert conn.execute(stmt).scalars().all() == ids
+
+
+def test_a_comparison_compared_again_is_parenthesised(blog_db):
+    # SQL does not chain comparisons (PostgreSQL rejects ``a = b = true``): a comparison on
+    # the left of another is grouped, as on the right; arithmetic keeps its own grouping.
+    engine, users, posts = blog_db
+    checks = [
+        ((posts.c.score > 2) == True, {1, 3}),  # noqa: E712 - the SQL comparison is the point
+        ((posts.c.score > 2) != False, {1, 3}),  # noqa: E712
+        (((posts.c.score > 2) == True) == False, {2}),  # noqa: E712
+        ((posts.c.score > 2) == (posts.c.user_id == 1), {1}),
+        ((posts.c.score + 1) * 2 == 12, {1}),
+        (posts.c.score - (posts.c.user_id - 1) == 2, {3}),
+    ]
+    with engine.connect() as conn:
+        for criterion, expected in checks:
+            got = set(conn.execute(select(posts.c.id).where(criterion)).scalars())
+            assert got == expected, str(criterion)
+    sql = str(select(posts.c.id).where(((posts.c.score > 2) == True) == False)  # noqa: E712
+              .compile(engine))
+    assert "((posts.score > " in sql and ") = " in sql

@@ -12,47 +12,21 @@ accepted wherever an element is; :func:`coerce` unwraps it.
 from __future__ import annotations
 
 import itertools
-import operator as _op
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tether import exc
 from tether.sql import types as sqltypes
+from tether.sql.operators import (
+    BOOLEAN_OPS,
+    COMPARISON_PRECEDENCE,
+    IDENTITY_CHECK,
+    NEGATIONS,
+    PRECEDENCE,
+)
 
 if TYPE_CHECKING:
     from tether.sql.selectable import FromClause
-
-
-# --- operators ---------------------------------------------------------------------------
-
-# Precedence of each operator: higher binds tighter. Used to decide where parentheses go.
-PRECEDENCE = {
-    "unary_minus": 10,
-    "*": 8, "/": 8, "%": 8,
-    "+": 7, "-": 7, "||": 7,
-    "=": 5, "!=": 5, "<": 5, "<=": 5, ">": 5, ">=": 5,
-    "like": 5, "not_like": 5, "ilike": 5, "not_ilike": 5,
-    "in": 5, "not_in": 5, "is": 5, "is_not": 5, "between": 5, "not_between": 5,
-    "is_distinct_from": 5, "is_not_distinct_from": 5, "custom": 5,
-    "not": 4, "exists": 4,
-    "and": 3,
-    "or": 2,
-    "comma": 0,
-}
-_COMPARISON = {"=", "!=", "<", "<=", ">", ">="}
-#: Operators whose result is a boolean comparison of both sides.
-_BOOLEAN_OPS = frozenset(_COMPARISON | {
-    "like", "not_like", "ilike", "not_ilike", "is", "is_not", "is_distinct_from",
-    "is_not_distinct_from"})
-_NEGATIONS = {
-    "=": "!=", "!=": "=", "<": ">=", ">=": "<", ">": "<=", "<=": ">",
-    "like": "not_like", "not_like": "like", "ilike": "not_ilike", "not_ilike": "ilike",
-    "in": "not_in", "not_in": "in", "is": "is_not", "is_not": "is",
-    "between": "not_between", "not_between": "between",
-    "is_distinct_from": "is_not_distinct_from", "is_not_distinct_from": "is_distinct_from",
-}
-# Python-level truth of `a == b` between two elements: lets columns sit in lists and sets.
-_IDENTITY_CHECK = {"=": _op.is_, "!=": _op.is_not}
 
 
 def coerce(value: Any) -> ClauseElement:
@@ -392,7 +366,7 @@ class ColumnElement(ClauseElement, ColumnOperators):
 
 
 def _build_operation(left: ColumnElement, op: str, other: Any, **kw: Any) -> ColumnElement:
-    if op in _BOOLEAN_OPS and type(other) in _PLAIN_LITERALS:
+    if op in BOOLEAN_OPS and type(other) in _PLAIN_LITERALS:
         # The most common criterion, ``column <op> literal`` (what the general path below
         # makes of it after its special cases, none of which a str/int/float meets).
         return _literal_comparison(left, op, other, kw.get("escape"))
@@ -420,7 +394,7 @@ def _build_operation(left: ColumnElement, op: str, other: Any, **kw: Any) -> Col
     if op in ("is", "is_not") and isinstance(other, bool):
         return BinaryExpression(left, True_() if other else False_(), op, sqltypes.BOOLEANTYPE)
     right = coerce_expression(other, left.type)
-    if op in _BOOLEAN_OPS:
+    if op in BOOLEAN_OPS:
         return BinaryExpression(left, right, op, sqltypes.BOOLEANTYPE, escape=kw.get("escape"))
     if op == "custom":
         rtype = sqltypes.BOOLEANTYPE if kw.get("is_comparison") else left.type
@@ -449,7 +423,7 @@ def _literal_comparison(left: ColumnElement, op: str, value: Any,
                      "key_list": False, "type": type_, "required": False, "unique": True}
     expr = _new(BinaryExpression)
     expr.__dict__ = {
-        "left": left.self_group(op) if PRECEDENCE_OF(left) < PRECEDENCE.get(op, 5) else left,
+        "left": left.self_group(op) if _groups_left(left, PRECEDENCE.get(op, 5)) else left,
         "right": bind, "operator": op, "type": sqltypes.BOOLEANTYPE, "escape": escape,
         "opstring": None}
     return expr
@@ -680,7 +654,7 @@ class BinaryExpression(ColumnElement):
                  type_: Any = None, escape: str | None = None,
                  opstring: str | None = None) -> None:
         prec = PRECEDENCE.get(operator, 5)
-        self.left = left.self_group(operator) if PRECEDENCE_OF(left) < prec else left
+        self.left = left.self_group(operator) if _groups_left(left, prec) else left
         # The right side of a non-associative operator needs parentheses at equal precedence.
         self.right = right.self_group(operator) if PRECEDENCE_OF(right) <= prec else right
         self.operator = operator
@@ -702,13 +676,13 @@ class BinaryExpression(ColumnElement):
         return self
 
     def _negate(self) -> ColumnElement:
-        negated = _NEGATIONS.get(self.operator)
+        negated = NEGATIONS.get(self.operator)
         if negated is not None:
             return BinaryExpression(self.left, self.right, negated, self.type, self.escape)
         return super()._negate()
 
     def __bool__(self) -> bool:
-        check = _IDENTITY_CHECK.get(self.operator)
+        check = IDENTITY_CHECK.get(self.operator)
         if check is None:
             return super().__bool__()
         return bool(check(_unwrap_group(self.left), _unwrap_group(self.right)))
@@ -718,6 +692,14 @@ def _unwrap_group(element: Any) -> Any:
     while isinstance(element, Grouping):
         element = element.element
     return element
+
+
+def _groups_left(left: ClauseElement, prec: int) -> bool:
+    """Whether the left operand of an operator of precedence ``prec`` needs parentheses:
+    when it binds more loosely, or when both are comparisons, which SQL does not chain
+    (``a = b = c`` is an error on PostgreSQL; ``(a = b) = c`` is meant)."""
+    left_prec = PRECEDENCE_OF(left)
+    return left_prec < prec or left_prec == prec == COMPARISON_PRECEDENCE
 
 
 def PRECEDENCE_OF(element: ClauseElement) -> int:  # noqa: N802 - reads as a constant lookup
