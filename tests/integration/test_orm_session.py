@@ -123,6 +123,22 @@ def test_expire_on_commit_reloads_and_refresh(db: Any) -> None:
         assert u.name == "again"
 
 
+def test_commit_expires_mapped_values_and_keeps_plain_attributes(db: Any) -> None:
+    # the two ways a commit empties an object's __dict__: only mapped values and its
+    # state (cleared at once), or a plain attribute as well (which stays)
+    with Session(db) as s:
+        u = User(name="ann", posts=[Post(title="a")])
+        v = User(name="bob")
+        v.note = "kept"  # not mapped
+        s.add_all([u, v])
+        s.commit()
+        assert len(u.__dict__) == 1  # (its state)
+        assert set(v.__dict__) == set(u.__dict__) | {"note"}
+        assert v.note == "kept"
+        assert (u.name, v.name, [p.title for p in u.posts]) == ("ann", "bob", ["a"])
+        assert not s.dirty
+
+
 def test_detached_error_explains_commit_expiry(db: Any) -> None:
     with Session(db) as s:
         u = User(name="ann")

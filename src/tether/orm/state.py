@@ -442,7 +442,7 @@ def expire_all_by_commit(objs: Iterable[Any], modified: set[InstanceState]) -> N
                 names = tuple(mapper.attrs.keys())
                 plan = plans[mapper] = (names, frozenset(names).union((STATE_KEY,)))
             keys, mapped = plan
-        if d.keys() <= mapped:  # (the usual object: nothing but mapped values and its state)
+        if mapped.issuperset(d):  # (the usual object: nothing but mapped values and its state)
             d.clear()
             d[STATE_KEY] = state
         else:
