@@ -578,3 +578,50 @@ def test_column_compared_with_a_literal_is_what_the_constructors_build():
     lean = both == 1
     assert type(lean.left) is type(built.left) is Grouping and lean.left.element is both
     assert vars(lean.right) == vars(built.right)
+
+
+@pytest.mark.parametrize("count", [1, 2, 500])
+def test_expanding_in_renders_one_placeholder_per_item_in_each_paramstyle(tables, count):
+    # The list's placeholders are rendered in one step (SQLCompiler._placeholders): same
+    # text and names as one placeholder per item, after and before other binds.
+    _, users, _ = tables
+    keys = list(range(count))
+    stmt = (select(users.c.id)
+            .where(users.c.name == bindparam("ks"))
+            .where(users.c.id.in_(bindparam("ks", expanding=True)))
+            .where(users.c.id.in_(keys))
+            .where(users.c.name == "x"))
+    exec_params = {"ks": keys}
+    qmark = ", ".join(["?"] * count)
+    assert sql(stmt, SQLITE, exec_params) == (
+        "SELECT users.id FROM users WHERE users.name = ? AND users.id IN (" + qmark
+        + ") AND users.id IN (" + qmark + ") AND users.name = ?")
+    assert list(params(stmt, SQLITE, exec_params)) == [keys, *keys, *keys, "x"]
+    assert sql(stmt.where(users.c.id.in_(bindparam("u", expanding=True))), PG,
+               {**exec_params, "u": keys}).count("%s") == 2 * count + 2 + count
+    ks = ", ".join(f":ks_{n}" for n in range(2, count + 2))
+    literal = ", ".join(f":param_{n}" for n in range(1, count + 1))
+    assert str(stmt.params(ks=keys)) == (
+        f"SELECT users.id FROM users WHERE users.name = :ks AND users.id IN ({ks})"
+        f" AND users.id IN ({literal}) AND users.name = :param_{count + 1}")
+
+
+def test_placeholders_match_one_placeholder_call_per_item() -> None:
+    from tether.sql.compiler import SQLCompiler
+
+    t = Table("t", MetaData(), Column("id", Integer, primary_key=True))
+    for dialect in (SQLITE, PG, None):
+        for name, seen, count in [("k", 0, 1), ("k", 0, 3), ("k", 2, 2), (None, 0, 2),
+                                  (None, 4, 3), ("k", 0, 0)]:
+            made = []
+            for one_step in (False, True):
+                compiler = SQLCompiler(dialect or SQLITE, select(t.c.id), [], None)
+                if dialect is None:
+                    compiler.flags.paramstyle = "named"
+                    compiler._format = False
+                compiler._bind_names = {name or "param": seen} if seen else {}
+                compiler.compiled.positional_names = []
+                texts = (compiler._placeholders(name, count) if one_step
+                         else [compiler.placeholder(name) for _ in range(count)])
+                made.append((texts, compiler._bind_names, compiler.compiled.positional_names))
+            assert made[0] == made[1]

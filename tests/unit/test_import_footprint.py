@@ -17,6 +17,7 @@ import pytest
 OPTIONAL = [
     "tether.database", "tether.event", "tether.engine.reflection", "tether.orm.dynamic",
     "tether.orm.query", "tether.orm.scoping", "tether.orm.dataclass_mapping",
+    "tether.orm.joins",  # explicit primaryjoin= only, not every join along a relationship
     "tether.tools", "tether.cli", "tether.demo", "tether.dialects.postgresql",
     "tether.dialects.sqlite_reflection", "psycopg", "sqlalchemy",
     "logging", "uuid", "decimal", "pickle", "difflib", "heapq",
@@ -47,8 +48,8 @@ def test_a_read_and_write_program_loads_no_optional_module() -> None:
     loaded = _run(f"""
         import json, sys
         from tether import ForeignKey, String, create_engine, select
-        from tether.orm import (DeclarativeBase, Mapped, Session, mapped_column,
-                                relationship, selectinload)
+        from tether.orm import (DeclarativeBase, Mapped, Session, joinedload,
+                                mapped_column, relationship, selectinload)
 
         class Base(DeclarativeBase):
             pass
@@ -72,6 +73,12 @@ def test_a_read_and_write_program_loads_no_optional_module() -> None:
             s.commit()
             users = s.scalars(select(User).options(selectinload(User.posts))).all()
             assert len(users[0].posts) == 2
+            joined = select(User).join(User.posts).where(Post.id > 0).distinct()
+            assert s.scalars(joined).all() == users
+            assert s.scalars(select(Post).where(Post.user.has(name="a"))).all() == users[0].posts
+            s.expunge_all()
+            assert len(s.scalars(select(User).options(joinedload(User.posts))).unique().one().posts) == 2
+            users = s.scalars(select(User)).all()
             s.delete(users[0].posts[0])
             s.commit()
         print(json.dumps([m for m in {OPTIONAL!r} if m in sys.modules]))

@@ -7,7 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from tether.exc import ArgumentError, InvalidRequestError
-from tether.orm.relationships import MANYTOMANY, MANYTOONE, RelationshipProperty
+from tether.orm.relationships import (
+    MANYTOMANY,
+    MANYTOONE,
+    RelationshipProperty,
+    extra_criteria,
+)
 from tether.orm.state import instance_state
 from tether.sql.visitors import adapt_to_alias
 
@@ -61,8 +66,6 @@ def _build_join_path(prop: RelationshipProperty, explicit: Any,
     def local_side(col: Any) -> Any:
         adapt = getattr(parent_alias, "adapt", None)
         return adapt(col) if adapt is not None else col
-
-    from tether.orm.joins import extra_criteria
 
     extra = extra_criteria(prop, lambda col: remote_side(local_side(col)))
     if prop.direction is MANYTOMANY:
@@ -138,9 +141,7 @@ class RelationshipComparator:
         else:
             crit.extend(local == adapt(remote) for local, remote in prop.local_remote_pairs)
             froms = [target]
-        from tether.orm.joins import extra_criteria
-
-        crit.extend(adapt(e) for e in extra_criteria(prop))
+            crit.extend(adapt(e) for e in extra_criteria(prop))
         if criterion is not None:
             crit.append(adapt(criterion))
         for key, value in kwargs.items():

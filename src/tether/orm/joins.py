@@ -10,31 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from tether.exc import ArgumentError
-from tether.orm.relationships import MANYTOMANY, MANYTOONE, ONETOMANY, JoinInfo
+from tether.orm.relationships import (
+    MANYTOMANY,
+    MANYTOONE,
+    ONETOMANY,
+    JoinInfo,
+    _is_table_column,
+)
 
-__all__ = ["extra_criteria", "join_from_expressions"]
-
-
-def extra_criteria(prop: Any, adapt_column: Any = None) -> list[Any]:
-    """The relationship's extra ``primaryjoin`` conditions, with each column passed through
-    ``adapt_column`` (to read it from an alias) when given."""
-    join = getattr(prop, "join", None)
-    extra = list(getattr(join, "extra", None) or ())
-    if not extra or adapt_column is None:
-        return extra
-    from tether.sql.visitors import replace
-
-    def swap(element: Any) -> Any:
-        if _is_table_column(element):
-            adapted = adapt_column(element)
-            return adapted if adapted is not element else None
-        return None
-
-    return [replace(e, swap) for e in extra]
-
-
-def _is_table_column(value: Any) -> bool:
-    return getattr(value, "table", None) is not None and hasattr(value, "foreign_keys")
+__all__ = ["join_from_expressions"]
 
 
 def _comparisons(expr: Any, extra: list[Any] | None = None) -> list[tuple[Any, Any]]:

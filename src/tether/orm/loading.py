@@ -131,8 +131,8 @@ def loaded_mark(session: Any, mapper: Any) -> LoadedMark:
 
 def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
               marked: bool) -> Any:
-    """``make_loader(session, fill_expired)``, returning the row -> object function of one
-    query, compiled from Python source made for this mapper and row shape.
+    """``make_loader(session, fill_expired, refill)``, returning the row -> object function
+    of one query, compiled from Python source made for this mapper and row shape.
 
     Why generated: a new object's values are written as one ``d[key] = row[i]`` per
     column, about twice as fast per row as ``d.update(zip(keys, row))`` into an instance
@@ -141,7 +141,10 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
     row shape leaves a primary-key column unloaded, a state made by ``__init__``). The
     only names in the source are ours: attribute keys enter as string literals
     (``repr``), positions as integers; everything else is passed in the namespace.
-    Compiling costs about a millisecond, once per mapper and shape."""
+    Compiling costs about a millisecond per mapper and shape (Python's parser, per token),
+    so the source holds only the per-row function: what is found once per query (the
+    identity map's dict, the mark) is found by the plain ``make_loader`` below and handed
+    in."""
     if len(pk_pos) == 1:
         ident = [f"ident = row[{pk_pos[0]}]", "if ident is None:", "    return None"]
     else:
@@ -159,10 +162,7 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
         "return obj",
     ]
     source = "\n".join([
-        "def make_loader(session, fill_expired, refill):",
-        "    objs = session.identity_map.of(ident_cls, single)",
-        "    objs_get = objs.get",
-        "    mark = loaded_mark(session, mapper) if marked else None",
+        "def bind(session, objs, objs_get, mark, fill_expired, refill):",
         "    def load(row):",
         *("        " + line for line in ident),
         "        obj = objs_get(ident)",
@@ -172,9 +172,8 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
         # loaded and the object is not expired (the usual repeat of a row), so the call
         # is made only when it may.
         "        d = obj.__dict__",
-        "        if refill or not d.keys() >= keys:",
-        "            fill_expired(obj, row)",
-        f"        elif (st := d[{STATE_KEY!r}]).__class__ is not LoadedMark and st.expired:",
+        "        if refill or not d.keys() >= keys or "
+        f"(st := d[{STATE_KEY!r}]).__class__ is not LoadedMark and st.expired:",
         "            fill_expired(obj, row)",
         "        return obj",
         "    return load",
@@ -184,16 +183,20 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
         "cls": mapper.class_,
         "new": mapper.class_.__new__,
         "mapper": mapper,
-        "ident_cls": mapper.identity_class,
-        "single": len(pk_pos) == 1,
         "State": InstanceState,
-        "loaded_mark": loaded_mark,
-        "marked": marked,
         "keys": frozenset(k for k, _ in pairs),
         "LoadedMark": LoadedMark,
     }
-    return codegen.define(source, "make_loader", f"loader for {mapper.class_.__qualname__}",
+    bind = codegen.define(source, "bind", f"loader for {mapper.class_.__qualname__}",
                           namespace)
+    ident_cls, single = mapper.identity_class, len(pk_pos) == 1
+
+    def make_loader(session: Any, fill_expired: Any, refill: bool) -> Any:
+        objs = session.identity_map.of(ident_cls, single)
+        mark = loaded_mark(session, mapper) if marked else None
+        return bind(session, objs, objs.get, mark, fill_expired, refill)
+
+    return make_loader
 
 
 _GC_PAUSE_ROWS = 1000

@@ -301,7 +301,7 @@ def _eager_join_path(prop: Any, alias: Any, parent_alias: Any) -> list[tuple[Any
     """``[(from, onclause), ...]`` joining the parent (or its alias) to ``alias``; the
     association table of a many-to-many gets its own alias as well, so one statement can
     pass through it twice."""
-    from tether.orm.joins import extra_criteria
+    from tether.orm.relationships import extra_criteria
     from tether.sql.elements import and_
 
     def local(col: Any) -> Any:

@@ -29,6 +29,7 @@ __all__ = [
     "RelationshipDirection",
     "RelationshipProperty",
     "backref",
+    "extra_criteria",
     "infer_join",
     "relationship",
 ]
@@ -97,6 +98,30 @@ class JoinInfo:
     #: Further conditions of a ``primaryjoin=`` beyond the key pairs (``Card.archived ==
     #: False``): every load and join along the relationship adds them.
     extra: list[Any] = field(default_factory=list)
+
+
+# Here, beside JoinInfo, not in orm.joins (the explicit primaryjoin= parser): every join
+# and load along a relationship asks for its extra conditions, and most have none.
+def extra_criteria(prop: Any, adapt_column: Any = None) -> list[Any]:
+    """The relationship's extra ``primaryjoin`` conditions, with each column passed through
+    ``adapt_column`` (to read it from an alias) when given."""
+    join = getattr(prop, "join", None)
+    extra = list(getattr(join, "extra", None) or ())
+    if not extra or adapt_column is None:
+        return extra
+    from tether.sql.visitors import replace
+
+    def swap(element: Any) -> Any:
+        if _is_table_column(element):
+            adapted = adapt_column(element)
+            return adapted if adapted is not element else None
+        return None
+
+    return [replace(e, swap) for e in extra]
+
+
+def _is_table_column(value: Any) -> bool:
+    return getattr(value, "table", None) is not None and hasattr(value, "foreign_keys")
 
 
 def _fk_groups(fks: list[Any]) -> list[list[Any]]:

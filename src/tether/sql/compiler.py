@@ -536,7 +536,27 @@ class SQLCompiler(DMLCompilerMixin, DDLCompilerMixin):
         """``(p1, p2, ...)`` for an expanding IN list of ``count`` items: one EXPAND slot."""
         if count:
             self.compiled.slots.append((EXPAND, index, key, count, proc))
-        return "(" + ", ".join([self.placeholder(name) for _ in range(count)]) + ")"
+        return "(" + ", ".join(self._placeholders(name, count)) + ")"
+
+    def _placeholders(self, name: str | None, count: int) -> list[str]:
+        """``count`` calls of :meth:`placeholder` in one step, same text and names (a
+        statement's first compile per list length renders each item: 500 keys were 500
+        calls)."""
+        style = self.flags.paramstyle
+        if style == "qmark":
+            return ["?"] * count
+        if self._format:
+            return ["%s"] * count
+        if not count:
+            return []
+        base = name or "param"
+        first = self._bind_names.get(base, 0) + 1
+        self._bind_names[base] = first + count - 1
+        labels = [f"{base}_{n}" for n in range(first, first + count)]
+        if name and first == 1:
+            labels[0] = base
+        self.compiled.positional_names.extend(labels)
+        return [":" + label for label in labels]
 
     def alias_name(self, alias: Alias) -> str:
         if alias.name is not None:
