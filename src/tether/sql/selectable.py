@@ -211,6 +211,8 @@ class Join(FromClause):
 
 
 def _from_shape(from_: FromClause, binds: list[BindParameter]) -> Any:
+    if from_._keyed_by_identity:  # a table, the most common FROM
+        return from_
     if isinstance(from_, (Join, Alias)):
         return from_._shape(binds)
     return from_._from_key(binds if isinstance(binds, ShapeContext) else None)
@@ -669,6 +671,9 @@ class Select(SelectBase):
         # in the same pass over the columns (the scan collects no binds), keyed after them.
         implicit: list[Any] = []
         for c in self._raw_columns:
+            if c._keyed_by_identity:  # select(table): no alias reached through it
+                append(("from", c))
+                continue
             append(("from", _from_shape(c, binds))  # type: ignore[arg-type]
                    if c._is_from else c._shape(binds))
             for f in c._from_objects:
