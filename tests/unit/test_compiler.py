@@ -648,3 +648,27 @@ def test_tables_key_themselves_in_statement_shapes():
     other = select(t.c.id).where(select(t.c.id, t.c.n).where(t.c.n > 8).subquery().c.n == 9)
     compiled2, bound2 = compile_statement(other, dialect)
     assert compiled2 is compiled and compiled2.construct_params(bound2, None) == (8, 9)
+
+
+def test_bind_values_at_each_execution():
+    """A bind's value is read at each execution: its callable is called then (a value of
+    None included), a plain value is taken as it is, an execution parameter wins over
+    both; a required bind with neither says so."""
+    from tether import exc
+
+    m = MetaData()
+    t = Table("bv", m, Column("id", Integer, primary_key=True), Column("n", Integer))
+    dialect = SQLiteDialect()
+    calls = iter([4, None, 6])
+    stmt = select(t.c.id).where(t.c.n == bindparam("n", callable_=lambda: next(calls)),
+                                t.c.id > bindparam("lo", 1), t.c.id < 9)
+    compiled, bound = compile_statement(stmt, dialect)
+    assert compiled.construct_params(bound, None) == (4, 1, 9)
+    assert compiled.construct_params(bound, None) == (None, 1, 9)
+    assert compiled.construct_params(bound, {"lo": 2}) == (6, 2, 9)
+    assert compiled.construct_params(bound, {"n": 7, "lo": 3}) == (7, 3, 9)
+    required, rbound = compile_statement(select(t.c.id).where(t.c.n == bindparam("r")),
+                                         dialect)
+    with pytest.raises(exc.InvalidRequestError, match="'r'"):
+        required.construct_params(rbound, None)
+    assert required.construct_params(rbound, {"r": 1}) == (1,)

@@ -110,6 +110,8 @@ def coerce_expression(value: Any, type_: sqltypes.TypeEngine | None = None) -> C
 
 def coerce_where(value: Any) -> ColumnElement:
     """Coerce a WHERE/HAVING/ON criterion; a plain string is refused with advice."""
+    if isinstance(value, ColumnElement):  # most criteria (what coerce_expression returns)
+        return value
     if isinstance(value, str):
         raise exc.ArgumentError(
             f"textual SQL {value!r} must be wrapped in text() to be used as a criterion"
