@@ -172,7 +172,8 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
         # loaded and the object is not expired (the usual repeat of a row), so the call
         # is made only when it may.
         "        d = obj.__dict__",
-        "        if refill or not d.keys() >= keys:",
+        # (every key tested by name: cheaper than a keys view compared with a set)
+        f"        if refill or not ({' and '.join(f'{k!r} in d' for k, _ in pairs) or 'True'}):",
         "            fill_expired(obj, row)",
         f"        elif (st := d[{STATE_KEY!r}]).__class__ is not LoadedMark and st.expired:",
         "            fill_expired(obj, row)",
@@ -189,7 +190,6 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
         "State": InstanceState,
         "loaded_mark": loaded_mark,
         "marked": marked,
-        "keys": frozenset(k for k, _ in pairs),
         "LoadedMark": LoadedMark,
     }
     return codegen.define(source, "make_loader", f"loader for {mapper.class_.__qualname__}",
