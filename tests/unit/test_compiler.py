@@ -625,3 +625,125 @@ def test_placeholders_match_one_placeholder_call_per_item() -> None:
                          else [compiler.placeholder(name) for _ in range(count)])
                 made.append((texts, compiler._bind_names, compiler.compiled.positional_names))
             assert made[0] == made[1]
+
+
+def test_like_builds_what_operate_builds():
+    """``ColumnElement.like`` goes straight to the lean literal path for str/int/float and
+    to the general operator path otherwise: the same element either way."""
+    from tether import Column, Integer, MetaData, String, Table, literal_column
+    from tether.sql.elements import _build_operation, and_, null
+
+    t = Table("lk", MetaData(), Column("n", Integer), Column("s", String(20)))
+
+    def same(a, b):
+        assert type(a) is type(b)
+        if not hasattr(a, "__dict__"):
+            return
+        assert a.__dict__.keys() == b.__dict__.keys()
+        for k, v in vars(a).items():
+            w = vars(b)[k]
+            if hasattr(v, "_shape") and not getattr(v, "_is_from", False) and v is not w:
+                same(v, w)
+            else:
+                assert v is w or v == w, k
+
+    grouped = and_(t.c.n == 1, t.c.s == "x")
+    for left, other, escape in (
+        (t.c.s, "a%", None), (t.c.s, "a/%", "/"), (t.c.n, 5, None), (t.c.n, 2.5, None),
+        (t.c.s, bindparam("p", "z%"), None), (t.c.s, t.c.s + "%", None),
+        (t.c.s, None, None), (t.c.s, literal_column("'q%'"), "!"), (grouped, "y", None),
+        (t.c.s + "x", "a%", None), (t.c.s, null(), None),
+    ):
+        fast = left.like(other, escape=escape)
+        general = _build_operation(left, "like", other, escape=escape)
+        same(fast, general)
+        assert compile_statement(select(t.c.n).where(fast), SQLiteDialect())[0].string == \
+            compile_statement(select(t.c.n).where(general), SQLiteDialect())[0].string
+    assert "WHERE (lk.n = ? AND lk.s = ?) LIKE ?" in compile_statement(
+        select(t.c.n).where(grouped.like("y")), SQLiteDialect())[0].string
+
+
+def test_tables_key_themselves_in_statement_shapes():
+    """A table (and its columns) stand for themselves in a cache key, beside aliases of
+    the same table, named or anonymous; a column of a subquery compared with a value
+    still brings the subquery's own bind values."""
+    from tether.sql.elements import ShapeContext
+
+    m = MetaData()
+    t = Table("kt", m, Column("id", Integer, primary_key=True), Column("n", Integer))
+    named, anon = t.alias("k2"), t.alias()
+    dialect = SQLiteDialect()
+    ctx = ShapeContext()
+    shape = select(t).where(t.c.n == 3)._shape(ctx)
+    assert shape[1] == ("from", t) and shape[3][4] == ("tcol", t, "n")
+    assert t.c.n._shape(ShapeContext()) == ("tcol", t, "n") == t.c.n._shape([])
+    strings = set()
+    for from_ in (t, named, anon):
+        for stmt in (select(from_).where(from_.c.n == 3),
+                     select(t.c.id).join(from_, from_.c.id == t.c.n).where(from_.c.n == 3)):
+            if from_ is t and stmt._joins:
+                continue
+            compiled, bound = compile_statement(stmt, dialect)
+            assert compiled.construct_params(bound, None) == (3,)
+            strings.add(compiled.string)
+    assert len(strings) == 5
+    # a subquery reached only through a column in WHERE: its bind comes first
+    sub = select(t.c.id, t.c.n).where(t.c.n > 7).subquery()
+    stmt = select(t.c.id).where(sub.c.n == 9)
+    compiled, bound = compile_statement(stmt, dialect)
+    assert compiled.construct_params(bound, None) == (7, 9)
+    other = select(t.c.id).where(select(t.c.id, t.c.n).where(t.c.n > 8).subquery().c.n == 9)
+    compiled2, bound2 = compile_statement(other, dialect)
+    assert compiled2 is compiled and compiled2.construct_params(bound2, None) == (8, 9)
+
+
+def test_bind_values_at_each_execution():
+    """A bind's value is read at each execution: its callable is called then (a value of
+    None included), a plain value is taken as it is, an execution parameter wins over
+    both; a required bind with neither says so."""
+    from tether import exc
+
+    m = MetaData()
+    t = Table("bv", m, Column("id", Integer, primary_key=True), Column("n", Integer))
+    dialect = SQLiteDialect()
+    calls = iter([4, None, 6])
+    stmt = select(t.c.id).where(t.c.n == bindparam("n", callable_=lambda: next(calls)),
+                                t.c.id > bindparam("lo", 1), t.c.id < 9)
+    compiled, bound = compile_statement(stmt, dialect)
+    assert compiled.construct_params(bound, None) == (4, 1, 9)
+    assert compiled.construct_params(bound, None) == (None, 1, 9)
+    assert compiled.construct_params(bound, {"lo": 2}) == (6, 2, 9)
+    assert compiled.construct_params(bound, {"n": 7, "lo": 3}) == (7, 3, 9)
+    required, rbound = compile_statement(select(t.c.id).where(t.c.n == bindparam("r")),
+                                         dialect)
+    with pytest.raises(exc.InvalidRequestError, match="'r'"):
+        required.construct_params(rbound, None)
+    assert required.construct_params(rbound, {"r": 1}) == (1,)
+
+
+def test_str_of_a_statement_with_typed_values_needs_no_database() -> None:
+    # str(statement) compiles for display without a dialect: boolean, datetime, decimal
+    # and uuid values are shown as Python holds them (it failed on a Boolean bind before).
+    import datetime
+    import decimal
+    import uuid
+
+    from tether import Boolean, DateTime, Numeric, Uuid, and_
+
+    t = Table("disp", MetaData(), Column("n", Integer), Column("s", String(20)),
+              Column("b", Boolean), Column("d", DateTime(timezone=True)),
+              Column("x", Numeric(10, 2)), Column("u", Uuid))
+    assert str(select(t.c.n).where(t.c.n == True)) == (  # noqa: E712
+        "SELECT disp.n FROM disp WHERE disp.n = true")
+    assert str(select(t.c.n).where(and_(t.c.n == 1, t.c.s == "x").like("y"))) == (
+        "SELECT disp.n FROM disp WHERE (disp.n = :param_1 AND disp.s = :param_2)"
+        " LIKE :param_3")
+    when = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    compiled = select(t.c.n).where(t.c.b == False, t.c.d > when,  # noqa: E712
+                                   t.c.x == decimal.Decimal("1.5"),
+                                   t.c.u == uuid.UUID(int=1)).compile()
+    assert str(compiled) == (
+        "SELECT disp.n FROM disp WHERE disp.b = false AND disp.d > :param_1"
+        " AND disp.x = :param_2 AND disp.u = :param_3")
+    assert compiled.params == {"param_1": when, "param_2": decimal.Decimal("1.5"),
+                               "param_3": uuid.UUID(int=1)}

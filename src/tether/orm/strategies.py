@@ -400,7 +400,7 @@ class SelectInLoader(LazyLoader):
         """(statement, parameters) per batch of ``keys`` (values of a one-column key,
         tuples of a composite one)."""
         from tether.sql.compiler import in_list_binds_as_array
-        from tether.sql.elements import tuple_
+        from tether.sql.expressions import tuple_
 
         batch = _BATCH
         if not self._composite and keys and in_list_binds_as_array(

@@ -32,7 +32,6 @@ from tether.sql.elements import (
     or_,
     text,
     true,
-    tuple_,
 )
 from tether.sql.expressions import (
     asc,
@@ -45,6 +44,7 @@ from tether.sql.expressions import (
     extract,
     nulls_first,
     nulls_last,
+    tuple_,
     type_coerce,
 )
 from tether.sql.functions import func

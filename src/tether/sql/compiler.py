@@ -309,10 +309,11 @@ class Compiled:
                             f"the execution parameters, e.g. conn.execute(stmt, "
                             f"{{{bp.key!r}: ...}})"
                         )
-                    value = bp.effective_value()
+                    # (BindParameter.effective_value, inlined: every execution's values)
+                    value = bp.value if bp.callable is None else bp.callable()
             elif kind == OWN:
                 _, bp, proc = slot
-                value = bp.effective_value()
+                value = bp.value if bp.callable is None else bp.callable()
             elif kind == EXPAND:
                 _, index, key, count, proc = slot
                 if key is not None and params is not None and key in params:
@@ -435,6 +436,10 @@ class _DisplayDialect:
     name = "default"
     paramstyle = "named"
     supports_ilike = True
+    # str(statement) shows values as Python holds them: no driver to convert them for.
+    supports_native_boolean = supports_native_datetime = supports_native_decimal = True
+    supports_native_uuid = supports_timezone = True
+    supports_native_json = False
 
     def __init__(self) -> None:
         self.compiled_cache: dict[Any, Any] = {}

@@ -84,6 +84,8 @@ def coerce_expression(value: Any, type_: sqltypes.TypeEngine | None = None) -> C
 
 def coerce_where(value: Any) -> ColumnElement:
     """Coerce a WHERE/HAVING/ON criterion; a plain string is refused with advice."""
+    if isinstance(value, ColumnElement):  # most criteria (what coerce_expression returns)
+        return value
     if isinstance(value, str):
         raise exc.ArgumentError(
             f"textual SQL {value!r} must be wrapped in text() to be used as a criterion"
@@ -123,6 +125,9 @@ class ClauseElement:
     __slots__ = ()
     _is_select = False
     _is_from = False
+    #: True for a FROM element that is its own cache key in every statement and its own
+    #: only FROM object (a schema Table): the shape walk then uses it as it is.
+    _keyed_by_identity = False
 
     def _shape(self, binds: list[BindParameter]) -> Any:  # pragma: no cover - abstract
         raise NotImplementedError(type(self).__name__)
@@ -340,6 +345,13 @@ class ColumnElement(ClauseElement, ColumnOperators):
     def operate(self, op: str, other: Any = None, **kw: Any) -> ColumnElement:
         return _build_operation(self, op, other, **kw)
 
+    def like(self, other: Any, escape: str | None = None) -> ColumnElement:
+        # ``column.like("prefix%")``, most LIKEs, straight to what operate() makes of it
+        # (no element overrides operate for LIKE: Tuple's own cases are IN and =/!=)
+        if type(other) in _PLAIN_LITERALS:
+            return _literal_comparison(self, "like", other, escape)
+        return _build_operation(self, "like", other, escape=escape)
+
     def self_group(self, against: str | None = None) -> ClauseElement:
         return self
 
@@ -423,7 +435,9 @@ def _literal_comparison(left: ColumnElement, op: str, value: Any,
                      "key_list": False, "type": type_, "required": False, "unique": True}
     expr = _new(BinaryExpression)
     expr.__dict__ = {
-        "left": left.self_group(op) if _groups_left(left, PRECEDENCE.get(op, 5)) else left,
+        "left": left.self_group(op) if (isinstance(left, _OPERATOR_EXPRESSIONS)
+                                        and _groups_left(left, PRECEDENCE.get(op, 5)))
+        else left,  # (most left sides, a column, have no operator: not grouped)
         "right": bind, "operator": op, "type": sqltypes.BOOLEANTYPE, "escape": escape,
         "opstring": None}
     return expr
@@ -668,7 +682,10 @@ class BinaryExpression(ColumnElement):
 
     @property
     def _from_objects(self) -> list[FromClause]:
-        return self.left._from_objects + self.right._from_objects
+        right = self.right
+        if right.__class__ is BindParameter:  # a value compared: no FROM of its own
+            return self.left._from_objects  # type: ignore[no-any-return]
+        return self.left._from_objects + right._from_objects  # type: ignore[no-any-return]
 
     def self_group(self, against: str | None = None) -> ClauseElement:
         if against is not None and PRECEDENCE.get(against, 0) >= PRECEDENCE.get(self.operator, 5):
@@ -704,7 +721,7 @@ def _groups_left(left: ClauseElement, prec: int) -> bool:
 
 def PRECEDENCE_OF(element: ClauseElement) -> int:  # noqa: N802 - reads as a constant lookup
     """Precedence of the outermost operator of ``element`` (high when it has none)."""
-    if not isinstance(element, (BinaryExpression, BooleanClauseList, UnaryExpression)):
+    if not isinstance(element, _OPERATOR_EXPRESSIONS):
         return 100  # most operands (columns, binds): one check
     if isinstance(element, BinaryExpression):
         return PRECEDENCE.get(element.operator, 5)
@@ -776,32 +793,6 @@ class ClauseList(ColumnElement):
 
     def __len__(self) -> int:
         return len(self.clauses)
-
-
-class Tuple(ClauseList):
-    """``(a, b, ...)``, for row-value comparisons like ``tuple_(a, b).in_([...])``."""
-
-    __visit_name__ = "tuple"
-
-    def operate(self, op: str, other: Any = None, **kw: Any) -> ColumnElement:
-        if op in ("in", "not_in") and not isinstance(other, ClauseElement):
-            items = list(other)
-            if not items:
-                return EmptyIn(op == "in")
-            rows = [
-                Tuple(*[coerce_expression(v, c.type) for v, c in zip(row, self.clauses,
-                                                                    strict=True)])
-                for row in items
-            ]
-            return BinaryExpression(self, Grouping(ClauseList(*rows)), op, sqltypes.BOOLEANTYPE)
-        if op in ("=", "!=") and isinstance(other, (tuple, list)):
-            other = Tuple(*[coerce_expression(v, c.type)
-                            for v, c in zip(other, self.clauses, strict=True)])
-        return super().operate(op, other, **kw)
-
-
-def tuple_(*clauses: Any) -> Tuple:
-    return Tuple(*clauses)
 
 
 class BooleanClauseList(ColumnElement):
@@ -972,6 +963,10 @@ class TextExpression(ColumnElement):
         if against in ("and", "or", "not"):
             return Grouping(self)
         return self
+
+
+#: The elements with an operator of their own, whose precedence may call for parentheses.
+_OPERATOR_EXPRESSIONS = (BinaryExpression, BooleanClauseList, UnaryExpression)
 
 
 def text(text: str) -> TextClause:

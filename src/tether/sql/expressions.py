@@ -1,6 +1,6 @@
-"""Expressions with their own SQL syntax: CASE, CAST, type coercion, COLLATE, EXTRACT and
-window functions (``OVER``); and the function forms of ``distinct``/``asc``/``desc``/
-``nulls_first``/``nulls_last``/``between``. The plain operators and columns live in
+"""Expressions with their own SQL syntax: CASE, CAST, type coercion, COLLATE, EXTRACT,
+window functions (``OVER``) and row values (``tuple_``); and the function forms of
+``distinct``/``asc``/``desc``/``nulls_first``/``nulls_last``/``between``. The plain operators and columns live in
 ``elements``."""
 
 from __future__ import annotations
@@ -9,8 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from tether.sql import types as sqltypes
 from tether.sql.elements import (
+    BinaryExpression,
     BindParameter,
+    ClauseElement,
+    ClauseList,
     ColumnElement,
+    EmptyIn,
+    Grouping,
     UnaryExpression,
     coerce_expression,
     coerce_where,
@@ -202,3 +207,29 @@ def nulls_last(expr: Any) -> UnaryExpression:
 
 def between(expr: Any, lower: Any, upper: Any) -> ColumnElement:
     return coerce_expression(expr).between(lower, upper)
+
+
+class Tuple(ClauseList):
+    """``(a, b, ...)``, for row-value comparisons like ``tuple_(a, b).in_([...])``."""
+
+    __visit_name__ = "tuple"
+
+    def operate(self, op: str, other: Any = None, **kw: Any) -> ColumnElement:
+        if op in ("in", "not_in") and not isinstance(other, ClauseElement):
+            items = list(other)
+            if not items:
+                return EmptyIn(op == "in")
+            rows = [
+                Tuple(*[coerce_expression(v, c.type) for v, c in zip(row, self.clauses,
+                                                                    strict=True)])
+                for row in items
+            ]
+            return BinaryExpression(self, Grouping(ClauseList(*rows)), op, sqltypes.BOOLEANTYPE)
+        if op in ("=", "!=") and isinstance(other, (tuple, list)):
+            other = Tuple(*[coerce_expression(v, c.type)
+                            for v, c in zip(other, self.clauses, strict=True)])
+        return super().operate(op, other, **kw)
+
+
+def tuple_(*clauses: Any) -> Tuple:
+    return Tuple(*clauses)

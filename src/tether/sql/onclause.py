@@ -1,7 +1,8 @@
 """Inferring the ON clause of a join from the foreign keys between its two sides.
 
 Exactly one foreign-key constraint between the sides gives the ON clause; none, or more than
-one, is an error that names both sides and the candidate columns, with the fix.
+one, is an error that names both sides and the candidate columns, with the fix. Also the
+ON clause's part of a statement's cache key, and an ORM relationship's join steps.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from tether import exc
-from tether.sql.elements import ColumnElement, and_
+from tether.sql.elements import BindParameter, ClauseElement, ColumnElement, ShapeContext, and_
 
 if TYPE_CHECKING:
     from tether.sql.selectable import FromClause
@@ -82,3 +83,44 @@ def _colname(col: Any) -> str:
 
 def _onclause_hint(pairs: list[tuple[Any, Any]]) -> str:
     return " & ".join(f"{_colname(t)} == {_colname(p)}" for t, p in pairs)
+
+
+def _relationship_path(target: Any, onclause: Any) -> list[tuple[Any, Any]] | None:
+    """An ORM relationship's join steps (``[(from, on), ...]``, two through a secondary
+    table), the relationship given as the target or the ON clause; else None."""
+    if onclause is not None and hasattr(onclause, "_tether_join_path"):
+        explicit = None if hasattr(target, "_tether_join_path") else target
+        return onclause._tether_join_path(explicit)  # type: ignore[no-any-return]
+    if onclause is None and hasattr(target, "_tether_join_path"):
+        return target._tether_join_path(None)  # type: ignore[no-any-return]
+    return None
+
+
+def _on_shape(onclause: ClauseElement, binds: list[BindParameter]) -> Any:
+    """The shape of a join's ON clause, kept on the clause when nothing in it depends on
+    the statement (no bind parameter, no anonymous alias numbered by this walk): the ORM
+    joins every ``select(A).join(A.rel)`` through the same ON clause object, built once
+    per relationship, so those statements skip its walk and their cache keys share it
+    (an identical part of two keys compares by identity)."""
+    attrs = getattr(onclause, "__dict__", None)
+    if attrs is None or not isinstance(binds, ShapeContext):
+        return onclause._shape(binds)
+    shape = attrs.get("_tether_on_shape")
+    if shape is None:
+        n = len(binds)
+        shape = onclause._shape(binds)
+        if len(binds) == n and binds.anon is None:  # elements never change once built
+            attrs["_tether_on_shape"] = shape
+    return shape
+
+
+def _onclause_shape(onclause: Any, binds: list[BindParameter]) -> Any:
+    if onclause is None:
+        return None
+    ce = getattr(onclause, "__clause_element__", None)
+    if ce is not None:
+        element = ce()
+        if isinstance(element, ClauseElement):
+            return element._shape(binds)
+    # A relationship attribute used as the ON clause: the ORM resolves it; key by identity.
+    return ("onclause", id(onclause))

@@ -206,6 +206,8 @@ class Table(FromClause):
     def append_constraint(self, constraint: Constraint) -> None:
         constraint._set_parent(self)
 
+    _keyed_by_identity = True  # (the _from_key just below, and FromClause._from_objects)
+
     def _from_key(self, ctx: ShapeContext | None = None) -> Any:
         return self
 
@@ -410,6 +412,8 @@ class Column(ColumnClause, SchemaItem):
         table = self.table
         if table is None:
             return ("col", self.name, False, None)
+        if table._keyed_by_identity:  # (what _from_key returns, without the call)
+            return ("tcol", table, self.name)
         return ("tcol", table._from_key(binds if isinstance(binds, ShapeContext) else None),
                 self.name)
 

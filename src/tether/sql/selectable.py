@@ -27,7 +27,13 @@ from tether.sql.elements import (
     coerce_where,
     literal_column,
 )
-from tether.sql.onclause import _describe, join_condition
+from tether.sql.onclause import (
+    _describe,
+    _on_shape,
+    _onclause_shape,
+    _relationship_path,
+    join_condition,
+)
 
 if TYPE_CHECKING:
     from tether.sql.compound import CompoundSelect
@@ -211,6 +217,8 @@ class Join(FromClause):
 
 
 def _from_shape(from_: FromClause, binds: list[BindParameter]) -> Any:
+    if from_._keyed_by_identity:  # a table, the most common FROM
+        return from_
     if isinstance(from_, (Join, Alias)):
         return from_._shape(binds)
     return from_._from_key(binds if isinstance(binds, ShapeContext) else None)
@@ -499,7 +507,11 @@ class Select(SelectBase):
     def join(self, target: Any, onclause: Any = None, *, isouter: bool = False,
              full: bool = False) -> Select:
         """Join ``target`` to the FROM clause; without ``onclause`` the foreign key decides."""
-        path = _relationship_path(target, onclause)
+        if onclause is None:  # (_relationship_path's common case: join(A.rel) or a table)
+            steps_of = getattr(target, "_tether_join_path", None)
+            path = steps_of(None) if steps_of is not None else None
+        else:
+            path = _relationship_path(target, onclause)
         if path is not None:
             return self._join_path(path, isouter, full, None, target)
         new = self._generate()
@@ -669,6 +681,9 @@ class Select(SelectBase):
         # in the same pass over the columns (the scan collects no binds), keyed after them.
         implicit: list[Any] = []
         for c in self._raw_columns:
+            if c._keyed_by_identity:  # select(table): no alias reached through it
+                append(("from", c))
+                continue
             append(("from", _from_shape(c, binds))  # type: ignore[arg-type]
                    if c._is_from else c._shape(binds))
             for f in c._from_objects:
@@ -727,47 +742,6 @@ class Select(SelectBase):
         return f"<Select {str(self)!r}>"
 
 
-def _relationship_path(target: Any, onclause: Any) -> list[tuple[Any, Any]] | None:
-    """Ask an ORM relationship attribute (used as the target or the ON clause) for the
-    steps of its join: ``[(from, on), ...]``, two steps through a secondary table."""
-    if onclause is not None and hasattr(onclause, "_tether_join_path"):
-        explicit = None if hasattr(target, "_tether_join_path") else target
-        return onclause._tether_join_path(explicit)  # type: ignore[no-any-return]
-    if onclause is None and hasattr(target, "_tether_join_path"):
-        return target._tether_join_path(None)  # type: ignore[no-any-return]
-    return None
-
-
-def _on_shape(onclause: ClauseElement, binds: list[BindParameter]) -> Any:
-    """The shape of a join's ON clause, kept on the clause when nothing in it depends on
-    the statement (no bind parameter, no anonymous alias numbered by this walk): the ORM
-    joins every ``select(A).join(A.rel)`` through the same ON clause object, built once
-    per relationship, so those statements skip its walk and their cache keys share it
-    (an identical part of two keys compares by identity)."""
-    attrs = getattr(onclause, "__dict__", None)
-    if attrs is None or not isinstance(binds, ShapeContext):
-        return onclause._shape(binds)
-    shape = attrs.get("_tether_on_shape")
-    if shape is None:
-        n = len(binds)
-        shape = onclause._shape(binds)
-        if len(binds) == n and binds.anon is None:  # elements never change once built
-            attrs["_tether_on_shape"] = shape
-    return shape
-
-
-def _onclause_shape(onclause: Any, binds: list[BindParameter]) -> Any:
-    if onclause is None:
-        return None
-    ce = getattr(onclause, "__clause_element__", None)
-    if ce is not None:
-        element = ce()
-        if isinstance(element, ClauseElement):
-            return element._shape(binds)
-    # A relationship attribute used as the ON clause: the ORM resolves it; key by identity.
-    return ("onclause", id(onclause))
-
-
 def _item_shape(item: ClauseElement, binds: list[BindParameter]) -> Any:
     if isinstance(item, FromClause):
         return ("from", _from_shape(item, binds))
@@ -788,6 +762,8 @@ def _select_item(entity: Any) -> ClauseElement:
 
 
 def _as_from(value: Any) -> FromClause:
+    if isinstance(value, FromClause):  # (what the lines below make of it, checked first)
+        return value
     element = coerce(value)
     if isinstance(element, SelectBase):
         return element.subquery()
