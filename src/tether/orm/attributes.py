@@ -548,21 +548,7 @@ class RelationshipAttribute(QueryableAttribute):
         session = state.session
         if session is not None and session._cascade_pending:
             session._resolve_cascades()  # see _settle_deletes
-        # _record_added(state, self.key, item), inline: every append runs it
-        colls = state.collections
-        if colls is None:
-            colls = state.collections = {}
-        hist = colls.get(self.key)
-        if hist is None:
-            hist = colls[self.key] = CollectionHistory()
-        i = id(item)
-        removed = hist.removed
-        if i in removed:
-            del removed[i]
-        else:
-            hist.added[i] = item
-        if not state._flags & _MODIFIED:
-            state.mark_modified()
+        _record_added(state, self.key, item)
         prop = self.prop
         reverse = prop.reverse_property
         if reverse is not None and initiator is not reverse:
@@ -617,22 +603,7 @@ class RelationshipAttribute(QueryableAttribute):
                     set.add(coll, item)
                 else:
                     list.append(coll, item)
-            # _record_added(state, key, item), inline: the other side of every append of
-            # a many-to-many runs it
-            colls = state.collections
-            if colls is None:
-                colls = state.collections = {}
-            hist = colls.get(key)
-            if hist is None:
-                hist = colls[key] = CollectionHistory()
-            i = id(item)
-            removed = hist.removed
-            if i in removed:
-                del removed[i]
-            else:
-                hist.added[i] = item
-            if not state._flags & _MODIFIED:
-                state.mark_modified()
+            _record_added(state, key, item)
         else:
             old = d.get(self.key, NO_VALUE)
             if old is item:
