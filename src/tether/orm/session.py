@@ -67,6 +67,12 @@ _dict_of = attrgetter("__dict__")
 #: what Session.get reads a primary key of several values from
 _KEY_CONTAINERS = (dict, tuple, list)
 _state_of = itemgetter(STATE_KEY)
+# close()'s change of each object's flags: its detach reason becomes DETACHED_CLOSED
+_KEEP_FLAGS, _CLOSED_BITS = ~_REASON_MASK, _REASON_BITS[DETACHED_CLOSED]
+
+
+def _exit_by_close(session: Session, *exc_info: Any) -> None:  # (see __init_subclass__)
+    session.close()
 
 
 def _mapper_of(entity: Any) -> Mapper:
@@ -136,8 +142,7 @@ class Session(ExpiryMixin):
         detect_n_plus_one: str | None = None,
     ) -> None:
         self.bind = bind
-        # Read before they change by every Session.get and close(): set here, they are
-        # instance attributes, which CPython reads faster than class attributes.
+        # read by every get() and close(): instance attributes read faster than class ones
         self._connection_ = None
         self._lease_ = None
         self._transaction = None
@@ -192,8 +197,11 @@ class Session(ExpiryMixin):
     def __enter__(self) -> Session:
         return self
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self.close()
+    def __init_subclass__(cls, **kw: Any) -> None:
+        # a subclass's own close() ends its ``with`` blocks (Session's __exit__ is _close)
+        super().__init_subclass__(**kw)
+        if "close" in cls.__dict__ and "__exit__" not in cls.__dict__:
+            cls.__exit__ = _exit_by_close  # type: ignore[assignment]
 
     def __del__(self) -> None:
         # A session garbage-collected without close() gives its leased connection back,
@@ -448,6 +456,9 @@ class Session(ExpiryMixin):
 
     def close(self) -> None:
         """Roll back any transaction and detach every object."""
+        self._close()
+
+    def _close(self, exc_type: Any = None, exc: Any = None, tb: Any = None) -> None:
         leased = self._lease_
         if leased is not None:
             # A lease (no Connection, hence no savepoint) ends here without the general
@@ -465,21 +476,20 @@ class Session(ExpiryMixin):
             self._tx_inserted.clear()
         if self._tx_deleted:
             self._tx_deleted.clear()
-        # expunge_all() inline, with detach() inline (two C-level maps, no comprehension's
-        # frame): a session made per lookup closes once per lookup holding one object.
+        # expunge_all() and detach() inline (C-level maps, no comprehension's frame)
         identity_map = self.identity_map
         maps = identity_map._maps
         if maps:
-            keep = ~_REASON_MASK
-            bits = _REASON_BITS[DETACHED_CLOSED]
             for objs, _ in maps.values():
                 for st in map(_state_of, map(_dict_of, objs.values())):
                     st.session = None
-                    st._flags = (st._flags & keep) | bits
+                    st._flags = (st._flags & _KEEP_FLAGS) | _CLOSED_BITS
             identity_map._maps = {}  # IdentityMap.reset, inline
             identity_map.loaders = identity_map.marks = None
         if self._new or self._deleted or self._modified or self._cascade_pending:
             self._forget_pending(DETACHED_CLOSED)
+
+    __exit__ = _close  # close()'s body itself: one call fewer per ``with Session(...)``
 
     def reset(self) -> None:
         self.close()
