@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from tether import Date, String, create_engine, delete, exc, select, text
-from tether.orm import DeclarativeBase, Mapped, Session, mapped_column
+from tether import Date, ForeignKey, String, create_engine, delete, exc, select, text
+from tether.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 
 class Base(DeclarativeBase):
@@ -34,6 +34,24 @@ class Slot(Base):
     day: Mapped[datetime.date] = mapped_column(Date, primary_key=True)
     room: Mapped[str] = mapped_column(String(10), primary_key=True)
     label: Mapped[str] = mapped_column(String(40), server_default="free")
+
+
+class PendingBase(DeclarativeBase):
+    pass
+
+
+class Box(PendingBase):
+    __tablename__ = "lease_boxes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parts: Mapped[list[Part]] = relationship(back_populates="box",
+                                             cascade="all, delete-orphan")
+
+
+class Part(PendingBase):
+    __tablename__ = "lease_parts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    box_id: Mapped[int] = mapped_column(ForeignKey("lease_boxes.id"))
+    box: Mapped[Box] = relationship(back_populates="parts")
 
 
 DAY = datetime.date(2024, 5, 6)
@@ -492,3 +510,42 @@ def test_close_and_expunge_all_detach_every_kind_of_object(items: Any, ending: s
     s.rollback()
     assert s.get(Item, 2).name == "b"
     s.close()
+
+
+def test_sessions_share_empty_pending_dicts_until_written(engine: Any) -> None:
+    # Session._new / _deleted start as state.NO_PENDING; the first add (directly or by
+    # cascade only) or delete gives the session its own, which no other session sees.
+    from tether.orm.state import NO_PENDING
+
+    PendingBase.metadata.create_all(engine)
+    try:
+        s1, s2 = Session(engine), Session(engine)
+        assert s1._new is NO_PENDING is s1._deleted and s2._new is NO_PENDING
+        box = Box(id=1, parts=[Part(id=1), Part(id=2)])
+        s1.add(box)
+        assert s1._new is not NO_PENDING and len(s1.new) == 3
+        assert s2._new is NO_PENDING and not s2.new and NO_PENDING == {}
+        s1.commit()
+        assert not s1.new and s1._deleted is NO_PENDING
+        assert len(box.parts) == 2  # loaded again before the session closes
+        s1.close()
+        box.parts.append(Part(id=3))  # detached: only the cascade from box reaches it
+        with Session(engine) as s3:
+            s3.add(box)  # box is persistent: its new part is the first write to _new
+            assert s3._new is not NO_PENDING and [p.id for p in s3.new] == [3]
+            assert s2._new is NO_PENDING and NO_PENDING == {}
+            s3.commit()
+        with Session(engine) as s4:
+            doomed = s4.get(Box, 1)
+            s4.delete(doomed)
+            assert s4._deleted is not NO_PENDING and doomed in s4.deleted  # parts cascade
+            assert s2._deleted is NO_PENDING and NO_PENDING == {}
+            s4.commit()
+            assert s4.scalars(select(Part)).all() == [] and s4.get(Box, 1) is None
+        s2.add(Box(id=2))
+        s2.rollback()  # a pending object leaves with the rollback; the session stays usable
+        assert not s2.new and s2.get(Box, 2) is None
+        s2.close()
+        assert NO_PENDING == {}
+    finally:
+        PendingBase.metadata.drop_all(engine)

@@ -130,3 +130,32 @@ def test_checkout_driver_error_is_wrapped(tmp_path: Any) -> None:
     with pytest.raises(exc.OperationalError):
         Session(eng).get(Event, 1)
     assert eng.pool.checkedout() == 0
+
+
+def test_with_block_closes_and_calls_a_subclass_close(events: Any) -> None:
+    # Session's __exit__ is close()'s body; a subclass that overrides close() still has it
+    # called at the end of a ``with`` block (and by its subclasses), once per block.
+    with Session(events) as s:
+        obj = s.get(Event, 1)
+        assert obj in s
+    assert obj not in s and s._lease_ is None and not s.identity_map._maps
+    closed: list[str] = []
+
+    class Tracked(Session):
+        def close(self) -> None:
+            closed.append(type(self).__name__)
+            super().close()
+
+    class Deeper(Tracked):
+        pass
+
+    for cls in (Tracked, Deeper):
+        with cls(events) as s:
+            obj = s.get(Event, 2)
+        assert obj not in s and s._lease_ is None
+    with pytest.raises(KeyError):
+        with Tracked(events) as s:
+            s.get(Event, 1)
+            raise KeyError("the block failed")
+    assert closed == ["Tracked", "Deeper", "Tracked"] and s._lease_ is None
+    assert events.pool._checked_out == 0

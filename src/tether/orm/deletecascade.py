@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tether.orm.state import DETACHED_EXPUNGED, InstanceState, instance_state
+from tether.orm.state import DETACHED_EXPUNGED, NO_PENDING, InstanceState, instance_state
 from tether.orm.strategies import LazyLoader, SelectInLoader, override_strategy
 
 __all__ = ["load", "mark", "resolve"]
@@ -55,6 +55,8 @@ def mark(session: Any, roots: list[Any], seen: set[int]) -> None:
     if not pending:  # maybe the class's shared empty list: the session gets its own
         pending = session._cascade_pending = []
     deleted = session._deleted
+    if deleted is NO_PENDING:  # the sessions' shared empty dict: this one gets its own
+        deleted = session._deleted = {}
     cascades_of: dict[Any, tuple[Any, ...]] = {}  # per mapper, for this walk
     # depth first, in relationship and collection order, as a recursive walk would go
     stack = roots[::-1]

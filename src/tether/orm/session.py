@@ -42,6 +42,7 @@ from tether.orm.state import (
     DETACHED_CLOSED,
     DETACHED_EXPUNGED,
     NO_MODIFIED,
+    NO_PENDING,
     NO_VALUE,
     STATE_KEY,
     InstanceState,
@@ -67,6 +68,12 @@ _dict_of = attrgetter("__dict__")
 #: what Session.get reads a primary key of several values from
 _KEY_CONTAINERS = (dict, tuple, list)
 _state_of = itemgetter(STATE_KEY)
+# close()'s change of each object's flags: its detach reason becomes DETACHED_CLOSED
+_KEEP_FLAGS, _CLOSED_BITS = ~_REASON_MASK, _REASON_BITS[DETACHED_CLOSED]
+
+
+def _exit_by_close(session: Session, *exc_info: Any) -> None:  # (see __init_subclass__)
+    session.close()
 
 
 def _mapper_of(entity: Any) -> Mapper:
@@ -101,22 +108,20 @@ class Session(ExpiryMixin):
     #: the flush whose after_flush listeners are running (``new`` answers from it)
     _flush_in_event: Any = None
     # Rarely used containers start as these shared empty ones, never mutated: the first
-    # savepoint / N+1 warning gives the session its own (Session() runs once per lookup in
-    # some programs, and most sessions use neither).
+    # savepoint / N+1 warning gives the session its own (most sessions use neither).
     _savepoints: list[SessionTransaction] = []
-    # Likewise what a transaction wrote and deleted, and deletes waiting for their cascade:
-    # empty until a flush or delete() writes them (``_own_tx_records`` / deletecascade.mark
-    # give the session its own), and only read (or emptied while empty) until then.
-    # __init__ sets them as instance attributes too: every get() and close() reads some,
-    # and CPython reads an instance attribute much faster than a class one.
+    # Likewise what a transaction wrote and deleted, deletes waiting for their cascade, and
+    # (__init__: state.NO_PENDING, NO_MODIFIED) objects added, deleted and modified: shared
+    # and empty until written, which gives the session its own (``_own_tx_records``,
+    # deletecascade.mark, _save_or_update, add_modified). __init__ sets them all as instance
+    # attributes: get() and close() read them, and instance attributes read faster.
     _tx_inserted: dict[InstanceState, Any] = _NO_TX_RECORDS
     _tx_deleted: dict[InstanceState, Any] = _NO_TX_RECORDS
     _cascade_pending: list[Any] = _NO_CASCADES
     _nplusone_warned: set[Any] | None = None
     _info: dict[str, Any] | None = None
     #: N+1 detection's mode is resolved on first use (see _nplusone): reading the engine's
-    #: options and the environment costs more than the rest of Session() and most sessions
-    #: never run a query that returns several objects.
+    #: options and the environment costs more than the rest of Session().
     _nplusone_flag: str | None = None
     _nplusone_mode: Any = _UNRESOLVED
 
@@ -136,8 +141,7 @@ class Session(ExpiryMixin):
         detect_n_plus_one: str | None = None,
     ) -> None:
         self.bind = bind
-        # Read before they change by every Session.get and close(): set here, they are
-        # instance attributes, which CPython reads faster than class attributes.
+        # read by every get() and close(): instance attributes read faster than class ones
         self._connection_ = None
         self._lease_ = None
         self._transaction = None
@@ -153,9 +157,9 @@ class Session(ExpiryMixin):
         self.identity_map = identity_map = IdentityMap()
         identity_map._maps = {}
         identity_map.loaders = identity_map.marks = None
-        self._new: dict[InstanceState, Any] = {}
-        self._deleted: dict[InstanceState, Any] = {}
-        self._modified: set[InstanceState] = NO_MODIFIED  # (its own made by add_modified)
+        self._new: dict[InstanceState, Any] = NO_PENDING
+        self._deleted: dict[InstanceState, Any] = NO_PENDING
+        self._modified: set[InstanceState] = NO_MODIFIED
         if detect_n_plus_one is not None:
             self._nplusone_flag = detect_n_plus_one
 
@@ -192,8 +196,11 @@ class Session(ExpiryMixin):
     def __enter__(self) -> Session:
         return self
 
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        self.close()
+    def __init_subclass__(cls, **kw: Any) -> None:
+        # a subclass's own close() ends its ``with`` blocks (Session's __exit__ is _close)
+        super().__init_subclass__(**kw)
+        if "close" in cls.__dict__ and "__exit__" not in cls.__dict__:
+            cls.__exit__ = _exit_by_close  # type: ignore[assignment]
 
     def __del__(self) -> None:
         # A session garbage-collected without close() gives its leased connection back,
@@ -448,10 +455,12 @@ class Session(ExpiryMixin):
 
     def close(self) -> None:
         """Roll back any transaction and detach every object."""
+        self._close()
+
+    def _close(self, exc_type: Any = None, exc: Any = None, tb: Any = None) -> None:
         leased = self._lease_
         if leased is not None:
-            # A lease (no Connection, hence no savepoint) ends here without the general
-            # path's calls: a session made per lookup closes once per lookup.
+            # a lease (no Connection, hence no savepoint) ends without the general path
             self._lease_ = None
             if not leased[1].end(leased[2], False):
                 self._lease_ = leased
@@ -465,21 +474,20 @@ class Session(ExpiryMixin):
             self._tx_inserted.clear()
         if self._tx_deleted:
             self._tx_deleted.clear()
-        # expunge_all() inline, with detach() inline (two C-level maps, no comprehension's
-        # frame): a session made per lookup closes once per lookup holding one object.
+        # expunge_all() and detach() inline (C-level maps, no comprehension's frame)
         identity_map = self.identity_map
         maps = identity_map._maps
         if maps:
-            keep = ~_REASON_MASK
-            bits = _REASON_BITS[DETACHED_CLOSED]
             for objs, _ in maps.values():
                 for st in map(_state_of, map(_dict_of, objs.values())):
                     st.session = None
-                    st._flags = (st._flags & keep) | bits
+                    st._flags = (st._flags & _KEEP_FLAGS) | _CLOSED_BITS
             identity_map._maps = {}  # IdentityMap.reset, inline
             identity_map.loaders = identity_map.marks = None
         if self._new or self._deleted or self._modified or self._cascade_pending:
             self._forget_pending(DETACHED_CLOSED)
+
+    __exit__ = _close  # close()'s body itself: one call fewer per ``with Session(...)``
 
     def reset(self) -> None:
         self.close()
@@ -589,7 +597,10 @@ class Session(ExpiryMixin):
             )
         if state.ident is None:  # (the identity key, without making its tuple)
             state.session = self
-            self._new[state] = obj
+            new = self._new
+            if new is NO_PENDING:
+                new = self._new = {}
+            new[state] = obj
             if self._transaction is None:
                 self._autobegin()
         else:
@@ -629,6 +640,8 @@ class Session(ExpiryMixin):
         joined = {id(state)}  # states this walk attached (the first one by the caller)
         keys_of: dict[Any, tuple[tuple[str, bool], ...]] = {}
         new = self._new
+        if new is NO_PENDING:
+            new = self._new = {}
         see, join, walk = seen.add, joined.add, queue.append
         for st in queue:
             d = st.obj.__dict__
@@ -786,8 +799,7 @@ class Session(ExpiryMixin):
                 ident = (ident,)
                 count_ok = mapper.single_pk
             else:
-                # map, not a generator expression: one would make ``ident`` a closure
-                # cell, which every get() would pay for (a cell made, each read through it)
+                # map, not a generator expression (which would make ``ident`` a closure cell)
                 ident = (tuple(map(ident.__getitem__, mapper.pk_keys))
                          if isinstance(ident, dict) else tuple(ident))
                 count_ok = len(ident) == len(mapper.primary_key)
@@ -825,14 +837,12 @@ class Session(ExpiryMixin):
             self._autoflush()
         plan = mapper.statement_cache.get("get_plan") or session_plans.get_plan(mapper)
         if options or plan[2]:
-            # Loader options or eager lazy= defaults: the ORM select path loads them (a
-            # lazy="joined" relationship in the same statement).
+            # loader options or eager lazy= defaults: the ORM select path loads them
             stmt = plan[0].options(*options) if options else plan[0]
             return self.execute(stmt, dict(zip(plan[1], ident))).scalars().unique().first()
-        # The plan's compiled SELECT runs on the session's Connection, or on its lease when
-        # it has none: taken now when this begins the transaction and the session is bound
-        # to an engine that needs no Connection (``lease.take``). Taking a lease begins the
-        # transaction without making its SessionTransaction (see get_transaction).
+        # The plan's compiled SELECT runs on the session's Connection, or else on its lease,
+        # taken when this begins the transaction on an engine that needs no Connection
+        # (``lease.take``; no SessionTransaction made, see get_transaction).
         conn = self._connection_
         if conn is None:
             leased = self._lease_

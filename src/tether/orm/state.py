@@ -59,6 +59,10 @@ NO_CHANGES: Mapping[str, Any] = MappingProxyType({})
 #: own (:func:`add_modified`); reading, ``discard`` and ``clear`` work on this one as on
 #: any empty set.
 NO_MODIFIED: set[Any] = set()
+#: Likewise a session's pending dicts (``Session._new``, ``_deleted``) until the first object
+#: is added / marked deleted; what writes first gives the session its own (``is`` tested:
+#: an own dict that emptied keeps its aliases valid).
+NO_PENDING: dict[Any, Any] = {}
 
 
 def add_modified(session: Any, state: Any) -> None:
