@@ -547,5 +547,8 @@ def test_sessions_share_empty_pending_dicts_until_written(engine: Any) -> None:
         assert not s2.new and s2.get(Box, 2) is None
         s2.close()
         assert NO_PENDING == {}
+        with pytest.raises(TypeError, match="shared empty pending dict"):
+            NO_PENDING[object()] = None  # a stray write fails loudly, never leaks
+        assert NO_PENDING.pop(object(), None) is None and NO_PENDING == {}
     finally:
         PendingBase.metadata.drop_all(engine)

@@ -59,10 +59,24 @@ NO_CHANGES: Mapping[str, Any] = MappingProxyType({})
 #: own (:func:`add_modified`); reading, ``discard`` and ``clear`` work on this one as on
 #: any empty set.
 NO_MODIFIED: set[Any] = set()
+class _SharedEmptyDict(dict):  # type: ignore[type-arg]
+    """An empty dict shared by many owners that refuses to be written: a stray write would
+    leak one session's objects into every other session, so it fails loudly instead.
+    Reading, ``pop`` and ``clear`` work as on any empty dict."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kw: Any) -> Any:
+        raise TypeError("tether bug: a session wrote to the shared empty pending dict "
+                        "instead of making its own first")
+
+    __setitem__ = setdefault = update = __ior__ = _refuse  # type: ignore[assignment]
+
+
 #: Likewise a session's pending dicts (``Session._new``, ``_deleted``) until the first object
 #: is added / marked deleted; what writes first gives the session its own (``is`` tested:
 #: an own dict that emptied keeps its aliases valid).
-NO_PENDING: dict[Any, Any] = {}
+NO_PENDING: dict[Any, Any] = _SharedEmptyDict()
 
 
 def add_modified(session: Any, state: Any) -> None:

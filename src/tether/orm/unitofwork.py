@@ -37,6 +37,7 @@ from tether.orm.state import (
     _MARKED_DELETED,
     _MODIFIED,
     NO_CHANGES,
+    NO_PENDING,
     NO_VALUE,
     STATE_KEY,
     InstanceState,
@@ -878,6 +879,8 @@ class _Flush:
         for states, key in self.assigned:
             for state in states if isinstance(states, list) else (states,):
                 state.obj.__dict__.pop(key, None)
+        if self.inserted and session._new is NO_PENDING:
+            session._new = {}
         for state in self.inserted:
             if state.ident is not None and session.identity_map.get(state.key) is state.obj:
                 del session.identity_map[state.key]
