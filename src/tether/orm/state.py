@@ -59,6 +59,8 @@ NO_CHANGES: Mapping[str, Any] = MappingProxyType({})
 #: own (:func:`add_modified`); reading, ``discard`` and ``clear`` work on this one as on
 #: any empty set.
 NO_MODIFIED: set[Any] = set()
+
+
 class _SharedEmptyDict(dict):  # type: ignore[type-arg]
     """An empty dict shared by many owners that refuses to be written: a stray write would
     leak one session's objects into every other session, so it fails loudly instead.
@@ -85,6 +87,7 @@ def add_modified(session: Any, state: Any) -> None:
     if modified is NO_MODIFIED:
         modified = session._modified = set()
     modified.add(state)
+
 
 #: Shared read-only ``committed`` records in which every key maps to NO_VALUE ("had no
 #: value before"), by (id of the record extended, key added). A new object's first records

@@ -87,13 +87,15 @@ def _onclause_hint(pairs: list[tuple[Any, Any]]) -> str:
 
 def _relationship_path(target: Any, onclause: Any) -> list[tuple[Any, Any]] | None:
     """An ORM relationship's join steps (``[(from, on), ...]``, two through a secondary
-    table), the relationship given as the target or the ON clause; else None."""
-    if onclause is not None and hasattr(onclause, "_tether_join_path"):
-        explicit = None if hasattr(target, "_tether_join_path") else target
-        return onclause._tether_join_path(explicit)  # type: ignore[no-any-return]
-    if onclause is None and hasattr(target, "_tether_join_path"):
-        return target._tether_join_path(None)  # type: ignore[no-any-return]
-    return None
+    table), the relationship given as the target or the ON clause; else None. (Every
+    ``select().join()`` asks: one attribute lookup per object asked.)"""
+    if onclause is None:  # join(A.rel), or a table / class the foreign key decides for
+        steps_of = getattr(target, "_tether_join_path", None)
+        return steps_of(None) if steps_of is not None else None
+    steps_of = getattr(onclause, "_tether_join_path", None)
+    if steps_of is None:
+        return None
+    return steps_of(None if hasattr(target, "_tether_join_path") else target)  # type: ignore[no-any-return]
 
 
 def _on_shape(onclause: ClauseElement, binds: list[BindParameter]) -> Any:

@@ -507,11 +507,7 @@ class Select(SelectBase):
     def join(self, target: Any, onclause: Any = None, *, isouter: bool = False,
              full: bool = False) -> Select:
         """Join ``target`` to the FROM clause; without ``onclause`` the foreign key decides."""
-        if onclause is None:  # (_relationship_path's common case: join(A.rel) or a table)
-            steps_of = getattr(target, "_tether_join_path", None)
-            path = steps_of(None) if steps_of is not None else None
-        else:
-            path = _relationship_path(target, onclause)
+        path = _relationship_path(target, onclause)
         if path is not None:
             return self._join_path(path, isouter, full, None, target)
         new = self._generate()
