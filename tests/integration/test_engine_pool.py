@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import threading
 from typing import Any
 
@@ -275,5 +276,95 @@ def test_pool_recycle_replaces_old_connections(db_url: str) -> None:
             assert conn.connection is not first
             assert conn.exec_driver_sql("SELECT 1").scalar() == 1
         assert eng.pool.checkedin() == 1
+    finally:
+        eng.dispose()
+
+
+# The common checkout and return take no lock (see Pool's docstring). What another thread
+# may do between a lock-free step's look and its act is staged below with an idle deque
+# whose look or act runs that thread's step first.
+class _StagedDeque(collections.deque):  # type: ignore[type-arg]
+    before_append: Any = None
+    empty_pop: Any = None
+
+    def append(self, conn: Any) -> None:
+        step, self.before_append = self.before_append, None
+        if step is not None:
+            step()
+        super().append(conn)
+
+    def pop(self) -> Any:
+        if not self and self.empty_pop is not None:
+            self.empty_pop()  # (it may return a connection: found by the next look)
+            raise IndexError("pop from an empty deque")
+        return super().pop()
+
+
+def _staged_pool(db_url: str, **kw: Any) -> tuple[Any, Any, list[Any]]:
+    eng = create_engine(db_url, **kw)
+    pool = eng.pool
+    pool._idle = _StagedDeque()
+    closed: list[Any] = []
+    real_close = pool._close
+
+    def recording_close(conn: Any) -> None:
+        closed.append(conn)
+        real_close(conn)
+
+    pool._close = recording_close
+    return eng, pool, closed
+
+
+def test_returns_racing_past_pool_size_close_the_least_recently_used(db_url: str) -> None:
+    eng, pool, closed = _staged_pool(db_url, pool_size=1, max_overflow=1)
+    try:
+        a, b = pool.connect(), pool.connect()
+        assert pool.checkedout() == 2
+        # b's return saw room (the pool empty), then a's return went first
+        pool._idle.before_append = lambda: pool._idle.append(a)
+        assert pool.end(b, False)
+        assert closed == [a] and list(pool._idle) == [b]
+        assert pool.checkedout() == 0 and pool.checkedin() == 1
+        assert pool.connect() is b
+        pool.end(b, None)
+    finally:
+        eng.dispose()
+    assert closed == [a, b] and pool.checkedout() == 0
+
+
+def test_a_dispose_racing_a_return_closes_the_returned_connection(db_url: str) -> None:
+    eng, pool, closed = _staged_pool(db_url, pool_size=2)
+    a, b = pool.connect(), pool.connect()
+    pool.end(a, False)
+    pool._idle.before_append = pool.dispose  # b's return saw the pool not disposed yet
+    assert pool.end(b, False)
+    assert sorted(map(id, closed)) == sorted(map(id, (a, b)))
+    assert pool.checkedin() == 0 and pool.checkedout() == 0
+    with pytest.raises(exc.InvalidRequestError, match="disposed"):
+        pool.connect()
+
+
+def test_a_checkout_sees_a_return_that_came_before_it_waited(db_url: str) -> None:
+    # The return lands after the waiting checkout found nothing idle and before it counted
+    # itself as waiting, so the return notifies nobody: the checkout looks again.
+    eng, pool, closed = _staged_pool(db_url, pool_size=1, max_overflow=0, pool_timeout=5)
+    try:
+        held = pool.connect()
+        looks: list[str] = []
+
+        def look_then_maybe_return() -> None:
+            looks.append("empty")
+            if len(looks) == 2:  # the locked look (the first is the lock-free one)
+                pool._idle.empty_pop = None
+                assert pool.end(held, False) and pool._waiting == 0  # nobody notified
+
+        def no_wait(timeout: float) -> bool:
+            raise AssertionError("waited though a connection was idle")
+
+        pool._idle.empty_pop = look_then_maybe_return
+        pool._available.wait = no_wait
+        assert pool.connect() is held
+        assert looks == ["empty", "empty"] and pool.checkedout() == 1 and not closed
+        pool.end(held, False)
     finally:
         eng.dispose()

@@ -158,4 +158,4 @@ def test_with_block_closes_and_calls_a_subclass_close(events: Any) -> None:
             s.get(Event, 1)
             raise KeyError("the block failed")
     assert closed == ["Tracked", "Deeper", "Tracked"] and s._lease_ is None
-    assert events.pool._checked_out == 0
+    assert events.pool.checkedout() == 0

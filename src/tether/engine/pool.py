@@ -51,7 +51,18 @@ class ConnectionRecord:
 
 
 class Pool:
-    """A bounded LIFO pool of DB-API connections made by ``creator``."""
+    """A bounded LIFO pool of DB-API connections made by ``creator``.
+
+    The common checkout (an idle connection, no age limit) and return (room among the
+    idle) take no lock: each is one ``deque.pop`` / ``deque.append``, a single step that
+    no other thread interleaves with. That holds because the count the limits read is
+    ``_open``, connections open or reserved (checked out = ``_open`` minus the idle),
+    which only opening and closing change, under the lock. What a lock-free step may
+    leave behind is put right under the lock right after it (``_settle``): a return that
+    raced another past ``pool_size`` idle, or a dispose; a waiting checkout counts itself
+    in ``_waiting`` before its last look at the idle, so a return either sees the waiter
+    (and notifies it under the lock) or is seen by it.
+    """
 
     def __init__(
         self,
@@ -83,7 +94,8 @@ class Pool:
         self._idle: deque[Any] = deque()
         #: id(connection) -> when it was opened, for pool_recycle.
         self._opened_at: dict[int, float] = {}
-        self._checked_out = 0
+        #: connections open, or reserved to be opened, other than the keep-alive one
+        self._open = 0
         #: Threads waiting in a checkout; returns notify only when there are some
         #: (Condition.notify costs a lock probe even with nobody waiting).
         self._waiting = 0
@@ -108,17 +120,14 @@ class Pool:
         connection given back) when that fails."""
         conn = None
         if self.recycle < 0:
-            # The common case, an idle connection and no age limit, without _checkout.
-            # acquire/release rather than ``with``: the with statement makes two bound
-            # methods per use, and checkout and return run once per session.
-            lock = self._lock
-            lock.acquire()
-            try:
-                if self._idle and not self._disposed:
+            # The common case, an idle connection and no age limit, without _checkout
+            # and without the lock (see the class docstring); checkout and return run once
+            # per session.
+            if not self._disposed:
+                try:
                     conn = self._idle.pop()
-                    self._checked_out += 1
-            finally:
-                lock.release()
+                except IndexError:
+                    pass
             if conn is not None and self.pre_ping and not self._dialect.do_ping(conn):
                 self._log("connection failed pre-ping; replacing it")
                 self._discard(conn)
@@ -162,27 +171,48 @@ class Pool:
                 return False
         if events.active:
             self._fire("checkin", conn)
-        lock = self._lock  # acquire/release rather than ``with``: see connect()
-        lock.acquire()
-        try:
-            self._checked_out -= 1
-            if not self._disposed and len(self._idle) < self.size:
-                self._idle.append(conn)
-                conn = None
-            else:
-                self._opened_at.pop(id(conn), None)
+        idle = self._idle
+        if not self._disposed and len(idle) < self.size:
+            idle.append(conn)  # without the lock (see the class docstring)
+            if self._waiting or self._disposed or len(idle) > self.size:
+                self._settle()
+            return True
+        with self._lock:
+            self._open -= 1
+            self._opened_at.pop(id(conn), None)
             if self._waiting:
                 self._available.notify()
-        finally:
-            lock.release()
-        if conn is not None:
-            self._close(conn)
+        self._close(conn)
         return True
+
+    def _settle(self) -> None:
+        """After a return without the lock: wake a waiting checkout, and close the idle
+        connections past ``pool_size`` (returns that raced each other) or all of them (a
+        dispose that raced the return)."""
+        idle = self._idle
+        extra: list[Any] = []
+        with self._lock:
+            try:
+                while self._disposed and idle or len(idle) > self.size:
+                    extra.append(idle.popleft())  # the least recently used
+            except IndexError:  # a checkout took the last one meanwhile
+                pass
+            self._forget(extra)
+            if self._waiting:
+                self._available.notify(len(extra) + 1)
+        for conn in extra:
+            self._close(conn)
+
+    def _forget(self, conns: list[Any]) -> None:
+        """Count closing idle ``conns`` out of ``_open`` (with the lock held)."""
+        self._open -= len(conns)
+        for conn in conns:
+            self._opened_at.pop(id(conn), None)
 
     def invalidate(self, conn: Any) -> None:
         """Close a checked-out connection that must not be reused (it lost its server)."""
         with self._lock:
-            self._checked_out -= 1
+            self._open -= 1
             self._opened_at.pop(id(conn), None)
             self._available.notify()
         self._close(conn)
@@ -190,12 +220,16 @@ class Pool:
     def dispose(self) -> None:
         """Close every idle connection and the keep-alive connection. Connections checked
         out now are closed when they come back."""
+        idle: list[Any] = []
         with self._lock:
-            idle, self._idle = self._idle, deque()
             keeper, self._keeper = self._keeper, None
             self._disposed = True
-            for conn in idle:
-                self._opened_at.pop(id(conn), None)
+            try:  # one pop at a time: a checkout may pop too (without the lock)
+                while True:
+                    idle.append(self._idle.pop())
+            except IndexError:
+                pass
+            self._forget(idle)
         for conn in idle:
             self._close(conn)
         if keeper is not None:
@@ -205,11 +239,11 @@ class Pool:
         with self._lock:
             return (
                 f"Pool size: {self.size}  Connections in pool: {len(self._idle)} "
-                f"Current checked out connections: {self._checked_out}"
+                f"Current checked out connections: {self._open - len(self._idle)}"
             )
 
     def checkedout(self) -> int:
-        return self._checked_out
+        return self._open - len(self._idle)
 
     def checkedin(self) -> int:
         return len(self._idle)
@@ -225,16 +259,18 @@ class Pool:
             if self._disposed:
                 raise exc.InvalidRequestError("This engine's pool was disposed")
             while True:
-                if self._idle:
+                try:
                     conn = self._idle.pop()
+                except IndexError:
+                    conn = None
+                if conn is not None:
                     opened = self._opened_at.get(id(conn))
-                    self._checked_out += 1
                     break
                 limit = self._limit()
-                if limit is None or self._checked_out + len(self._idle) < limit:
+                if limit is None or self._open < limit:
                     # Reserve the slot now and open the connection outside the lock, so a
                     # slow connect does not block other threads' returns.
-                    self._checked_out += 1
+                    self._open += 1
                     conn = None
                     break
                 if deadline is None:
@@ -244,11 +280,15 @@ class Pool:
                 if remaining > 0:
                     self._waiting += 1
                     try:
+                        # returns take no lock: one that did not see this waiter counted
+                        # appended before this look (see the class docstring)
+                        if self._idle:
+                            continue
                         woken = self._available.wait(remaining)
                     finally:
                         self._waiting -= 1
                 if not woken:
-                    if self._idle or (limit is not None and self._checked_out < limit):
+                    if self._idle or (limit is not None and self._open < limit):
                         continue
                     raise _Timeout(
                         f"All {limit} connections of the pool (pool_size={self.size}, "
@@ -261,7 +301,7 @@ class Pool:
                 return self._create(), True
             except BaseException:
                 with self._lock:
-                    self._checked_out -= 1
+                    self._open -= 1
                     self._available.notify()
                 raise
         if self.recycle >= 0 and opened is not None and time.monotonic() - opened > self.recycle:
@@ -281,7 +321,7 @@ class Pool:
             return self._create()
         except BaseException:
             with self._lock:
-                self._checked_out -= 1
+                self._open -= 1
                 self._available.notify()
             raise
 
