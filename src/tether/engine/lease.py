@@ -61,9 +61,8 @@ def first_row(leased: tuple[Any, Any, Any], compiled: Any, args: tuple[Any, ...]
     all spares the driver stepping the statement to its end. A driver error propagates
     unwrapped: the caller adopts the lease and wraps it with the Connection (which may
     invalidate it)."""
-    cursor = leased[2].execute(compiled.string, args)
-    row = cursor.fetchone()
-    cursor.close()
+    # The cursor is dropped, hence closed, on this line (no close() call of its own).
+    row = leased[2].execute(compiled.string, args).fetchone()
     if row is None:
         return None
     meta = compiled._row_template or _compiled_meta(compiled)
