@@ -293,6 +293,52 @@ def test_compiled_form_is_cached_by_shape(tables):
     assert c is not a
 
 
+def test_rarely_set_select_parts_each_change_the_cached_form(tables):
+    # Select's cache key reads group_by ... correlate_except only when the statement has
+    # one of them: each still gives its own compiled form, with its own parameters
+    _, users, posts = tables
+    dialect = SQLiteDialect()
+    base = select(users).where(users.c.name == "a").distinct()
+    plain = compile_statement(base, dialect)[0]
+    variants = [
+        base.group_by(users.c.id), base.group_by(users.c.id).having(users.c.id > 1),
+        base.order_by(users.c.id), base.limit(2), base.offset(3), base.limit(2).offset(3),
+        base.with_for_update(),
+    ]
+    forms = [compile_statement(v, dialect)[0] for v in variants]
+    assert all(f is not plain for f in forms)
+    assert len({id(f) for f in forms}) == len(forms)
+    assert params(base.limit(2).offset(3)) == ("a", 2, 3)
+    assert params(base.group_by(users.c.id).having(users.c.id > 7)) == ("a", 7)
+    # a part set back to its default renders (and caches) as the plain statement
+    assert compile_statement(base.group_by(users.c.id).group_by(None), dialect)[0] is plain
+    assert compile_statement(base.order_by(users.c.id).order_by(None), dialect)[0] is plain
+    assert compile_statement(select(users).where(users.c.name == "a"), dialect)[0] is not plain
+    # correlation of a subquery keys its own form
+    inner = select(posts.c.id).where(posts.c.user_id == users.c.id)
+    sub_a = select(users).where(inner.exists())
+    sub_b = select(users).where(inner.correlate_except(posts).exists())
+    sub_c = select(users).where(inner.correlate(None).exists())
+    strings = {compile_statement(s, dialect)[0].string for s in (sub_a, sub_b, sub_c)}
+    assert sql(sub_a) == compile_statement(sub_a, dialect)[0].string
+    assert len(strings) >= 2
+
+
+def test_a_select_subclass_with_other_defaults_keys_them():
+    m = MetaData()
+    t = Table("t", m, Column("id", Integer, primary_key=True))
+
+    class Limited(type(select(t))):  # type: ignore[misc]
+        _limit = select(t).limit(5)._limit  # a default the instance's dict never holds
+
+    dialect = SQLiteDialect()
+    stmt = Limited(t)
+    assert "_limit" not in stmt.__dict__
+    assert "LIMIT" in compile_statement(stmt, dialect)[0].string
+    assert params(stmt) == (5,)
+    assert compile_statement(stmt, dialect)[0] is not compile_statement(select(t), dialect)[0]
+
+
 def test_anonymous_aliases_with_same_shape_stay_apart():
     m = MetaData()
     emp = Table("emp", m, Column("id", Integer, primary_key=True),

@@ -180,6 +180,11 @@ def test_class_attributes_are_sql_expressions() -> None:
     t = User.__table__
     assert str(User.name == "x") == str(t.c.name == "x")
     assert User.name.__clause_element__() is t.c.name
+    # select(User) asks the class for its table through one callable kept per mapper
+    assert User.__clause_element__() is t
+    assert User.__clause_element__ is User.__clause_element__
+    with pytest.raises(AttributeError):
+        User(id=2).__clause_element__  # noqa: B018 (an instance is not a table)
     assert str(select(User).where(User.name.like("a%"))) == str(
         select(t).where(t.c.name.like("a%"))
     )

@@ -225,15 +225,11 @@ class Connection:
         if (_INFO >= echo) if echo else log.isEnabledFor(_INFO):
             log._log(_INFO, message, args)
 
-    def _log_statement(self, string: str, args: Any) -> bool:
-        """Log a statement and its parameters at INFO (``echo=True`` or the logger's
-        level); returns whether INFO is on, for the caller's row logging."""
-        echo = self.engine._echo_level
-        if not ((_INFO >= echo) if echo else log.isEnabledFor(_INFO)):  # _logs(_INFO)
-            return False
+    def _log_statement(self, string: str, args: Any) -> None:
+        """Log a statement and its parameters at INFO; its callers test ``_logs(_INFO)``
+        inline first (each statement asks; a call saved when INFO is off)."""
         log._log(_INFO, string, ())
         log._log(_INFO, "[compiled] %s", (self._shown(args, False),))
-        return True
 
     def _autobegin(self) -> RootTransaction:
         self._clean = False
@@ -416,11 +412,13 @@ class Connection:
         if self._transaction is None:
             self._autobegin()
         string = compiled.string
-        logs = self._log_statement(string, args)
+        echo = self.engine._echo_level
+        if logs := (_INFO >= echo) if echo else log.isEnabledFor(_INFO):  # _logs(_INFO)
+            self._log_statement(string, args)
         try:
-            cursor = self._dbapi.execute(string, args)
-            rows = cursor.fetchall()
-            cursor.close()
+            # (no close(): the cursor, read to its end, is freed on return; psycopg's close
+            # is three Python calls resetting fields of an object about to go)
+            rows = self._dbapi.execute(string, args).fetchall()
         except Exception as error:
             raise self._wrap(error, string, args) from error
         meta = compiled._row_template or _compiled_meta(compiled)
@@ -442,7 +440,9 @@ class Connection:
         args = compiled.construct_params(bound, params)
         string = compiled.string
         key_row = None
-        logs = self._log_statement(string, args)
+        echo = self.engine._echo_level
+        if logs := (_INFO >= echo) if echo else log.isEnabledFor(_INFO):  # _logs(_INFO)
+            self._log_statement(string, args)
         try:
             if not compiled.is_select and (not compiled.is_text or _may_write(string)):
                 self.dialect.do_begin_write(self._dbapi)

@@ -13,6 +13,7 @@ import datetime
 import sys
 import types as pytypes
 import typing
+from functools import partial
 from typing import Any, Generic, TypeVar, Union
 
 from tether.exc import ArgumentError, InvalidRequestError
@@ -417,7 +418,12 @@ class _ClassClause:
         mapper = owner.__dict__.get("__mapper__")
         if mapper is None:
             raise AttributeError("__clause_element__")
-        return lambda: mapper.local_table
+        # Every select(Class) asks: one callable per mapper, made once and kept on it, and
+        # a C-level one (no Python frame when called), reading local_table at each call
+        element = mapper.__dict__.get("_tether_clause_element")
+        if element is None:
+            element = mapper._tether_clause_element = partial(getattr, mapper, "local_table")
+        return element
 
 
 # --- the registry --------------------------------------------------------------------------

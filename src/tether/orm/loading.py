@@ -388,7 +388,10 @@ class _ResultBase:
         return self._items
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._rows_checked())
+        # (_rows_checked inlined: every ``for obj in session.scalars(...)`` starts here)
+        if self._needs_unique:
+            raise InvalidRequestError(_NEEDS_UNIQUE)
+        return iter(self._items)
 
     def __len__(self) -> int:
         return len(self._items)

@@ -30,10 +30,9 @@ from tether.orm import (
     session_plans,
     unitofwork,
 )
-from tether.orm import options as loader_options
 from tether.orm.exc import ObjectDeletedError, UnmappedClassError, UnmappedInstanceError
 from tether.orm.identity import IdentityMap
-from tether.orm.mapper import Mapper, needs_configure
+from tether.orm.mapper import Mapper
 from tether.orm.session_expiry import ExpiryMixin
 from tether.orm.session_transaction import SessionTransaction
 from tether.orm.state import (
@@ -880,35 +879,12 @@ class Session(ExpiryMixin):
     def execute(self, statement: Any, params: Any = None, *, execution_options: Any = None,
                 bind_arguments: Any = None, **kw: Any) -> Any:
         """Run a statement; a select of mapped classes returns objects."""
-        conn, mapper, objects = self._execute_plain(statement, params)
+        conn, mapper, objects = session_execute.execute_plain(self, statement, params)
         if mapper is None:
             return session_execute.execute_general(self, conn, statement, params)
         orm_result = loading.ORMResult(None, [mapper.class_.__name__], objects)
         orm_result._groups = [(mapper, objects)]
         return orm_result
-
-    def _execute_plain(self, statement: Any, params: Any) -> tuple[Any, Any, Any]:
-        """What every execution does first, and the most common ORM statement: one mapped
-        class, no options, whose objects are all there is to do (what the general path
-        would decide each time): ``(connection, its mapper, its objects)``, or
-        ``(connection, None, None)`` for any other statement. ``scalars()`` hands the
-        objects to its result as they are."""
-        self._check_failed()
-        if needs_configure():
-            for entity in getattr(statement, "_entities", ()):
-                mapper = getattr(entity, "__mapper__", None)
-                if mapper is not None:
-                    mapper.registry.configure_if_needed()
-        self._autoflush()
-        conn = self._connection()
-        mapper = loader_options.plain_entity(statement)
-        if mapper is None:
-            return conn, None, None
-        objects = loading.load_rows(loading.row_loader(self, mapper),
-                                    conn._rows(statement, params), True)
-        if self._nplusone:
-            nplusone.tag(objects)
-        return conn, mapper, objects
 
     def bulk_insert_mappings(self, mapper: Any, mappings: Iterable[dict[str, Any]],
                              return_defaults: bool = False, render_nulls: bool = False) -> None:
@@ -928,7 +904,7 @@ class Session(ExpiryMixin):
         bulk.bulk_save_objects(self, objects, return_defaults, update_changed_only)
 
     def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
-        conn, mapper, objects = self._execute_plain(statement, params)
+        conn, mapper, objects = session_execute.execute_plain(self, statement, params)
         if mapper is None:
             return session_execute.execute_general(self, conn, statement, params).scalars()
         return loading.ScalarResult(objects)

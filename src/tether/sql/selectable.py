@@ -706,6 +706,14 @@ class Select(SelectBase):
             key.append("W")
             for w in self._where:
                 key.append(w._shape(binds))
+        if self._distinct is not False:
+            key.append(("D", self._distinct if self._distinct is True
+                        else tuple(d._shape(binds) for d in self._distinct)))
+        # The parts below are set by few statements: each one unset reads its class default
+        # (a slow attribute lookup, missing from the instance dict), so they are read only
+        # when the statement has any of them (a Select subclass may have other defaults).
+        if type(self) is Select and _RARE_PARTS.isdisjoint(self.__dict__):
+            return tuple(key)
         if self._group_by:
             key.append("G")
             key.extend(g._shape(binds) for g in self._group_by)
@@ -719,9 +727,6 @@ class Select(SelectBase):
             key.append(("L", self._limit._shape(binds)))
         if self._offset is not None:
             key.append(("S", self._offset._shape(binds)))
-        if self._distinct is not False:
-            key.append(("D", self._distinct if self._distinct is True
-                        else tuple(d._shape(binds) for d in self._distinct)))
         if self._for_update is not None:
             key.append(("U", self._for_update))
         if self._correlate is not None:
@@ -736,6 +741,11 @@ class Select(SelectBase):
 
     def __repr__(self) -> str:
         return f"<Select {str(self)!r}>"
+
+
+#: The parts of a Select that ``_shape`` reads only when the instance has one of them.
+_RARE_PARTS = frozenset({"_group_by", "_having", "_order_by", "_limit", "_offset",
+                         "_for_update", "_correlate", "_correlate_except"})
 
 
 def _item_shape(item: ClauseElement, binds: list[BindParameter]) -> Any:
