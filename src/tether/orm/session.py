@@ -637,7 +637,7 @@ class Session(ExpiryMixin):
         # grows while it is walked
         queue = [state]
         seen = {id(obj)}
-        joined = {id(state)}  # states this walk attached (the first one by the caller)
+        joined = {state}  # states this walk attached (the first one by the caller)
         keys_of: dict[Any, tuple[tuple[str, bool], ...]] = {}
         new = self._new
         if new is NO_PENDING:
@@ -657,7 +657,7 @@ class Session(ExpiryMixin):
                     # they join with it. (An object already in the session cascaded its
                     # members as they came, so its history is not walked again.)
                     colls = st.collections
-                    hist = colls.get(key) if colls and id(st) in joined else None
+                    hist = colls.get(key) if colls and st in joined else None
                     if hist is None or not hist.added:
                         continue
                     value = list(hist.added.values())
@@ -679,7 +679,7 @@ class Session(ExpiryMixin):
                     if not ist:  # none yet, or a loaded object's (falsy) mark
                         ist = instance_state(item)
                     if ist.session is not self:
-                        join(id(ist))
+                        join(ist)
                         if (ist.session is None and ist.ident is None
                                 and self._transaction is not None):
                             # a transient object becomes pending, as _save_or_update does
