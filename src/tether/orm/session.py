@@ -638,7 +638,6 @@ class Session(ExpiryMixin):
         queue = [state]
         seen = {id(obj)}
         joined = {state}  # states this walk attached (the first one by the caller)
-        keys_of: dict[Any, tuple[tuple[str, bool], ...]] = {}
         new = self._new
         if new is NO_PENDING:
             new = self._new = {}
@@ -646,9 +645,9 @@ class Session(ExpiryMixin):
         for st in queue:
             d = st.obj.__dict__
             mapper = st.mapper
-            keys = keys_of.get(mapper)
+            keys = mapper.__dict__.get("_save_update_keys")
             if keys is None:
-                keys = keys_of[mapper] = session_plans.save_update_keys(mapper)
+                keys = session_plans.save_update_keys(mapper)
             for key, uselist in keys:
                 value = d.get(key)
                 if value is None:
