@@ -196,3 +196,25 @@ def test_self_referential_kids_added_before_and_after_their_parent(eng: Any) -> 
     assert {name: pid for name, pid, _ in rows} == {
         "root": None, "early": ids["root"], "k0": ids["root"], "k1": ids["root"],
         "k2": ids["root"]}
+
+
+def test_children_of_alternating_and_repeated_parents(eng: Any) -> None:
+    # the copy reads a parent's key once per run of its children: runs of one parent,
+    # parents alternating child by child, and parents expired by a commit (their key is
+    # loaded on the first read) all land every child on its own parent
+    with Session(eng) as s:
+        a, b = Parent(name="a"), Parent(name="b")
+        s.add_all([a, b])
+        s.commit()  # a and b expired: their keys load when first copied
+        for i in range(6):
+            s.add(Child(name=f"alt{i}", parent=a if i % 2 else b))
+        a.children.extend([Child(name="runa0"), Child(name="runa1")])
+        b.children.extend([Child(name="runb0"), Child(name="runb1")])
+        c = Parent(name="c", children=[Child(name="runc0"), Child(name="runc1")])
+        s.add(c)
+        a.children.append(Child(name="runa2"))
+        s.commit()
+    assert _stored(eng) == sorted(
+        [(f"alt{i}", "a" if i % 2 else "b") for i in range(6)]
+        + [("runa0", "a"), ("runa1", "a"), ("runa2", "a"), ("runb0", "b"),
+           ("runb1", "b"), ("runc0", "c"), ("runc1", "c")])

@@ -193,3 +193,54 @@ def test_failing_flush_leaves_database_unchanged(eng: Any) -> None:
         s.add(Parent(name="q", children=[Child(name="b")]))
         s.commit()
         assert s.scalars(select(Child.name)).all() == ["b"]
+
+
+def test_repeated_member_and_collection_set_again_before_flush(eng: Any) -> None:
+    a, b = Child(name="a"), Child(name="b")
+    p = Parent(name="p", children=[a, b, a])  # a repeated member is recorded once, first
+    assert get_history(p, "children").added == [a, b]
+    p.children = [b]  # replaced while new: the history starts from the first list's
+    assert get_history(p, "children").added == [b]
+    assert a.parent is None and b.parent is p
+    q = Parent(name="q")
+    q.children = [a]  # a new object's collection first set after construction
+    assert get_history(q, "children").added == [a]
+    with Session(eng) as s:
+        s.add_all([p, q])
+        s.commit()
+        got = s.execute(select(Parent.name, Child.name).join(Parent.children)
+                        .order_by(Parent.name)).all()
+        assert [tuple(r) for r in got] == [("p", "b"), ("q", "a")]
+
+
+def test_save_update_cascade_sees_a_backref_added_after_first_use(eng: Any) -> None:
+    class LateBase(DeclarativeBase):
+        pass
+
+    class Owner(LateBase):
+        __tablename__ = "cr_late_owner"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        name: Mapped[str] = mapped_column(String(20))
+
+    LateBase.metadata.create_all(eng)
+    with Session(eng) as s:
+        s.add(Owner(name="first"))  # the owner's cascade keys made: no relationships yet
+        s.commit()
+
+    class Pet(LateBase):
+        __tablename__ = "cr_late_pet"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        owner_id: Mapped[int | None] = mapped_column(ForeignKey("cr_late_owner.id"))
+        name: Mapped[str] = mapped_column(String(20))
+        owner = relationship(Owner, backref="pets")
+
+    LateBase.metadata.create_all(eng)
+    o = Owner(name="second")
+    pet = Pet(name="rex")
+    o.pets.append(pet)  # type: ignore[attr-defined]
+    with Session(eng) as s:
+        s.add(o)  # the backref's save-update cascade takes the pet along
+        assert pet in s
+        s.commit()
+        assert s.scalars(select(Pet.name).where(Pet.owner_id == o.id)).all() == ["rex"]
+    LateBase.metadata.drop_all(eng)

@@ -31,8 +31,8 @@ class CollectionHistory:
 
     __slots__ = ("added", "removed")
 
-    def __init__(self) -> None:
-        self.added: dict[int, Any] = {}
+    def __init__(self, added: dict[int, Any] | None = None) -> None:
+        self.added: dict[int, Any] = {} if added is None else added
         self.removed: dict[int, Any] = _NONE_REMOVED
 
     def add(self, item: Any) -> None:

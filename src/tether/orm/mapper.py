@@ -217,9 +217,11 @@ class Mapper:
     # --- precomputed plans -----------------------------------------------------------------
     def _forget_plans(self) -> None:
         """Drop every plan derived from this mapper's properties (loaders, the delete
-        cascade's relationships, cached statements); each is rebuilt on its next use."""
+        cascade's relationships, the save-update cascade's keys, cached statements); each
+        is rebuilt on its next use."""
         self.__dict__.pop("_loader_plans", None)
         self.__dict__.pop("_delete_cascades", None)
+        self.__dict__.pop("_save_update_keys", None)
         self.statement_cache: dict[Any, Any] = {}
 
     def _setup_load_plan(self) -> None:

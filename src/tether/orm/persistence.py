@@ -218,8 +218,9 @@ def _insert_returning(
     rows = execute_rows(conn, stmt, keys, rows)._raw_all()
     if len(prop_keys) == 1:
         key = prop_keys[0]
-        for state, row in zip(states, rows):
-            state.obj.__dict__[key] = row[0]
+        # (each object's dict read through one C-level getter, the value unpacked in place)
+        for d, (value,) in zip(map(_dict_of, states), rows):
+            d[key] = value
         # one entry for the run (a failed flush takes the keys back from each)
         assigned.append((states if len(rows) >= len(states) else states[:len(rows)], key))
         return

@@ -636,8 +636,7 @@ class Session(ExpiryMixin):
         # grows while it is walked
         queue = [state]
         seen = {id(obj)}
-        joined = {id(state)}  # states this walk attached (the first one by the caller)
-        keys_of: dict[Any, tuple[tuple[str, bool], ...]] = {}
+        joined = {state}  # states this walk attached (the first one by the caller)
         new = self._new
         if new is NO_PENDING:
             new = self._new = {}
@@ -645,9 +644,9 @@ class Session(ExpiryMixin):
         for st in queue:
             d = st.obj.__dict__
             mapper = st.mapper
-            keys = keys_of.get(mapper)
+            keys = mapper.__dict__.get("_save_update_keys")
             if keys is None:
-                keys = keys_of[mapper] = session_plans.save_update_keys(mapper)
+                keys = session_plans.save_update_keys(mapper)
             for key, uselist in keys:
                 value = d.get(key)
                 if value is None:
@@ -656,7 +655,7 @@ class Session(ExpiryMixin):
                     # they join with it. (An object already in the session cascaded its
                     # members as they came, so its history is not walked again.)
                     colls = st.collections
-                    hist = colls.get(key) if colls and id(st) in joined else None
+                    hist = colls.get(key) if colls and st in joined else None
                     if hist is None or not hist.added:
                         continue
                     value = list(hist.added.values())
@@ -678,7 +677,7 @@ class Session(ExpiryMixin):
                     if not ist:  # none yet, or a loaded object's (falsy) mark
                         ist = instance_state(item)
                     if ist.session is not self:
-                        join(id(ist))
+                        join(ist)
                         if (ist.session is None and ist.ident is None
                                 and self._transaction is not None):
                             # a transient object becomes pending, as _save_or_update does

@@ -87,13 +87,12 @@ def get_compiled(plan: tuple[Any, ...], dialect: Any) -> Any:
 
 
 def save_update_keys(mapper: Any) -> tuple[tuple[str, bool], ...]:
-    """``(key, uselist)`` of ``mapper``'s relationships with the save-update cascade, made
-    once per mapper (again when relationships were added since, as backrefs are)."""
-    rels = mapper.relationships
-    ck = ("save_update_keys", len(rels))
-    keys = mapper.statement_cache.get(ck)
-    if keys is None:
-        keys = tuple((p.key, p.uselist) for p in rels.values() if p.cascade_save_update)
-        if all(p.configured for p in rels.values()):  # uselist is known once configured
-            mapper.statement_cache[ck] = keys
-    return keys  # type: ignore[no-any-return]
+    """``(key, uselist)`` of ``mapper``'s relationships with the save-update cascade, kept
+    on the mapper (``_save_update_keys``) once every relationship is configured (uselist
+    is known then); ``Mapper._forget_plans`` drops it when a relationship is added, as a
+    backref is."""
+    rels = mapper.relationships.values()
+    keys = tuple((p.key, p.uselist) for p in rels if p.cascade_save_update)
+    if all(p.configured for p in rels):
+        mapper._save_update_keys = keys
+    return keys

@@ -65,13 +65,15 @@ def apply(tasks: Iterable[tuple[InstanceState, Any, Any]], plans: dict[Any, Any]
     key: Any = None
     unset_from: Any = None
     unset_to: Any = None
+    last_parent: Any = None  # the parent whose key ``value`` holds (read once per run)
+    value: Any = None
     # (the flag bits read directly: a property call per task was a cost of every flush)
     for child, parent, prop in tasks:
         if skip_deleted and child._flags & _MARKED_DELETED:
             continue
         if prop is not last:  # tasks come in runs of one relationship
             last = prop
-            unset_from = None
+            unset_from = last_parent = None
             p = plans.get(prop)
             if p is None:
                 p = plans[prop] = plan(prop)
@@ -84,9 +86,13 @@ def apply(tasks: Iterable[tuple[InstanceState, Any, Any]], plans: dict[Any, Any]
         if single is None:
             copy(parent, child, p)
             continue
-        # the usual one-column key, written as the column attribute's setter would
-        pd = parent.__dict__
-        value = pd[source] if source in pd else getattr(parent, source)
+        # the usual one-column key, written as the column attribute's setter would; the
+        # children of one parent come in runs (its collection's members, or consecutive
+        # children pointing at it), which read its key once: these writes go to children
+        if parent is not last_parent:
+            last_parent = parent
+            pd = parent.__dict__
+            value = pd[source] if source in pd else getattr(parent, source)
         d = child.obj.__dict__
         old = d.get(key, NO_VALUE)
         if old is value or (key in d and old == value):
