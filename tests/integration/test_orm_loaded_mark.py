@@ -17,8 +17,10 @@ from tether.orm import (
     declarative_base,
     defer,
     deferred,
+    load_only,
     object_session,
     relationship,
+    undefer,
 )
 from tether.orm.attributes import get_history
 from tether.orm.exc import DetachedInstanceError
@@ -297,3 +299,82 @@ def test_get_makes_the_mark_a_query_makes(db: Any) -> None:
         assert type(mark) is LoadedMark and mark.pk_key is None
         assert list(mark.pk_keys) == ["row", "col"]
         assert s.scalars(select(Cell).where(Cell.row == 2)).first().__dict__[STATE_KEY] is mark
+
+
+def test_each_loaded_key_set_has_its_own_mark(db: Any) -> None:
+    # A row of an object already mapped is filled only where it must be; an object that
+    # still holds the mark of the loader reading the row needs no test of its keys, so a
+    # mark stands for one key set: a narrower load (load_only, a deferred column) gets a
+    # mark of its own, and a wider load then fills the missing values.
+    with Session(db) as s:
+        narrow = s.scalars(select(Box).options(load_only(Box.id)).order_by(Box.id)).all()
+        assert all(_marked(b) and "name" not in b.__dict__ for b in narrow)
+        narrow_mark = narrow[0].__dict__[STATE_KEY]
+        assert all(b.__dict__[STATE_KEY] is narrow_mark for b in narrow)
+        wide = _boxes(s)
+        assert wide == narrow and wide[0].__dict__["name"] == "b1"
+        assert "name" in wide[2].__dict__ and wide[2].name is None
+        assert all(b.__dict__[STATE_KEY] is narrow_mark for b in wide)  # a hit keeps it
+        s.execute(text("UPDATE mark_boxes SET name = 'u' WHERE id = 1"))
+        assert _boxes(s)[0].name == "b1"  # loaded values stay
+        assert s.scalars(select(Box).options(load_only(Box.id)).order_by(Box.id)).all() == wide
+        # a later object loaded by the full shape holds the other mark
+        s.add(Box(id=6, name="b6"))
+        s.commit()  # (every object expired: each now has a state)
+        assert all(type(b.__dict__[STATE_KEY]) is InstanceState for b in wide)
+        assert _boxes(s)[0].name == "u" and not inspect(wide[0]).expired
+    with Session(db) as s:
+        full = _boxes(s)
+        full_mark = full[0].__dict__[STATE_KEY]
+        assert len(s.identity_map.marks) == 1 and s.identity_map.marks[Box.__mapper__] is full_mark
+        assert s.get(Box, 6).__dict__[STATE_KEY] is full_mark
+        narrow = s.scalars(select(Box).options(load_only(Box.id)).order_by(Box.id)).all()
+        assert narrow == full and all(b.__dict__[STATE_KEY] is full_mark for b in narrow)
+        assert narrow[0].name == "u"
+        assert s.scalars(select(Box).options(load_only(Box.id)).where(Box.id > 10)).all() == []
+        s.add(Box(id=7, name="b7"))
+        s.flush()
+        s.expunge(s.get(Box, 7))
+        seven = s.scalars(select(Box).options(load_only(Box.id)).where(Box.id == 7)).one()
+        assert seven.__dict__[STATE_KEY] is not full_mark and "name" not in seven.__dict__
+        assert _boxes(s)[-1] is seven and seven.__dict__["name"] == "b7"
+        s.close()
+        assert inspect(seven).detached and inspect(full[0]).detached
+        assert inspect(seven).detached_reason == DETACHED_CLOSED
+
+
+def test_a_mark_of_a_deferred_column_shape(db: Any) -> None:
+    with Session(db) as s:
+        s.add_all([Note(id=i, title=f"t{i}", body=f"b{i}") for i in (1, 2)])
+        s.commit()
+    with Session(db) as s:
+        notes = s.scalars(select(Note).order_by(Note.id)).all()
+        assert all(_marked(n) and "body" not in n.__dict__ for n in notes)
+        again = s.scalars(select(Note).options(undefer(Note.body)).order_by(Note.id)).all()
+        assert again == notes and notes[1].__dict__["body"] == "b2"
+        assert notes[0].__dict__[STATE_KEY] is s.identity_map.marks[Note.__mapper__]
+    with Session(db) as s:
+        full = s.scalars(select(Note).options(undefer(Note.body)).order_by(Note.id)).all()
+        plain = s.scalars(select(Note).order_by(Note.id)).all()
+        assert plain == full and plain[0].__dict__["body"] == "b1"
+        assert full[0].__dict__[STATE_KEY] is not s.identity_map.marks.get(Note.__mapper__)
+
+
+def test_repeated_rows_of_expired_and_changed_objects(db: Any) -> None:
+    with Session(db, autoflush=False) as s:
+        boxes = _boxes(s)
+        s.execute(text("UPDATE mark_boxes SET name = 'e' WHERE id IN (1, 2, 3)"))
+        s.expire(boxes[0])
+        s.expire(boxes[1], ["name"])
+        boxes[2].name = "local"
+        again = _boxes(s)
+        assert again == boxes
+        assert boxes[0].__dict__["name"] == "e" and not inspect(boxes[0]).expired
+        assert boxes[1].__dict__["name"] == "e" and not inspect(boxes[1]).expired
+        assert boxes[2].name == "local" and inspect(boxes[2]).modified  # a change stays
+        assert boxes[3].name == "b4" and _marked(boxes[3])
+        s.execute(text("UPDATE mark_boxes SET name = 'p' WHERE id = 4"))
+        got = s.scalars(select(Box).execution_options(populate_existing=True)
+                        .order_by(Box.id)).all()
+        assert got[3].name == "p" and _marked(got[3])
+        assert got[2].name == "e"  # populate_existing: the row wins over the change

@@ -793,3 +793,89 @@ def test_str_of_a_statement_with_typed_values_needs_no_database() -> None:
         " AND disp.x = :param_2 AND disp.u = :param_3")
     assert compiled.params == {"param_1": when, "param_2": decimal.Decimal("1.5"),
                                "param_3": uuid.UUID(int=1)}
+
+
+def test_aliases_reached_only_through_the_where_are_keyed_with_their_values(tables):
+    # Select's cache key adds the aliases the WHERE's columns reach (their binds too) only
+    # when its walk met an alias: each form below must be told apart, share its compiled
+    # form with the same statement made with other values, and bind those values.
+    _, users, posts = tables
+    dialect = SQLiteDialect()
+
+    def sub(title, op="eq"):
+        crit = posts.c.title == title if op == "eq" else posts.c.title != title
+        return select(posts.c.user_id).where(crit).subquery()
+
+    named = users.alias("u2")
+    forms = {
+        "sub": lambda v: select(users.c.name).where(users.c.id == sub(v).c.user_id),
+        "sub_ne": lambda v: select(users.c.name).where(users.c.id == sub(v, "ne").c.user_id),
+        "sub_and": lambda v: select(users.c.name).where(
+            users.c.name == "n", and_(users.c.id > 0, users.c.id == sub(v).c.user_id)),
+        "sub_func": lambda v: select(users.c.name).where(
+            not_(func.lower(cast(sub(v).c.user_id, String)) == "1")),
+        "sub_case": lambda v: select(users.c.id).where(
+            case((users.c.id == sub(v).c.user_id, 1), else_=0) == 1),
+        "named": lambda v: select(users.c.name).where(users.c.id == named.c.id,
+                                                      named.c.name == v),
+        "in_cols_too": lambda v: select(named.c.name).where(named.c.id == sub(v).c.user_id),
+        "exists": lambda v: select(named.c.name).where(
+            exists().where(posts.c.user_id == named.c.id, posts.c.title == v)),
+        "join": lambda v: select(users.c.name).join(named, named.c.id == users.c.id)
+        .where(named.c.name == v),
+    }
+    compiled = {}
+    for name, make in forms.items():
+        one, bound_one = compile_statement(make("x"), dialect)
+        two, bound_two = compile_statement(make("y"), dialect)
+        assert one is two, name
+        fresh = compile_statement(make("x"), SQLiteDialect())[0]
+        assert fresh.string == one.string, name
+        assert "x" in one.construct_params(bound_one, None), name
+        assert "y" in two.construct_params(bound_two, None), name
+        assert "x" not in two.construct_params(bound_two, None), name
+        compiled[name] = one
+    assert len({id(c) for c in compiled.values()}) == len(compiled)
+    assert "FROM users, (SELECT posts.user_id FROM posts WHERE posts.title = ?) AS anon_1 " \
+        "WHERE users.id = anon_1.user_id" in compiled["sub"].string
+    assert params(forms["sub_and"]("x")) == ("x", "n", 0)
+    assert "FROM users, users AS u2" in compiled["named"].string
+    # two anonymous subqueries of the same shape, or one met twice, stay apart
+    s1, s2 = sub("a"), sub("b")
+    twice = select(users.c.name).where(users.c.id == s1.c.user_id, users.c.id == s1.c.user_id)
+    both = select(users.c.name).where(users.c.id == s1.c.user_id, users.c.id == s2.c.user_id)
+    assert sql(twice) != sql(both)
+    assert params(both) == ("a", "b")
+    # a walk into a plain list (no ShapeContext) still keys the WHERE's aliases
+    plain = forms["named"]("x")._shape([])
+    assert "WA" in plain and ("alias", "u2", users) in plain
+    assert "WA" not in select(users.c.name).where(users.c.id == 1)._shape([])
+
+
+def test_an_aliased_entity_reached_only_through_the_where():
+    from tether.orm import aliased, declarative_base
+
+    Base = declarative_base()
+
+    class Person(Base):
+        __tablename__ = "person"
+        id = Column(Integer, primary_key=True)
+        name = Column(String(20))
+        boss_id = Column(Integer, ForeignKey("person.id"))
+
+    dialect = SQLiteDialect()
+    boss = aliased(Person)
+
+    def make(v):
+        return select(Person).where(Person.boss_id == boss.id, boss.name == v)
+
+    one, bound_one = compile_statement(make("x"), dialect)
+    two, bound_two = compile_statement(make("y"), dialect)
+    assert one is two and one.string == compile_statement(make("x"), SQLiteDialect())[0].string
+    assert "FROM person, person AS person_1" in one.string
+    assert one.construct_params(bound_one, None) == ("x",)
+    assert two.construct_params(bound_two, None) == ("y",)
+    other = aliased(Person)
+    three = compile_statement(select(Person).where(Person.boss_id == other.id,
+                                                   boss.name == "x"), dialect)[0]
+    assert three is not one

@@ -76,7 +76,8 @@ class IdentityMap:
     #: row loaders bound to this map's dicts (kept by :func:`tether.orm.loading.row_loader`;
     #: made on first use, as the marks are)
     loaders: dict[Any, Any] | None
-    #: mapper -> the LoadedMark its objects loaded into this map share (kept by
+    #: mapper (or mapper and key set) -> the LoadedMark its objects loaded into this map
+    #: with that key set share (kept by
     #: :func:`tether.orm.loading.loaded_mark`; made on first use, as a session that loads
     #: nothing is common)
     marks: dict[Any, Any] | None

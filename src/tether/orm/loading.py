@@ -107,20 +107,27 @@ def _plan(mapper: Any, offset: int, skip: frozenset[str]) -> tuple[Any, Any]:
     return plan  # type: ignore[no-any-return]
 
 
-def loaded_mark(session: Any, mapper: Any) -> LoadedMark:
+def loaded_mark(session: Any, mapper: Any, shape: Any = None) -> LoadedMark:
     """The :class:`LoadedMark` of ``mapper``'s objects loaded into ``session``'s current
-    identity map (one per map and mapper: a map outlives no close, so a mark is never
-    shared by two sessions or across a close)."""
+    identity map with the attribute keys ``shape`` stands for: ``mapper`` itself (also
+    the default) for its default keys (every column not deferred, as ``select(Class)`` and
+    ``Session.get`` load), else ``(mapper, frozenset of keys)``. One per map, mapper and
+    key set: a map outlives no close, so a mark is never shared by two sessions or across
+    a close, and an object still holding the mark a loader gives has every key that
+    loader writes (a mark is replaced by a state before any value is dropped), which is
+    the loader's whole test for a repeated row."""
     identity_map = session.identity_map
     marks = identity_map.marks
     if marks is None:
         marks = identity_map.marks = {}
-    mark = marks.get(mapper)
+    if shape is None:
+        shape = mapper
+    mark = marks.get(shape)
     if mark is None:
         # LoadedMark() runs no Python __init__ (it has none; see its slots) and, a type
         # call of C functions only, costs less than object.__new__(LoadedMark); the
         # one-row loader (one_loader) makes its marks as this does, inline
-        mark = marks[mapper] = LoadedMark()
+        mark = marks[shape] = LoadedMark()
         mark.session = session
         mark.mapper = mapper
         mark.pk_keys = pk_keys = mapper.pk_keys
@@ -170,10 +177,11 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
         *("            " + line for line in create),
         # An object already mapped: fill_expired has nothing to do when every key is
         # loaded and the object is not expired (the usual repeat of a row), so the call
-        # is made only when it may.
+        # is made only when it may. An object still holding this loader's own mark was
+        # loaded with these keys and is untouched since (see loaded_mark): no key test.
         "        d = obj.__dict__",
-        "        if refill or not d.keys() >= keys or "
-        f"(st := d[{STATE_KEY!r}]).__class__ is not LoadedMark and st.expired:",
+        f"        if refill or (st := d[{STATE_KEY!r}]) is not mark and (not d.keys() >= keys"
+        " or st.__class__ is not LoadedMark and st.expired):",
         "            fill_expired(obj, row)",
         "        return obj",
         "    return load",
@@ -190,10 +198,14 @@ def _generate(mapper: Any, pk_pos: list[int], pairs: list[tuple[str, int]],
     bind = codegen.define(source, "bind", f"loader for {mapper.class_.__qualname__}",
                           namespace)
     ident_cls, single = mapper.identity_class, len(pk_pos) == 1
+    keys = namespace["keys"]
+    default = frozenset(k for k in mapper.load_keys
+                        if k is not None and k not in mapper.deferred_keys)
+    shape = mapper if keys == default else (mapper, keys)
 
     def make_loader(session: Any, fill_expired: Any, refill: bool) -> Any:
         objs = session.identity_map.of(ident_cls, single)
-        mark = loaded_mark(session, mapper) if marked else None
+        mark = loaded_mark(session, mapper, shape) if marked else None
         return bind(session, objs, objs.get, mark, fill_expired, refill)
 
     return make_loader

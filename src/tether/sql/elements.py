@@ -105,6 +105,8 @@ class ShapeContext(list):  # type: ignore[type-arg]
 
     #: id of each anonymous alias met -> its number (None until the first)
     anon: dict[int, int] | None = None
+    #: set once the walk meets any alias (Alias._name_key)
+    met_alias = False
 
     def anon_index(self, obj: Any) -> int:
         anon = self.anon

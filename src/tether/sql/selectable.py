@@ -280,11 +280,12 @@ class Alias(FromClause):
         return ("alias", self._name_key(binds), inner)
 
     def _name_key(self, binds: Any) -> Any:
-        if self.name is not None:
-            return self.name
+        # Every shape walk reaching an alias comes here (its _shape, or a column's
+        # _from_key): the walk records it met one (see Select._shape's WHERE).
         if isinstance(binds, ShapeContext):
-            return ("anon", binds.anon_index(self))
-        return ("anon", id(self))
+            binds.met_alias = True
+            return self.name if self.name is not None else ("anon", binds.anon_index(self))
+        return self.name if self.name is not None else ("anon", id(self))
 
     def _from_key(self, ctx: ShapeContext | None = None) -> Any:
         if ctx is None:
@@ -685,10 +686,6 @@ class Select(SelectBase):
             for f in c._from_objects:
                 if isinstance(f, Alias) and not any(f is s for s in implicit):
                     implicit.append(f)
-        for crit in self._where:
-            for f in crit._from_objects:
-                if isinstance(f, Alias):
-                    implicit.append(f)
         if implicit:
             append("A")
             key.extend(_from_shape(f, binds) for f in implicit)
@@ -706,6 +703,15 @@ class Select(SelectBase):
             key.append("W")
             for w in self._where:
                 key.append(w._shape(binds))
+            # Aliases reached through the WHERE's columns are keyed whole after it: the
+            # walk above meets each (Alias._name_key), so they are looked for only when it
+            # met one (or, walking into a plain list, may have).
+            if not isinstance(binds, ShapeContext) or binds.met_alias:
+                implicit = [f for crit in self._where for f in crit._from_objects
+                            if isinstance(f, Alias)]
+                if implicit:
+                    append("WA")
+                    key.extend(_from_shape(f, binds) for f in implicit)
         if self._distinct is not False:
             key.append(("D", self._distinct if self._distinct is True
                         else tuple(d._shape(binds) for d in self._distinct)))
