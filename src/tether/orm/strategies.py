@@ -8,7 +8,10 @@ object: a list of related objects for a collection, one object or ``None`` for a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from operator import itemgetter
 from typing import Any
 
 from tether.exc import ArgumentError, InvalidRequestError
@@ -257,6 +260,11 @@ class SelectInLoader(LazyLoader):
             stmt = Select(target.class_)
             self._parent_keys = [prop.parent.columntoproperty[lc].key for lc, _ in prop.local_remote_pairs]
             self._child_keys = [target.columntoproperty[rc].key for rc in key_cols]
+            # where each key column is in the rows of ``target``'s table columns
+            self._child_positions = [
+                next(i for i, c in enumerate(target.table_columns) if c is rc)
+                for rc in key_cols
+            ]
         if prop.join.extra:
             stmt = stmt.where(*prop.join.extra)
         if len(key_cols) == 1:
@@ -279,7 +287,24 @@ class SelectInLoader(LazyLoader):
     def load_many(self, session: Any, objs: list[Any], joined: Any = None) -> list[Any]:
         """Load this relationship for every object in ``objs`` that has not got it loaded;
         returns the related objects (for loading the next level). ``joined``: steps from
-        ``options.joined_below`` loaded through JOINs in the same batch statements."""
+        ``options.joined_below`` loaded through JOINs in the same batch statements.
+
+        For a big batch of parents the cyclic GC is paused for the whole load, as
+        ``loading.load_rows`` pauses it for a big batch of rows: the children, their
+        groups and every parent's new collection stay reachable, so collections between
+        the children's load and the last collection made would scan the batch's young
+        objects again and again and find nothing. The pause ends with the load, even on
+        error (and is left alone when the program has switched the collector off)."""
+        pause = len(objs) >= loading._GC_PAUSE_ROWS and gc.isenabled()
+        if pause:
+            gc.disable()
+        try:
+            return self._load_many(session, objs, joined)
+        finally:
+            if pause:
+                gc.enable()
+
+    def _load_many(self, session: Any, objs: list[Any], joined: Any) -> list[Any]:
         from tether.orm.state import STATE_KEY
 
         if self._batch_statement is None:
@@ -351,29 +376,24 @@ class SelectInLoader(LazyLoader):
                     groups[group] = [row[0]]
                 else:
                     found_group.append(row[0])
-        elif single:
-            # Grouped by the key as the database has it: a child already in the session
-            # whose key was changed and not flushed yet still belongs to its old parent.
-            child_key = self._child_keys[0]
-            for child in self._run(session, keys, joined):
-                cd = child.__dict__
-                committed = cd[STATE_KEY].committed
-                group = committed.get(child_key, NO_VALUE) if committed else NO_VALUE
-                if group is NO_VALUE:
-                    group = cd.get(child_key)
-                found_group = groups.get(group)
-                if found_group is None:
-                    groups[group] = [child]
-                else:
-                    found_group.append(child)
         else:
-            for child in self._run(session, keys, joined):
-                cd = child.__dict__
-                committed = cd[STATE_KEY].committed
-                db_key = [committed.get(k, NO_VALUE) for k in self._child_keys]
-                groups.setdefault(tuple(cd.get(k) if v is NO_VALUE else v
-                                        for k, v in zip(self._child_keys, db_key)),
-                                  []).append(child)
+            # Grouped by the key as the database has it, read from each child's row (a
+            # child already in the session whose key was changed and not flushed yet
+            # still belongs to its old parent): no per-child state lookups.
+            grouped: defaultdict[Any, list[Any]] = defaultdict(list)
+            if single:
+                pos = self._child_positions[0]
+                for rows, children in self._batches(session, keys, joined):
+                    for row, child in zip(rows, children):
+                        if child is not None:  # (a row with a NULL primary key)
+                            grouped[row[pos]].append(child)
+            else:
+                key_of = itemgetter(*self._child_positions)
+                for rows, children in self._batches(session, keys, joined):
+                    for row, child in zip(rows, children):
+                        if child is not None:
+                            grouped[key_of(row)].append(child)
+            groups = grouped
         make = collection_maker(prop.collection_class) if prop.uselist else None
         empty: list[Any] = []
         for value, owners in by_key.items():
@@ -435,16 +455,33 @@ class SelectInLoader(LazyLoader):
 
     def _run(self, session: Any, keys: list[Any], joined: Any = None) -> list[Any]:
         out: list[Any] = []
+        for _, objs in self._batches(session, keys, joined):
+            out.extend(objs)
+        return out
+
+    def _batches(self, session: Any, keys: list[Any],
+                 joined: Any = None) -> Iterator[tuple[list[Any], list[Any]]]:
+        """``(rows, objects)`` per batch statement for ``keys``: one object per row, in
+        row order (with joined steps, a row repeating an earlier row's object is left
+        out, rows and object alike)."""
         mapper = self.prop.mapper
         width = len(mapper.load_keys)
         for stmt, params in self._statements(session, keys):
             rows = self._fetch(session, stmt, params, width, joined)
-            if joined:
-                load = loading.row_loader(session, mapper, 0)
-                out.extend(_distinct([load(r) for r in rows]))
-            else:
-                out.extend(loading.instances(session, mapper, rows))
-        return out
+            if not joined:
+                yield rows, loading.instances(session, mapper, rows)
+                continue
+            load = loading.row_loader(session, mapper, 0)
+            seen: set[int] = set()
+            kept: list[Any] = []
+            objs: list[Any] = []
+            for row in rows:
+                obj = load(row)
+                if id(obj) not in seen:
+                    seen.add(id(obj))
+                    kept.append(row)
+                    objs.append(obj)
+            yield kept, objs
 
     def _run_rows(self, session: Any, keys: list[Any],
                   joined: Any = None) -> list[tuple[Any, ...]]:
@@ -456,16 +493,17 @@ class SelectInLoader(LazyLoader):
             rows = self._fetch(session, stmt, params, width + n_keys, joined)
             load = loading.row_loader(session, mapper)
             pairs = [(load(r), *tuple(r[width : width + n_keys])) for r in rows]
-            out.extend(_distinct(pairs, by_identity=False) if joined else pairs)
+            out.extend(_distinct(pairs) if joined else pairs)
         return out
 
 
-def _distinct(items: Any, by_identity: bool = True) -> list[Any]:
-    """Items in first-seen order without repeats (joined rows repeat their parent)."""
+def _distinct(pairs: Any) -> list[Any]:
+    """``(object, *key)`` pairs in first-seen order without repeats (joined rows repeat
+    their parent)."""
     seen: set[Any] = set()
     out = []
-    for item in items:
-        key = id(item) if by_identity else (id(item[0]), *item[1:])
+    for item in pairs:
+        key = (id(item[0]), *item[1:])
         if key not in seen:
             seen.add(key)
             out.append(item)
