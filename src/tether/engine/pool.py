@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tether import exc
@@ -178,8 +178,7 @@ class Pool:
                 self._settle()
             return True
         with self._lock:
-            self._open -= 1
-            self._opened_at.pop(id(conn), None)
+            self._forget((conn,))
             if self._waiting:
                 self._available.notify()
         self._close(conn)
@@ -203,8 +202,8 @@ class Pool:
         for conn in extra:
             self._close(conn)
 
-    def _forget(self, conns: list[Any]) -> None:
-        """Count closing idle ``conns`` out of ``_open`` (with the lock held)."""
+    def _forget(self, conns: Sequence[Any]) -> None:
+        """Count ``conns``, about to be closed, out of ``_open`` (with the lock held)."""
         self._open -= len(conns)
         for conn in conns:
             self._opened_at.pop(id(conn), None)
@@ -212,8 +211,7 @@ class Pool:
     def invalidate(self, conn: Any) -> None:
         """Close a checked-out connection that must not be reused (it lost its server)."""
         with self._lock:
-            self._open -= 1
-            self._opened_at.pop(id(conn), None)
+            self._forget((conn,))
             self._available.notify()
         self._close(conn)
 
